@@ -1,0 +1,191 @@
+"""The msgpack codec: bytes in, typed messages out, with every cap enforced.
+
+Bad bytes never raise anything but :class:`ProtocolError`, whose code says
+what was wrong. Stored events are kept as bytes and forwarded as bytes: an
+``events`` frame is assembled by concatenation (msgpack is self-delimiting),
+so fan-out never decodes and re-encodes an event per recipient.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgpack
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from protocol import limits
+from protocol.errors import ErrorCode, ProtocolError
+from protocol.messages import (
+    CLIENT_TYPES,
+    ClientMessage,
+    Event,
+    Role,
+    ServerMessage,
+)
+from protocol.ops import OP_TYPES, Op
+
+_client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+_server_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
+_op_adapter: TypeAdapter[Op] = TypeAdapter(Op)
+
+_UNPACK_CAPS = {
+    "max_str_len": limits.MAX_STR_LEN,
+    "max_bin_len": limits.MAX_BIN_LEN,
+    "max_array_len": limits.MAX_ARRAY_LEN,
+    "max_map_len": limits.MAX_MAP_LEN,
+    "max_ext_len": 0,
+}
+
+
+def pack(obj: Any) -> bytes:
+    """Encode plain data; strings as msgpack str, bytes as bin."""
+    return msgpack.packb(obj, use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def unpack(data: bytes, *, max_size: int = limits.MAX_SERVER_FRAME) -> Any:
+    """Decode trusted-size data (server frames, stored snapshots)."""
+    if len(data) > max_size:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"frame over {max_size} bytes")
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except Exception as exc:
+        raise ProtocolError(ErrorCode.BAD_FRAME, "frame is not valid msgpack") from exc
+
+
+def unpack_client(data: bytes) -> Any:
+    """Decode an inbound client frame under the frame and field caps."""
+    if len(data) > limits.MAX_CLIENT_FRAME:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"frame over {limits.MAX_CLIENT_FRAME} bytes")
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=True, **_UNPACK_CAPS)
+    except Exception as exc:
+        # msgpack raises ValueError, ExtraData, FormatError, StackError, and
+        # TypeError for unhashable keys: all mean "not a frame we accept".
+        raise ProtocolError(ErrorCode.BAD_FRAME, "frame is not valid msgpack within limits") from exc
+
+
+def _validation_message(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
+def _op_id_of(obj: Any) -> str | None:
+    if isinstance(obj, dict):
+        op_id = obj.get("id")
+        if isinstance(op_id, str) and len(op_id) <= limits.MAX_OP_ID:
+            return op_id
+    return None
+
+
+def decode_client(data: bytes) -> ClientMessage:
+    """Bytes from a client → a validated message, or ProtocolError."""
+    obj = unpack_client(data)
+    if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
+        raise ProtocolError(ErrorCode.BAD_FRAME, "a frame is a map with a string 't'")
+    op_id = _op_id_of(obj) if obj["t"] == "op" else None
+    if obj["t"] not in CLIENT_TYPES:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {obj['t'][:40]!r}")
+    if obj["t"] == "op":
+        op = obj.get("op")
+        if isinstance(op, dict) and isinstance(op.get("type"), str) and op["type"] not in OP_TYPES:
+            raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown op type {op['type'][:40]!r}", op_id)
+    try:
+        return _client_adapter.validate_python(obj)
+    except ValidationError as exc:
+        raise ProtocolError(ErrorCode.INVALID, _validation_message(exc), op_id) from exc
+
+
+def decode_server(data: bytes) -> ServerMessage:
+    """Bytes from a server → a validated message (used by clients)."""
+    obj = unpack(data)
+    try:
+        return _server_adapter.validate_python(obj)
+    except ValidationError as exc:
+        raise ProtocolError(ErrorCode.INVALID, _validation_message(exc)) from exc
+
+
+def encode(msg: BaseModel) -> bytes:
+    """A typed message → bytes; None fields are left out."""
+    return pack(msg.model_dump(mode="python", exclude_none=True))
+
+
+def op_to_wire(op: Op) -> dict[str, Any]:
+    return op.model_dump(mode="python", exclude_none=True)
+
+
+def op_from_wire(obj: Any) -> Op:
+    return _op_adapter.validate_python(obj)
+
+
+# --- Stored events -----------------------------------------------------------
+#
+# An event is a 7-entry msgpack map whose first entry is ``seq`` as a uint32
+# (0xce + 4 bytes, big-endian). The server packs everything except the seq
+# value ahead of time; the atomic append in Redis splices the 4 seq bytes in.
+
+_EVENT_HEAD = b"\x87" + pack("seq") + b"\xce"
+_SEQ = struct.Struct(">I")
+
+
+def event_parts(
+    *, op_id: str, actor: str, name: str, role: Role, at: int, op: Op | None
+) -> tuple[bytes, bytes]:
+    """The bytes of an event before and after its seq value."""
+    tail = b"".join(
+        (
+            pack("op_id"), pack(op_id),
+            pack("actor"), pack(actor),
+            pack("name"), pack(name),
+            pack("role"), pack(role),
+            pack("at"), pack(at),
+            pack("op"), pack(op_to_wire(op) if op is not None else None),
+        )
+    )  # fmt: skip
+    return _EVENT_HEAD, tail
+
+
+def seal_event(head: bytes, seq: int, tail: bytes) -> bytes:
+    """What the append script does: head + seq as uint32 + tail."""
+    return head + _SEQ.pack(seq) + tail
+
+
+def event_seq(raw: bytes) -> int:
+    """The seq of stored event bytes, read without decoding the rest."""
+    if len(raw) < 10 or not raw.startswith(_EVENT_HEAD):
+        raise ProtocolError(ErrorCode.BAD_FRAME, "not a stored event")
+    return int(_SEQ.unpack_from(raw, len(_EVENT_HEAD))[0])
+
+
+def decode_event(raw: bytes) -> Event:
+    obj = unpack(raw)
+    try:
+        return Event.model_validate(obj)
+    except ValidationError as exc:
+        raise ProtocolError(ErrorCode.INVALID, _validation_message(exc)) from exc
+
+
+def placeholder_event(event: Event) -> bytes:
+    """The bare form of an event a role may not see: seq kept, content gone."""
+    head, tail = event_parts(op_id="", actor="", name="", role=event.role, at=event.at, op=None)
+    return seal_event(head, event.seq, tail)
+
+
+_EVENTS_PREFIX = b"\x82" + pack("t") + pack("events") + pack("ev")
+
+
+def _array_header(n: int) -> bytes:
+    if n < 16:
+        return bytes((0x90 | n,))
+    if n < 0x10000:
+        return b"\xdc" + struct.pack(">H", n)
+    return b"\xdd" + struct.pack(">I", n)
+
+
+def events_frame(raw_events: Sequence[bytes] | Iterable[bytes], count: int | None = None) -> bytes:
+    """An ``events`` frame from stored event bytes, by concatenation."""
+    items = raw_events if isinstance(raw_events, Sequence) else list(raw_events)
+    n = len(items) if count is None else count
+    return _EVENTS_PREFIX + _array_header(n) + b"".join(items)

@@ -1,0 +1,52 @@
+"""Every bound of the protocol, named, with the reason for its value.
+
+Clients enforce the same numbers in their forms so a user sees the limit
+before the server has to refuse.
+"""
+
+#: Inbound frame cap. The largest legal op (a card with every field at its
+#: maximum) packs to about 12 KiB; 64 KiB leaves room without letting one
+#: frame cost the server real memory.
+MAX_CLIENT_FRAME = 64 * 1024
+#: Server frames carry whole snapshots; a 5,000-card board stays well below.
+MAX_SERVER_FRAME = 32 * 1024 * 1024
+
+#: Decoder caps for inbound frames: no legal message nests deeper or longer.
+MAX_STR_LEN = 8 * 1024
+MAX_BIN_LEN = 0  # no legal inbound message carries binary
+MAX_ARRAY_LEN = 64
+MAX_MAP_LEN = 32
+
+# Field lengths (in characters) — sized for a sticky note, not an essay.
+MAX_ID = 40
+MAX_OP_ID = 64
+MAX_NAME = 40
+MAX_BOARD_TITLE = 120
+MAX_SECTION_TITLE = 80
+MAX_CARD_TITLE = 200
+MAX_CARD_BODY = 4000
+MAX_COMMENT = 1000
+MAX_URL = 2000
+MAX_POS = 64
+MAX_TOKEN = 512
+
+#: Wall coordinates are logical pixels on a fixed 10,000 × 10,000 canvas.
+MAX_COORD = 10_000
+
+# Board object caps: bound Redis memory and snapshot size per board. They count
+# tombstones too, because tombstones occupy the same memory.
+MAX_CARDS = 5000
+MAX_SECTIONS = 50
+MAX_COMMENTS = 20_000
+
+#: Dot votes per participant per board; the facilitator picks 0..MAX.
+DEFAULT_VOTE_BUDGET = 5
+MAX_VOTE_BUDGET = 100
+
+#: Ops per second per connection (token bucket), with a burst for a paste of
+#: several cards. A person types far slower; a runaway script hits this.
+OPS_PER_SECOND = 20.0
+OPS_BURST = 60
+
+#: Events per ``events`` frame in a resume replay; bounds frame size.
+REPLAY_BATCH = 500

@@ -1,0 +1,142 @@
+"""Every message on the wire, as typed models with a literal ``t`` tag.
+
+Client → server: ``hello``, ``op``, ``focus``, ``ping``.
+Server → client: ``welcome``, ``events``, ``ack``, ``error``, ``presence``, ``pong``.
+The server encodes ``events`` frames itself from stored event bytes (see
+``protocol.codec.events_frame``), so the hot path never re-encodes an event.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from protocol import limits
+from protocol.ops import Id, Op
+
+Role = Literal["viewer", "participant", "facilitator"]
+ROLES: tuple[Role, ...] = ("viewer", "participant", "facilitator")
+
+OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]+$", min_length=1, max_length=limits.MAX_OP_ID)]
+DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_NAME, strip_whitespace=True)]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_TOKEN)]
+Epoch = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Resume(_Msg):
+    """Where a reconnecting client stands: the board epoch and last applied seq."""
+
+    epoch: Epoch
+    seq: Annotated[int, Field(ge=0)]
+
+
+class Hello(_Msg):
+    """First client frame: who and where. Nothing else is accepted before it."""
+
+    t: Literal["hello"]
+    v: int
+    board: Id
+    token: Token
+    name: DisplayName
+    #: The signed identity from an earlier welcome, so a returning device keeps
+    #: its authorship, votes and op_id namespace.
+    identity: Token | None = None
+    resume: Resume | None = None
+
+
+class OpMsg(_Msg):
+    """An intent. ``id`` is the client-made op id: resending it is safe."""
+
+    t: Literal["op"]
+    id: OpId
+    op: Op
+
+
+class Focus(_Msg):
+    """Presence: the card the sender is editing now, or None."""
+
+    t: Literal["focus"]
+    card: Id | None = None
+
+
+class Ping(_Msg):
+    t: Literal["ping"]
+    n: int = 0
+
+
+ClientMessage = Annotated[Hello | OpMsg | Focus | Ping, Field(discriminator="t")]
+CLIENT_TYPES = frozenset({"hello", "op", "focus", "ping"})
+
+
+class Event(_Msg):
+    """One entry of a board's log. ``op`` None is a placeholder the role may
+    not see: it still advances ``seq`` so gaps stay detectable."""
+
+    seq: int
+    op_id: str
+    actor: str
+    name: str
+    role: Role
+    at: int  # server time, ms since the Unix epoch
+    op: Op | None = None
+
+
+class Welcome(_Msg):
+    t: Literal["welcome"]
+    v: int
+    board: str
+    role: Role
+    actor: str
+    identity: str
+    epoch: str
+    seq: int
+    #: True: the missing events follow as ``events`` frames. False: ``snapshot``
+    #: holds the state at ``seq`` and the client drops its old replica.
+    recovered: bool
+    snapshot: dict[str, Any] | None = None
+    heartbeat_ms: int
+    limits: dict[str, int]
+
+
+class Events(_Msg):
+    t: Literal["events"]
+    ev: list[Event]
+
+
+class Ack(_Msg):
+    t: Literal["ack"]
+    id: str
+    seq: int
+
+
+class Error(_Msg):
+    t: Literal["error"]
+    code: int
+    msg: str
+    id: str | None = None
+
+
+class Member(_Msg):
+    conn: str
+    actor: str
+    name: str
+    role: Role
+    card: str | None = None
+
+
+class Presence(_Msg):
+    t: Literal["presence"]
+    members: list[Member]
+
+
+class Pong(_Msg):
+    t: Literal["pong"]
+    n: int = 0
+
+
+ServerMessage = Annotated[Welcome | Events | Ack | Error | Presence | Pong, Field(discriminator="t")]

@@ -1,0 +1,216 @@
+"""Ops: the intents a client sends, validated field by field.
+
+Every op names the objects it touches by client-made ids, so a client can
+apply its own op optimistically before the server has ordered it. Ids are
+unique per board and never reused: a create with a taken id is a no-op.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from fractional_indexing import validate_order_key
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from protocol import limits
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=limits.MAX_ID)]
+Layout = Literal["wall", "columns", "grid"]
+Theme = Literal["light", "dark", "hub", "contrast"]
+CardKind = Literal["note", "question", "offer", "link"]
+Color = Literal["yellow", "pink", "blue", "green", "orange", "purple", "white"]
+#: Reactions are a closed set: a hub screen renders them all, none is offensive.
+Emoji = Literal["👍", "❤️", "💡", "🎉", "😂", "❓"]
+REACTIONS: tuple[str, ...] = ("👍", "❤️", "💡", "🎉", "😂", "❓")
+Coord = Annotated[int, Field(ge=0, le=limits.MAX_COORD)]
+
+
+def _check_pos(key: str) -> str:
+    try:
+        validate_order_key(key)
+    except Exception as exc:  # the library raises bare Exception
+        raise ValueError("not a fractional index key") from exc
+    return key
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("only http(s) URLs with a host are allowed")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ValueError("URL contains whitespace or control characters")
+    return url
+
+
+def _no_controls(text: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+        raise ValueError("control characters are not allowed")
+    return text
+
+
+Pos = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_POS), AfterValidator(_check_pos)]
+Url = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_URL), AfterValidator(_check_url)]
+
+
+BoardTitle = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_BOARD_TITLE, strip_whitespace=True), AfterValidator(_no_controls)]
+SectionTitle = Annotated[str, StringConstraints(max_length=limits.MAX_SECTION_TITLE), AfterValidator(_no_controls)]
+CardTitle = Annotated[str, StringConstraints(max_length=limits.MAX_CARD_TITLE), AfterValidator(_no_controls)]
+CardBody = Annotated[str, StringConstraints(max_length=limits.MAX_CARD_BODY), AfterValidator(_no_controls)]
+CommentBody = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_COMMENT), AfterValidator(_no_controls)]
+
+
+class _Op(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class BoardSet(_Op):
+    """Change board settings (facilitator). Absent fields stay as they are."""
+
+    type: Literal["board.set"]
+    title: BoardTitle | None = None
+    layout: Layout | None = None
+    theme: Theme | None = None
+    vote_budget: Annotated[int, Field(ge=0, le=limits.MAX_VOTE_BUDGET)] | None = None
+
+
+class SectionAdd(_Op):
+    type: Literal["section.add"]
+    id: Id
+    title: SectionTitle
+    pos: Pos
+
+
+class SectionSet(_Op):
+    type: Literal["section.set"]
+    id: Id
+    title: SectionTitle | None = None
+    pos: Pos | None = None
+
+
+class SectionDelete(_Op):
+    """Tombstone a section. Its cards stay and show under "no section"."""
+
+    type: Literal["section.delete"]
+    id: Id
+
+
+class CardAdd(_Op):
+    type: Literal["card.add"]
+    id: Id
+    kind: CardKind = "note"
+    title: CardTitle = ""
+    body: CardBody = ""
+    color: Color = "yellow"
+    url: Url | None = None
+    section: Id | None = None
+    pos: Pos = "a0"
+    x: Coord = 0
+    y: Coord = 0
+
+    @model_validator(mode="after")
+    def _has_content(self) -> CardAdd:
+        if not (self.title.strip() or self.body.strip() or self.url):
+            raise ValueError("a card needs a title, a body or a URL")
+        if self.kind == "link" and not self.url:
+            raise ValueError("a link card needs a url")
+        return self
+
+
+class CardSet(_Op):
+    """Edit card content (author or facilitator). ``url`` "" clears the link."""
+
+    type: Literal["card.set"]
+    id: Id
+    kind: CardKind | None = None
+    title: CardTitle | None = None
+    body: CardBody | None = None
+    color: Color | None = None
+    url: Url | Literal[""] | None = None
+
+
+class CardMove(_Op):
+    """Move a card: into a section at a position, and/or to wall coordinates."""
+
+    type: Literal["card.move"]
+    id: Id
+    section: Id | Literal[""] | None = None  # "" = no section
+    pos: Pos | None = None
+    x: Coord | None = None
+    y: Coord | None = None
+
+
+class CardDelete(_Op):
+    type: Literal["card.delete"]
+    id: Id
+
+
+class CommentAdd(_Op):
+    type: Literal["comment.add"]
+    id: Id
+    card: Id
+    body: CommentBody
+
+
+class CommentDelete(_Op):
+    type: Literal["comment.delete"]
+    id: Id
+
+
+class ReactionSet(_Op):
+    """Set (``on``) or clear one emoji reaction of the sender on a card."""
+
+    type: Literal["reaction.set"]
+    card: Id
+    emoji: Emoji
+    on: bool
+
+
+class VoteCast(_Op):
+    """Spend one dot vote on a card (several on one card are allowed)."""
+
+    type: Literal["vote.cast"]
+    card: Id
+
+
+class VoteRetract(_Op):
+    """Take back one of the sender's dot votes from a card."""
+
+    type: Literal["vote.retract"]
+    card: Id
+
+
+Op = Annotated[
+    BoardSet
+    | SectionAdd
+    | SectionSet
+    | SectionDelete
+    | CardAdd
+    | CardSet
+    | CardMove
+    | CardDelete
+    | CommentAdd
+    | CommentDelete
+    | ReactionSet
+    | VoteCast
+    | VoteRetract,
+    Field(discriminator="type"),
+]
+
+OP_TYPES: frozenset[str] = frozenset(
+    {
+        "board.set",
+        "section.add",
+        "section.set",
+        "section.delete",
+        "card.add",
+        "card.set",
+        "card.move",
+        "card.delete",
+        "comment.add",
+        "comment.delete",
+        "reaction.set",
+        "vote.cast",
+        "vote.retract",
+    }
+)

@@ -1,0 +1,110 @@
+"""Who may do what: one function both the server and the reducer ask.
+
+The server asks before appending, to answer with a clear error frame. The
+reducer asks again when it applies the event in seq order, because the state
+may have changed in between (a concurrent delete, the last dot vote spent by
+another tab); there a refusal turns the event into a no-op on every replica
+alike, so replicas never split.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from protocol import limits
+from protocol.errors import ErrorCode
+from protocol.messages import Role
+from protocol.model import BoardState
+from protocol.ops import (
+    BoardSet,
+    CardAdd,
+    CardDelete,
+    CardMove,
+    CardSet,
+    CommentAdd,
+    CommentDelete,
+    Op,
+    ReactionSet,
+    SectionAdd,
+    SectionDelete,
+    SectionSet,
+    VoteCast,
+    VoteRetract,
+)
+
+
+class Rejection(NamedTuple):
+    code: ErrorCode
+    message: str
+
+
+_FACILITATOR_ONLY = (BoardSet, SectionAdd, SectionSet, SectionDelete)
+
+
+def may_write(role: Role) -> bool:
+    """Viewers (hub screens) only watch."""
+    return role != "viewer"
+
+
+def check(state: BoardState, op: Op, actor: str, role: Role) -> Rejection | None:
+    """None when ``actor`` in ``role`` may apply ``op`` to ``state`` now."""
+    if not may_write(role):
+        return Rejection(ErrorCode.FORBIDDEN, "this link is read-only")
+    if isinstance(op, _FACILITATOR_ONLY) and role != "facilitator":
+        return Rejection(ErrorCode.FORBIDDEN, "only a facilitator may do this")
+    return _check_objects(state, op, actor, role)
+
+
+def _owner_or_facilitator(author: str, actor: str, role: Role) -> Rejection | None:
+    if role == "facilitator" or author == actor:
+        return None
+    return Rejection(ErrorCode.FORBIDDEN, "only its author or a facilitator may change this")
+
+
+def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejection | None:
+    match op:
+        case SectionAdd():
+            if op.id in state.sections:
+                return Rejection(ErrorCode.EXISTS, "section id already used")
+            if len(state.sections) >= limits.MAX_SECTIONS:
+                return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {limits.MAX_SECTIONS} sections")
+        case SectionSet() | SectionDelete():
+            section = state.sections.get(op.id)
+            if section is None or section.deleted:
+                return Rejection(ErrorCode.NOT_FOUND, "no such section")
+        case CardAdd():
+            if op.id in state.cards:
+                return Rejection(ErrorCode.EXISTS, "card id already used")
+            if len(state.cards) >= limits.MAX_CARDS:
+                return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {limits.MAX_CARDS} cards")
+        case CardSet() | CardMove() | CardDelete():
+            card = state.live_card(op.id)
+            if card is None:
+                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            return _owner_or_facilitator(card.author, actor, role)
+        case CommentAdd():
+            if op.id in state.comments:
+                return Rejection(ErrorCode.EXISTS, "comment id already used")
+            if state.live_card(op.card) is None:
+                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            if len(state.comments) >= limits.MAX_COMMENTS:
+                return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {limits.MAX_COMMENTS} comments")
+        case CommentDelete():
+            comment = state.comments.get(op.id)
+            if comment is None or comment.deleted:
+                return Rejection(ErrorCode.NOT_FOUND, "no such comment")
+            return _owner_or_facilitator(comment.author, actor, role)
+        case ReactionSet():
+            if state.live_card(op.card) is None:
+                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+        case VoteCast():
+            if state.live_card(op.card) is None:
+                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            if state.votes_used(actor) >= state.settings.vote_budget:
+                return Rejection(ErrorCode.VOTE_BUDGET, "no dot votes left")
+        case VoteRetract():
+            if state.live_card(op.card) is None:
+                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            if state.votes.get(op.card, {}).get(actor, 0) <= 0:
+                return Rejection(ErrorCode.NOT_FOUND, "no vote of yours on this card")
+    return None
