@@ -73,7 +73,13 @@ ClientMessage = Annotated[Hello | OpMsg | Focus | Ping, Field(discriminator="t")
 CLIENT_TYPES = frozenset({"hello", "op", "focus", "ping"})
 
 
-class Event(_Msg):
+class _ServerMsg(BaseModel):
+    """Server messages: clients ignore unknown fields (additive changes)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+class Event(_ServerMsg):
     """One entry of a board's log. ``op`` None is a placeholder the role may
     not see: it still advances ``seq`` so gaps stay detectable."""
 
@@ -86,7 +92,7 @@ class Event(_Msg):
     op: Op | None = None
 
 
-class Welcome(_Msg):
+class Welcome(_ServerMsg):
     t: Literal["welcome"]
     v: int
     board: str
@@ -103,25 +109,25 @@ class Welcome(_Msg):
     limits: dict[str, int]
 
 
-class Events(_Msg):
+class Events(_ServerMsg):
     t: Literal["events"]
     ev: list[Event]
 
 
-class Ack(_Msg):
+class Ack(_ServerMsg):
     t: Literal["ack"]
     id: str
     seq: int
 
 
-class Error(_Msg):
+class Error(_ServerMsg):
     t: Literal["error"]
     code: int
     msg: str
     id: str | None = None
 
 
-class Member(_Msg):
+class Member(_ServerMsg):
     conn: str
     actor: str
     name: str
@@ -129,12 +135,12 @@ class Member(_Msg):
     card: str | None = None
 
 
-class Presence(_Msg):
+class Presence(_ServerMsg):
     t: Literal["presence"]
     members: list[Member]
 
 
-class Pong(_Msg):
+class Pong(_ServerMsg):
     t: Literal["pong"]
     n: int = 0
 

@@ -1,0 +1,1 @@
+"""The ``prikbord`` command: dispatches to the server or the client CLI."""

@@ -1,0 +1,24 @@
+"""``prikbord serve …`` runs a server node; every other command is a client.
+
+Server and client never import each other, so this dispatcher imports the
+side it needs lazily.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "serve":
+        from server.cli import main as serve_main
+
+        return serve_main(args[1:])
+    from client.cli import main as client_main
+
+    return client_main(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
