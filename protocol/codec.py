@@ -59,11 +59,36 @@ def unpack_client(data: bytes) -> Any:
     if len(data) > limits.MAX_CLIENT_FRAME:
         raise ProtocolError(ErrorCode.TOO_LARGE, f"frame over {limits.MAX_CLIENT_FRAME} bytes")
     try:
-        return msgpack.unpackb(data, raw=False, strict_map_key=True, **_UNPACK_CAPS)
+        obj = msgpack.unpackb(data, raw=False, strict_map_key=True, **_UNPACK_CAPS)
     except Exception as exc:
         # msgpack raises ValueError, ExtraData, FormatError, StackError, and
         # TypeError for unhashable keys: all mean "not a frame we accept".
-        raise ProtocolError(ErrorCode.BAD_FRAME, "frame is not valid msgpack within limits") from exc
+        raise ProtocolError(
+            ErrorCode.BAD_FRAME, "frame is not valid msgpack within limits"
+        ) from exc
+    if _has_binary(obj):
+        raise ProtocolError(ErrorCode.BAD_FRAME, "bin and ext values are not allowed")
+    return obj
+
+
+def _has_binary(obj: Any) -> bool:
+    """True if a decoded value holds bytes or an ExtType anywhere, keys included.
+
+    The decoder caps (max_bin_len=0, max_ext_len=0) still let zero-length bin
+    and ext values through. Iterative, so deep nesting cannot hit the
+    recursion limit; the frame cap bounds the work.
+    """
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bytes | msgpack.ExtType):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -91,7 +116,9 @@ def decode_client(data: bytes) -> ClientMessage:
     if obj["t"] == "op":
         op = obj.get("op")
         if isinstance(op, dict) and isinstance(op.get("type"), str) and op["type"] not in OP_TYPES:
-            raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown op type {op['type'][:40]!r}", op_id)
+            raise ProtocolError(
+                ErrorCode.UNKNOWN_TYPE, f"unknown op type {op['type'][:40]!r}", op_id
+            )
     try:
         return _client_adapter.validate_python(obj)
     except ValidationError as exc:

@@ -7,7 +7,7 @@ stays open. Their codes:
 * ``2xx`` **resync** — the client's view is off; rejoin to get a fresh state.
 * ``3xx`` **reject** — the client's mistake; resending the same op is useless.
 
-WebSocket close codes (4000–4999 are ours):
+WebSocket close codes (4000-4999 are ours):
 
 * ``40xx`` **reconnect** — reconnect with backoff and resume from the last seq.
 * ``41xx`` **terminal** — do not reconnect without changing something (token,

@@ -30,7 +30,7 @@ MAX_URL = 2000
 MAX_POS = 64
 MAX_TOKEN = 512
 
-#: Wall coordinates are logical pixels on a fixed 10,000 × 10,000 canvas.
+#: Wall coordinates are logical pixels on a fixed 10,000 x 10,000 canvas.
 MAX_COORD = 10_000
 
 # Board object caps: bound Redis memory and snapshot size per board. They count

@@ -18,8 +18,13 @@ from protocol.ops import Id, Op
 Role = Literal["viewer", "participant", "facilitator"]
 ROLES: tuple[Role, ...] = ("viewer", "participant", "facilitator")
 
-OpId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]+$", min_length=1, max_length=limits.MAX_OP_ID)]
-DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_NAME, strip_whitespace=True)]
+OpId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_.:-]+$", min_length=1, max_length=limits.MAX_OP_ID),
+]
+DisplayName = Annotated[
+    str, StringConstraints(min_length=1, max_length=limits.MAX_NAME, strip_whitespace=True)
+]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_TOKEN)]
 Epoch = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -145,4 +150,6 @@ class Pong(_ServerMsg):
     n: int = 0
 
 
-ServerMessage = Annotated[Welcome | Events | Ack | Error | Presence | Pong, Field(discriminator="t")]
+ServerMessage = Annotated[
+    Welcome | Events | Ack | Error | Presence | Pong, Field(discriminator="t")
+]

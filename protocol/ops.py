@@ -11,11 +11,20 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from fractional_indexing import validate_order_key
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from protocol import limits
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=limits.MAX_ID)]
+Id = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=limits.MAX_ID)
+]
 Layout = Literal["wall", "columns", "grid"]
 Theme = Literal["light", "dark", "hub", "contrast"]
 CardKind = Literal["note", "question", "offer", "link"]
@@ -34,30 +43,49 @@ def _check_pos(key: str) -> str:
     return key
 
 
+def _is_control(ch: str) -> bool:
+    """C0 controls, DEL and C1 controls (Unicode category Cc)."""
+    return ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F
+
+
 def _check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("only http(s) URLs with a host are allowed")
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if any(ch.isspace() or _is_control(ch) for ch in url):
         raise ValueError("URL contains whitespace or control characters")
     return url
 
 
 def _no_controls(text: str) -> str:
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+    if any(_is_control(ch) and ch not in "\n\t" for ch in text):
         raise ValueError("control characters are not allowed")
     return text
 
 
-Pos = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_POS), AfterValidator(_check_pos)]
-Url = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_URL), AfterValidator(_check_url)]
+#: Base-62 digits only: the library's validator checks the head and the last
+#: digit but not the alphabet, and ASCII keys compare the same in Python and JS.
+Pos = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9A-Za-z]+$", min_length=1, max_length=limits.MAX_POS),
+    AfterValidator(_check_pos),
+]
+Url = Annotated[
+    str, StringConstraints(min_length=1, max_length=limits.MAX_URL), AfterValidator(_check_url)
+]
 
 
-BoardTitle = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_BOARD_TITLE, strip_whitespace=True), AfterValidator(_no_controls)]
-SectionTitle = Annotated[str, StringConstraints(max_length=limits.MAX_SECTION_TITLE), AfterValidator(_no_controls)]
-CardTitle = Annotated[str, StringConstraints(max_length=limits.MAX_CARD_TITLE), AfterValidator(_no_controls)]
-CardBody = Annotated[str, StringConstraints(max_length=limits.MAX_CARD_BODY), AfterValidator(_no_controls)]
-CommentBody = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_COMMENT), AfterValidator(_no_controls)]
+def _text(max_length: int, min_length: int = 0, strip: bool = False) -> StringConstraints:
+    return StringConstraints(min_length=min_length, max_length=max_length, strip_whitespace=strip)
+
+
+BoardTitle = Annotated[
+    str, _text(limits.MAX_BOARD_TITLE, 1, strip=True), AfterValidator(_no_controls)
+]
+SectionTitle = Annotated[str, _text(limits.MAX_SECTION_TITLE), AfterValidator(_no_controls)]
+CardTitle = Annotated[str, _text(limits.MAX_CARD_TITLE), AfterValidator(_no_controls)]
+CardBody = Annotated[str, _text(limits.MAX_CARD_BODY), AfterValidator(_no_controls)]
+CommentBody = Annotated[str, _text(limits.MAX_COMMENT, 1), AfterValidator(_no_controls)]
 
 
 class _Op(BaseModel):

@@ -55,6 +55,10 @@ def check(state: BoardState, op: Op, actor: str, role: Role) -> Rejection | None
     return _check_objects(state, op, actor, role)
 
 
+def _full(cap: int, what: str) -> Rejection:
+    return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {cap} {what}")
+
+
 def _owner_or_facilitator(author: str, actor: str, role: Role) -> Rejection | None:
     if role == "facilitator" or author == actor:
         return None
@@ -67,7 +71,7 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
             if op.id in state.sections:
                 return Rejection(ErrorCode.EXISTS, "section id already used")
             if len(state.sections) >= limits.MAX_SECTIONS:
-                return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {limits.MAX_SECTIONS} sections")
+                return _full(limits.MAX_SECTIONS, "sections")
         case SectionSet() | SectionDelete():
             section = state.sections.get(op.id)
             if section is None or section.deleted:
@@ -76,7 +80,7 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
             if op.id in state.cards:
                 return Rejection(ErrorCode.EXISTS, "card id already used")
             if len(state.cards) >= limits.MAX_CARDS:
-                return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {limits.MAX_CARDS} cards")
+                return _full(limits.MAX_CARDS, "cards")
         case CardSet() | CardMove() | CardDelete():
             card = state.live_card(op.id)
             if card is None:
@@ -88,7 +92,7 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
             if state.live_card(op.card) is None:
                 return Rejection(ErrorCode.NOT_FOUND, "no such card")
             if len(state.comments) >= limits.MAX_COMMENTS:
-                return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {limits.MAX_COMMENTS} comments")
+                return _full(limits.MAX_COMMENTS, "comments")
         case CommentDelete():
             comment = state.comments.get(op.id)
             if comment is None or comment.deleted:

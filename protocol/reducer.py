@@ -65,7 +65,8 @@ def apply(state: BoardState, event: Event) -> BoardState:
         case CardMove():
             _move_card(state.cards[op.id], op, at)
         case CardDelete():
-            state.cards[op.id] = Card(id=op.id, deleted=True, created_at=state.cards[op.id].created_at)
+            created_at = state.cards[op.id].created_at
+            state.cards[op.id] = Card(id=op.id, deleted=True, created_at=created_at)
             state.reactions.pop(op.id, None)
             state.votes.pop(op.id, None)
         case CommentAdd():
