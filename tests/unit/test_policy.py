@@ -1,0 +1,124 @@
+"""The permission table: which role may send which op, before object checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol import limits
+from protocol.errors import ErrorCode
+from protocol.messages import ROLES, Role
+from protocol.model import BoardState
+from protocol.ops import OP_TYPES
+from protocol.policy import Rejection, check, may_write
+from protocol.reducer import apply
+from tests.unit._support import SAMPLE_OPS, ev, op, run
+
+#: Who may send each op type on a board where every object exists and is theirs.
+ALLOWED: dict[str, frozenset[Role]] = {
+    "board.set": frozenset({"facilitator"}),
+    "section.add": frozenset({"facilitator"}),
+    "section.set": frozenset({"facilitator"}),
+    "section.delete": frozenset({"facilitator"}),
+    **{
+        t: frozenset({"participant", "facilitator"})
+        for t in (
+            "card.add", "card.set", "card.move", "card.delete", "comment.add",
+            "comment.delete", "reaction.set", "vote.cast", "vote.retract",
+        )
+    },
+}  # fmt: skip
+
+
+def test_table_covers_every_op_type() -> None:
+    assert set(ALLOWED) == OP_TYPES
+
+
+def _board_owned_by(actor: str, role: Role) -> BoardState:
+    """s1 and c1 exist and are ``actor``'s own; the actor has one vote on c1;
+    the ids that SAMPLE_OPS create (s1, c1, m1) are then freed for the add ops."""
+    return run([
+        ev(1, {"type": "section.add", "id": "s1", "title": "S", "pos": "a0"}, "f", "facilitator"),
+        ev(2, {"type": "card.add", "id": "c1", "title": "T"}, actor, role),
+        ev(3, {"type": "comment.add", "id": "m1", "card": "c1", "body": "b"}, actor, role),
+        ev(4, {"type": "vote.cast", "card": "c1"}, actor, role),
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op_type", sorted(OP_TYPES))
+def test_permission_table(role: Role, op_type: str) -> None:
+    author_role: Role = "facilitator" if role == "viewer" else role
+    state = _board_owned_by("me", author_role)
+    wire = dict(SAMPLE_OPS[op_type])
+    if op_type.endswith(".add"):  # use a fresh id so only permission decides
+        wire["id"] = "fresh"
+    result = check(state, op(wire), "me", role)
+    if role in ALLOWED[op_type]:
+        assert result is None, result
+    else:
+        assert result is not None and result.code == ErrorCode.FORBIDDEN
+
+
+@pytest.mark.parametrize("op_type", ["card.set", "card.move", "card.delete", "comment.delete"])
+def test_only_author_or_facilitator_changes_an_object(op_type: str) -> None:
+    state = _board_owned_by("ann", "participant")
+    the_op = op(SAMPLE_OPS[op_type])
+    assert check(state, the_op, "ann", "participant") is None
+    assert check(state, the_op, "f", "facilitator") is None
+    other = check(state, the_op, "bob", "participant")
+    assert other is not None and other.code == ErrorCode.FORBIDDEN
+
+
+def test_may_write() -> None:
+    assert [may_write(r) for r in ROLES] == [False, True, True]
+
+
+@pytest.mark.parametrize(
+    ("wire", "code"),
+    [
+        ({"type": "section.add", "id": "s1", "title": "x", "pos": "a0"}, ErrorCode.EXISTS),
+        ({"type": "section.set", "id": "s9", "title": "x"}, ErrorCode.NOT_FOUND),
+        ({"type": "section.delete", "id": "s9"}, ErrorCode.NOT_FOUND),
+        ({"type": "card.add", "id": "c1", "title": "x"}, ErrorCode.EXISTS),
+        ({"type": "card.set", "id": "c9", "title": "x"}, ErrorCode.NOT_FOUND),
+        ({"type": "card.move", "id": "c9", "x": 1}, ErrorCode.NOT_FOUND),
+        ({"type": "card.delete", "id": "c9"}, ErrorCode.NOT_FOUND),
+        ({"type": "comment.add", "id": "m1", "card": "c1", "body": "x"}, ErrorCode.EXISTS),
+        ({"type": "comment.add", "id": "m2", "card": "c9", "body": "x"}, ErrorCode.NOT_FOUND),
+        ({"type": "comment.delete", "id": "m9"}, ErrorCode.NOT_FOUND),
+        ({"type": "reaction.set", "card": "c9", "emoji": "👍", "on": True}, ErrorCode.NOT_FOUND),
+        ({"type": "vote.cast", "card": "c9"}, ErrorCode.NOT_FOUND),
+        ({"type": "vote.retract", "card": "c9"}, ErrorCode.NOT_FOUND),
+    ],
+    ids=lambda v: str(v["type"]) if isinstance(v, dict) else str(v),
+)
+def test_object_rejections_have_codes(wire: dict[str, object], code: ErrorCode) -> None:
+    state = _board_owned_by("f", "facilitator")
+    result = check(state, op(wire), "f", "facilitator")
+    assert isinstance(result, Rejection) and result.code == code and result.message
+
+
+def test_vote_budget_rejection() -> None:
+    state = _board_owned_by("ann", "participant")
+    state.settings.vote_budget = 1
+    result = check(state, op({"type": "vote.cast", "card": "c1"}), "ann", "participant")
+    assert result is not None and result.code == ErrorCode.VOTE_BUDGET
+    assert check(state, op({"type": "vote.cast", "card": "c1"}), "bob", "participant") is None
+
+
+def test_board_full_rejection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_CARDS", 1)
+    state = _board_owned_by("ann", "participant")
+    result = check(state, op({"type": "card.add", "id": "c2", "title": "x"}), "ann", "participant")
+    assert result is not None and result.code == ErrorCode.BOARD_FULL
+
+
+def test_deleted_objects_are_not_found() -> None:
+    state = _board_owned_by("ann", "participant")
+    for seq, wire in enumerate(
+        [{"type": "comment.delete", "id": "m1"}, {"type": "card.delete", "id": "c1"}], start=10
+    ):
+        apply(state, ev(seq, wire, "ann"))
+    for wire in (SAMPLE_OPS["card.set"], SAMPLE_OPS["comment.delete"], SAMPLE_OPS["vote.cast"]):
+        result = check(state, op(wire), "f", "facilitator")
+        assert result is not None and result.code == ErrorCode.NOT_FOUND
