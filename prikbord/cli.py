@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve_main(args[1:])
     from client.cli import main as client_main
 
-    return client_main(args)
+    code: int = client_main(args)
+    return code
 
 
 if __name__ == "__main__":

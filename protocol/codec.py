@@ -93,7 +93,8 @@ def _has_binary(obj: Any) -> bool:
 
 def _validation_message(exc: ValidationError) -> str:
     first = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(p) for p in first["loc"])
+    # Drop the discriminator values pydantic puts in the path ("card.add").
+    where = ".".join(str(p) for p in first["loc"] if p not in OP_TYPES and p not in CLIENT_TYPES)
     return f"{where}: {first['msg']}" if where else str(first["msg"])
 
 
@@ -216,3 +217,19 @@ def events_frame(raw_events: Sequence[bytes] | Iterable[bytes], count: int | Non
     items = raw_events if isinstance(raw_events, Sequence) else list(raw_events)
     n = len(items) if count is None else count
     return _EVENTS_PREFIX + _array_header(n) + b"".join(items)
+
+
+def _map_header(n: int) -> bytes:
+    if n < 16:
+        return bytes((0x80 | n,))
+    return b"\xde" + struct.pack(">H", n)
+
+
+def welcome_frame(fields: dict[str, Any], snapshot: bytes | None) -> bytes:
+    """A ``welcome`` frame with a pre-packed snapshot spliced in, so a join
+    storm packs the (possibly large) snapshot once, not once per client."""
+    body = b"".join(pack(k) + pack(v) for k, v in fields.items() if v is not None)
+    count = sum(1 for v in fields.values() if v is not None)
+    if snapshot is not None:
+        return _map_header(count + 1) + body + pack("snapshot") + snapshot
+    return _map_header(count) + body

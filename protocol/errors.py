@@ -55,6 +55,7 @@ class CloseCode(IntEnum):
     HEARTBEAT_TIMEOUT = 4002
     INTERNAL = 4003  # unexpected server error; reconnect
     HANDSHAKE_TIMEOUT = 4004
+    RESYNC = 4005  # the node reloaded the board; reconnect and resume
     PROTOCOL_VERSION = 4100  # client speaks another protocol version
     BAD_HANDSHAKE = 4101  # first frame was not a valid hello
     UNAUTHORIZED = 4102  # token invalid, expired or for another board

@@ -308,7 +308,9 @@ class EmbeddedValkey:
             self._release_lock()
 
     def __enter__(self) -> EmbeddedValkey:
-        self.start()
+        """Start unless already started (so ``with start_valkey(…)`` works)."""
+        if self._process is None:
+            self.start()
         return self
 
     def __exit__(

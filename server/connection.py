@@ -1,0 +1,133 @@
+"""One client's WebSocket as the node sees it: a bounded send queue drained
+by one writer task.
+
+Fan-out calls ``send_event`` synchronously for every local connection: no
+task or coroutine per recipient per event. The writer sends whatever has
+queued up; several queued events go out as one ``events`` frame (a burst
+costs one frame, not N). A connection whose queue passes ``queue_max`` is a
+slow consumer: it is closed with 4001 and resumes from its last seq, instead
+of holding server memory hostage (websockets' broadcast advice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from protocol import codec
+from protocol.errors import CloseCode
+from protocol.messages import Role
+
+log = logging.getLogger("prikbord.connection")
+
+SendBytes = Callable[[bytes], Awaitable[None]]
+Close = Callable[[int, str], Awaitable[None]]
+
+#: Largest number of events merged into one frame; keeps a frame well under
+#: a megabyte even for large cards.
+MAX_BATCH = 256
+
+
+class Connection:
+    __slots__ = (
+        "_close",
+        "_closing",
+        "_queue",
+        "_send",
+        "_wakeup",
+        "actor",
+        "board",
+        "close_code",
+        "id",
+        "name",
+        "queue_max",
+        "role",
+        "sent_frames",
+    )
+
+    def __init__(
+        self,
+        conn_id: str,
+        send: SendBytes,
+        close: Close,
+        *,
+        queue_max: int,
+        board: str = "",
+        actor: str = "",
+        name: str = "",
+        role: Role = "viewer",
+    ) -> None:
+        self.id = conn_id
+        self.board = board
+        self.actor = actor
+        self.name = name
+        self.role = role
+        self.queue_max = queue_max
+        self._send = send
+        self._close = close
+        # Items: (raw event bytes, single-event frame) or (None, frame).
+        self._queue: deque[tuple[bytes | None, bytes]] = deque()
+        self._wakeup = asyncio.Event()
+        self._closing = False
+        self.close_code: int | None = None
+        self.sent_frames = 0
+
+    @property
+    def is_open(self) -> bool:
+        return not self._closing
+
+    def send_event(self, raw: bytes, frame: bytes) -> None:
+        """Queue one event (its bytes and its pre-built single-event frame)."""
+        self._push((raw, frame))
+
+    def send_frame(self, frame: bytes) -> None:
+        self._push((None, frame))
+
+    def _push(self, item: tuple[bytes | None, bytes]) -> None:
+        if self._closing:
+            return
+        if len(self._queue) >= self.queue_max:
+            self.abort(CloseCode.SLOW_CONSUMER, "too slow: reconnect and resume")
+            return
+        self._queue.append(item)
+        self._wakeup.set()
+
+    def abort(self, code: int, reason: str) -> None:
+        """Stop sending and close the socket with ``code`` (from any task)."""
+        if self._closing:
+            return
+        self._closing = True
+        self.close_code = code
+        self._queue.clear()
+        self._wakeup.set()
+        log.info("closing connection %s: %s (%d)", self.id, reason, code)
+        asyncio.get_running_loop().create_task(self._close_quietly(code, reason))
+
+    async def _close_quietly(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self._close(code, reason[:120])
+
+    async def writer(self) -> None:
+        """Drain the queue until the connection closes. Owned by the socket's
+        handler, cancelled in its ``finally``."""
+        queue = self._queue
+        while not self._closing:
+            if not queue:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            await self._send(self._next_frame(queue))
+            self.sent_frames += 1
+
+    @staticmethod
+    def _next_frame(queue: deque[tuple[bytes | None, bytes]]) -> bytes:
+        raw, frame = queue.popleft()
+        if raw is None or not queue or queue[0][0] is None:
+            return frame
+        batch = [raw]
+        while queue and queue[0][0] is not None and len(batch) < MAX_BATCH:
+            batch.append(queue.popleft()[0])  # type: ignore[arg-type]
+        return codec.events_frame(batch)

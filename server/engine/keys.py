@@ -1,0 +1,50 @@
+"""Redis key and channel names. All keys of one board share the hash tag
+``{b:<id>}``, so a board lives on one Redis Cluster shard and its atomic
+scripts and sharded pub/sub stay on that shard."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class BoardKeys(NamedTuple):
+    meta: str  # hash: epoch, seq (log head), created
+    log: str  # stream: one entry per event, id "<seq>-0", field "e"
+    ops: str  # zset: "<actor>:<op_id>" scored by seq (exactly-once window)
+    snap: str  # hash: seq, state (msgpack snapshot form)
+    presence: str  # hash: actor → msgpack member
+    presence_expiry: str  # zset: actor → expiry ms
+    events: str  # sharded channel: event bytes
+    presence_changed: str  # sharded channel: "something changed"
+
+
+def board_keys(board: str) -> BoardKeys:
+    tag = f"{{b:{board}}}"
+    return BoardKeys(
+        meta=f"{tag}:meta",
+        log=f"{tag}:log",
+        ops=f"{tag}:ops",
+        snap=f"{tag}:snap",
+        presence=f"{tag}:pres",
+        presence_expiry=f"{tag}:presx",
+        events=f"{tag}:ev",
+        presence_changed=f"{tag}:pc",
+    )
+
+
+def board_of_channel(channel: str) -> tuple[str, str] | None:
+    """``({b:ID}:ev)`` → (ID, "ev"); None for channels that are not a board's."""
+    if not channel.startswith("{b:"):
+        return None
+    end = channel.find("}:")
+    if end < 0:
+        return None
+    return channel[3:end], channel[end + 2 :]
+
+
+def probe_channel(node: str) -> str:
+    return f"{{n:{node}}}:probe"
+
+
+SECRET_KEY = "prikbord:secret"
+BOARDS_KEY = "prikbord:boards"

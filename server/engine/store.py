@@ -1,0 +1,216 @@
+"""The board store: logs, snapshots, epochs and presence in Redis/Valkey.
+
+Guarantees (each method says which it gives):
+
+* ``append`` is atomic and ordered per board: dedupe by op key, next seq,
+  log entry, sharded publish and op-key record happen in one script, so every
+  board has one gap-free order across all nodes and a resent op applies once.
+* The publish is at-most-once (Redis pub/sub); the log is the truth. Readers
+  that see a seq gap fill it with ``read_log``.
+* Nothing here caches: every call reads Redis.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, cast
+
+import redis.asyncio as redis
+from redis.asyncio.client import Redis
+from redis.commands.core import AsyncScript
+
+from protocol import codec
+from protocol.messages import Member
+from server.engine.keys import BOARDS_KEY, SECRET_KEY, board_keys
+
+
+class BoardNotFound(Exception):
+    """The board has no meta key: never created (or its data was lost)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    seq: int
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BoardHead:
+    epoch: str
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    seq: int
+    state: bytes | None  # packed snapshot form; None = empty board at seq 0
+
+
+def _script_text(name: str) -> str:
+    return resources.files("server.engine").joinpath(name).read_text(encoding="utf-8")
+
+
+def connect(url: str, **kwargs: Any) -> Redis:
+    """A redis-py asyncio client for the engine (bytes in, bytes out)."""
+    client: Redis = redis.from_url(url, decode_responses=False, **kwargs)
+    return client
+
+
+class Store:
+    def __init__(self, client: Redis, *, dedupe_window: int, log_retain: int) -> None:
+        self.redis = client
+        self._dedupe_window = dedupe_window
+        self._log_retain = log_retain
+        self._append: AsyncScript = client.register_script(_script_text("append.lua"))
+        self._snapshot: AsyncScript = client.register_script(_script_text("snapshot.lua"))
+
+    # --- boards ------------------------------------------------------------
+
+    async def create_board(self, board: str, now_ms: int) -> str:
+        """Create the board's meta with a fresh epoch; returns the epoch.
+        Refuses (ValueError) an id that exists: ids are never reused."""
+        keys = board_keys(board)
+        epoch = secrets.token_hex(8)
+        created = await self.redis.hsetnx(keys.meta, "epoch", epoch)
+        if not created:
+            raise ValueError("board id exists")
+        await self.redis.hset(keys.meta, mapping={"seq": 0, "created": now_ms})
+        await self.redis.sadd(BOARDS_KEY, board)
+        return epoch
+
+    async def head(self, board: str) -> BoardHead:
+        """Epoch and last seq of the board's log. Raises BoardNotFound."""
+        fields = await self.redis.hmget(board_keys(board).meta, ["epoch", "seq"])
+        epoch, seq = cast(list[bytes | None], fields)
+        if epoch is None:
+            raise BoardNotFound(board)
+        return BoardHead(epoch.decode(), int(seq or 0))
+
+    async def exists(self, board: str) -> bool:
+        return bool(await self.redis.exists(board_keys(board).meta))
+
+    # --- the log -----------------------------------------------------------
+
+    async def append(self, board: str, op_key: str, head: bytes, tail: bytes) -> AppendResult:
+        """Atomically append one event (see append.lua). Raises BoardNotFound.
+        A duplicate op key returns the seq of the first append."""
+        keys = board_keys(board)
+        status, seq = await self._append(
+            keys=[keys.meta, keys.log, keys.ops],
+            args=[keys.events, op_key, head, tail, self._dedupe_window],
+        )
+        if status == 0:
+            raise BoardNotFound(board)
+        return AppendResult(int(seq), duplicate=status == 2)
+
+    async def find_op(self, board: str, op_key: str) -> int | None:
+        """The seq an op key got, if it is inside the dedupe window."""
+        score = await self.redis.zscore(board_keys(board).ops, op_key)
+        return None if score is None else int(score)
+
+    async def read_log(
+        self, board: str, after: int, upto: int | None = None, count: int | None = None
+    ) -> list[bytes]:
+        """Event bytes with ``after < seq <= upto``, in order. The caller must
+        check the first seq: the log may have been trimmed past ``after``."""
+        end = "+" if upto is None else f"{upto}-0"
+        entries = cast(
+            list[tuple[bytes, dict[bytes, bytes]]],
+            await self.redis.xrange(board_keys(board).log, f"{after + 1}-0", end, count=count),
+        )
+        return [fields[b"e"] for _id, fields in entries]
+
+    async def first_seq(self, board: str) -> int | None:
+        """Seq of the oldest event still in the log (None: empty log)."""
+        entries = cast(
+            list[tuple[bytes, dict[bytes, bytes]]],
+            await self.redis.xrange(board_keys(board).log, "-", "+", count=1),
+        )
+        if not entries:
+            return None
+        return int(entries[0][0].split(b"-")[0])
+
+    # --- snapshots ---------------------------------------------------------
+
+    async def load_snapshot(self, board: str) -> Snapshot:
+        seq, state = cast(
+            list[bytes | None], await self.redis.hmget(board_keys(board).snap, ["seq", "state"])
+        )
+        if seq is None or state is None:
+            return Snapshot(0, None)
+        return Snapshot(int(seq), bytes(state))
+
+    async def save_snapshot(self, board: str, seq: int, state: bytes) -> bool:
+        """Store the snapshot if newer than the stored one, and trim the log
+        to ``log_retain`` events behind it. Idempotent across nodes."""
+        keys = board_keys(board)
+        stored = await self._snapshot(
+            keys=[keys.snap, keys.log], args=[seq, state, self._log_retain]
+        )
+        return bool(stored)
+
+    # --- presence ----------------------------------------------------------
+
+    async def presence_put(self, board: str, member: Member, ttl_ms: int, now_ms: int) -> None:
+        """Add or refresh one member, then tell every node (coalesced there)."""
+        keys = board_keys(board)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.presence, member.conn, codec.encode(member))
+            pipe.zadd(keys.presence_expiry, {member.conn: now_ms + ttl_ms})
+            pipe.spublish(keys.presence_changed, b"")
+            await pipe.execute()
+
+    async def presence_refresh(
+        self, board: str, conns: list[str], ttl_ms: int, now_ms: int
+    ) -> None:
+        """Extend the expiry of members that this node still serves."""
+        if conns:
+            expiry = now_ms + ttl_ms
+            await self.redis.zadd(
+                board_keys(board).presence_expiry, dict.fromkeys(conns, expiry), xx=True
+            )
+
+    async def presence_remove(self, board: str, conn: str) -> None:
+        keys = board_keys(board)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(keys.presence, conn)
+            pipe.zrem(keys.presence_expiry, conn)
+            pipe.spublish(keys.presence_changed, b"")
+            await pipe.execute()
+
+    async def presence_list(self, board: str, now_ms: int) -> list[Member]:
+        """Live members; expired ones are removed on the way."""
+        keys = board_keys(board)
+        expired = await self.redis.zrangebyscore(keys.presence_expiry, "-inf", now_ms)
+        if expired:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(keys.presence_expiry, *expired)
+                pipe.hdel(keys.presence, *expired)
+                await pipe.execute()
+        raw = cast(dict[bytes, bytes], await self.redis.hgetall(keys.presence))
+        members = []
+        for value in raw.values():
+            try:
+                members.append(Member.model_validate(codec.unpack(value)))
+            except Exception:  # a member written by another version: skip it
+                continue
+        return sorted(members, key=lambda m: (m.name.lower(), m.conn))
+
+    # --- node-wide ---------------------------------------------------------
+
+    async def shared_secret(self) -> str:
+        """The signing secret all nodes share, created on first use."""
+        await self.redis.set(SECRET_KEY, secrets.token_urlsafe(32), nx=True)
+        value = cast(bytes | None, await self.redis.get(SECRET_KEY))
+        assert value is not None
+        return value.decode()
+
+    async def ping(self) -> bool:
+        return bool(await self.redis.ping())
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

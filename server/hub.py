@@ -1,0 +1,255 @@
+"""One board as a node holds it: the materialized state, the local
+connections, and the fan-out of events to them.
+
+All state changes happen in the hub's pump task, one event at a time, in seq
+order. Events arrive from pub/sub (only ever from Redis — never local-first,
+so every node delivers the same order); a seq gap is filled from the log
+before anything after it is applied. Joins register a connection in one
+synchronous step (no ``await``) so no event can slip between the welcome
+and the live stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import RedisError
+
+from protocol import codec, limits
+from protocol.errors import CloseCode, ProtocolError
+from protocol.messages import Presence
+from protocol.model import BoardState, from_wire, to_wire
+from protocol.reducer import apply
+from server.connection import Connection
+from server.engine.store import BoardHead, Store, now_ms
+
+if TYPE_CHECKING:
+    from server.config import Settings
+
+log = logging.getLogger("prikbord.hub")
+
+#: Recent event bytes kept in memory: most resumes (a laptop lid, a redeploy)
+#: are served from here without touching Redis.
+RING_SIZE = 4096
+#: A resume further behind than this gets a snapshot: cheaper than a replay.
+MAX_REPLAY = 5000
+#: Presence changes within this window go out as one ``presence`` frame.
+PRESENCE_COALESCE_S = 0.05
+HEAD_RECHECK_DELAY_S = 1.0
+
+MakeWelcome = Callable[[int, bool, bytes | None], bytes]
+
+
+class BoardHub:
+    def __init__(self, board: str, store: Store, settings: Settings) -> None:
+        self.board = board
+        self.store = store
+        self.settings = settings
+        self.state = BoardState(board)
+        self.epoch = ""
+        self.conns: dict[str, Connection] = {}
+        self.ring: deque[bytes] = deque(maxlen=RING_SIZE)
+        self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._snapshot_cache: tuple[int, bytes] | None = None
+        self._presence_pending = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.delivered = 0
+
+    # --- lifecycle ---------------------------------------------------------
+
+    async def load(self) -> None:
+        """Load snapshot + log tail. Call after the bus subscription is
+        confirmed; events published meanwhile queue in the inbox."""
+        head = await self.store.head(self.board)
+        await self._load_from(head)
+
+    async def _load_from(self, head: BoardHead) -> None:
+        snap = await self.store.load_snapshot(self.board)
+        state = from_wire(codec.unpack(snap.state)) if snap.state else BoardState(self.board)
+        raws = await self.store.read_log(self.board, state.seq)
+        if raws and codec.event_seq(raws[0]) != state.seq + 1:
+            raise RuntimeError(f"log of {self.board} does not continue its snapshot")
+        self.state, self.epoch = state, head.epoch
+        self.ring.clear()
+        self._snapshot_cache = None
+        for raw in raws:
+            self._apply(raw)
+
+    async def pump(self) -> None:
+        """Apply inbox items in order until cancelled. ``None`` = re-check
+        the log head (after a pub/sub reconnect)."""
+        while True:
+            item = await self._inbox.get()
+            try:
+                if item is None:
+                    await self._check_head()
+                else:
+                    await self._ingest(item)
+            except (RedisError, OSError) as exc:
+                log.warning("board %s: storage error %s; re-checking soon", self.board, exc)
+                self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
+
+    def on_message(self, raw: bytes) -> None:
+        self._inbox.put_nowait(raw)
+
+    def request_head_check(self) -> None:
+        self._inbox.put_nowait(None)
+
+    def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+    # --- ingest ------------------------------------------------------------
+
+    async def _ingest(self, raw: bytes) -> None:
+        seq = codec.event_seq(raw)
+        if seq <= self.state.seq:
+            return  # duplicate, or already filled from the log
+        if seq > self.state.seq + 1:
+            await self._fill(seq - 1)
+            if seq != self.state.seq + 1:
+                return  # the fill reloaded or already went past this event
+        self._apply(raw)
+
+    async def _check_head(self) -> None:
+        head = await self.store.head(self.board)
+        if head.epoch != self.epoch:
+            await self._reload(head)
+        elif head.seq > self.state.seq:
+            await self._fill(head.seq)
+
+    async def _fill(self, upto: int) -> None:
+        """Apply the events after our seq up to ``upto`` from the log."""
+        while self.state.seq < upto:
+            raws = await self.store.read_log(self.board, self.state.seq, upto, count=1000)
+            if not raws or codec.event_seq(raws[0]) != self.state.seq + 1:
+                await self._reload(await self.store.head(self.board))
+                return
+            for raw in raws:
+                if codec.event_seq(raw) == self.state.seq + 1:
+                    self._apply(raw)
+
+    async def _reload(self, head: BoardHead) -> None:
+        """The log no longer continues our state (trimmed past us, or a new
+        epoch): reload and make local clients resume against the new state."""
+        log.warning("board %s: reloading state (epoch %s → %s)", self.board, self.epoch, head.epoch)
+        await self._load_from(head)
+        for conn in list(self.conns.values()):
+            conn.abort(CloseCode.RESYNC, "board reloaded: reconnect")
+
+    def _apply(self, raw: bytes) -> None:
+        try:
+            event = codec.decode_event(raw)
+        except ProtocolError:
+            # Never expected (we wrote it); advance so the board does not stall.
+            log.error("board %s: undecodable event at seq %d", self.board, codec.event_seq(raw))
+            self.state.seq = codec.event_seq(raw)
+        else:
+            apply(self.state, event)
+        self.ring.append(raw)
+        self._fan_out(raw)
+        if self.state.seq % self.settings.snapshot_every == 0:
+            self._save_snapshot()
+
+    def _fan_out(self, raw: bytes) -> None:
+        """One encode per event; the same bytes go to every local socket."""
+        if not self.conns:
+            return
+        frame = codec.events_frame((raw,))
+        for conn in self.conns.values():
+            conn.send_event(raw, frame)
+        self.delivered += len(self.conns)
+
+    # --- joins -------------------------------------------------------------
+
+    async def attach(
+        self, conn: Connection, resume: tuple[str, int] | None, make_welcome: MakeWelcome
+    ) -> bool:
+        """Queue the welcome (+ replay) for ``conn`` and register it for live
+        events. Returns whether the resume was recovered."""
+        replay: list[bytes] | None = None
+        if resume is not None and resume[0] == self.epoch:
+            replay = await self._replay_since(resume[1])
+        # No await from here on: atomic with respect to the pump.
+        if replay is not None and resume is not None:
+            conn.send_frame(make_welcome(resume[1], True, None))
+            for i in range(0, len(replay), limits.REPLAY_BATCH):
+                conn.send_frame(codec.events_frame(replay[i : i + limits.REPLAY_BATCH]))
+        else:
+            conn.send_frame(make_welcome(self.state.seq, False, self.snapshot_bytes()))
+        self.conns[conn.id] = conn
+        return replay is not None
+
+    def detach(self, conn: Connection) -> None:
+        self.conns.pop(conn.id, None)
+
+    async def _replay_since(self, since: int) -> list[bytes] | None:
+        """Events ``since < seq <= state.seq`` as of the moment this returns,
+        or None when they cannot all be had (then: snapshot)."""
+        if since > self.state.seq or self.state.seq - since > MAX_REPLAY:
+            return None
+        fetched: list[bytes] = []
+        after = since
+        while True:
+            ring_first = self.state.seq - len(self.ring) + 1
+            if after + 1 >= ring_first:
+                return fetched + list(itertools.islice(self.ring, after + 1 - ring_first, None))
+            raws = await self.store.read_log(self.board, after, count=1000)
+            if not raws or codec.event_seq(raws[0]) != after + 1:
+                return None
+            fetched.extend(raws)
+            after = codec.event_seq(raws[-1])
+            if after >= self.state.seq:
+                return [r for r in fetched if codec.event_seq(r) <= self.state.seq]
+
+    def snapshot_bytes(self) -> bytes:
+        """The packed snapshot at the current seq, packed once per seq."""
+        cached = self._snapshot_cache
+        if cached is None or cached[0] != self.state.seq:
+            cached = (self.state.seq, codec.pack(to_wire(self.state)))
+            self._snapshot_cache = cached
+        return cached[1]
+
+    def _save_snapshot(self) -> None:
+        seq, data = self.state.seq, self.snapshot_bytes()
+
+        async def save() -> None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.store.save_snapshot(self.board, seq, data)
+
+        self._spawn(save())
+
+    # --- presence ----------------------------------------------------------
+
+    def on_presence_changed(self) -> None:
+        if self._presence_pending:
+            return
+        self._presence_pending = True
+        self._spawn(self._send_presence())
+
+    async def _send_presence(self) -> None:
+        await asyncio.sleep(PRESENCE_COALESCE_S)
+        self._presence_pending = False
+        try:
+            members = await self.store.presence_list(self.board, now_ms())
+        except (RedisError, OSError):
+            return
+        frame = codec.encode(Presence(t="presence", members=members))
+        for conn in self.conns.values():
+            conn.send_frame(frame)
+
+    # --- tasks -------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _later(self, delay: float, callback: Callable[[], None]) -> None:
+        asyncio.get_running_loop().call_later(delay, callback)

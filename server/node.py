@@ -1,0 +1,179 @@
+"""A server node: one Redis connection pool, one pub/sub listener, and the
+boards that have local viewers.
+
+A node subscribes to a board's channels while it has viewers of that board
+(plus a short linger), and keeps that board's state in memory meanwhile.
+Each worker process of ``prikbord serve --workers N`` is simply one node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+
+from redis.exceptions import RedisError
+
+from protocol.errors import CloseCode
+from server.config import Settings
+from server.connection import Connection
+from server.engine.bus import Bus
+from server.engine.store import Store, connect, now_ms
+from server.hub import BoardHub
+from server.tokens import Signer
+
+log = logging.getLogger("prikbord.node")
+
+
+class StorageUnavailable(Exception):
+    """Redis/Valkey could not be reached at start."""
+
+
+class Node:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.name = f"{settings.node_name}-{secrets.token_hex(3)}"
+        self.redis = connect(settings.redis_url)
+        self.store = Store(
+            self.redis, dedupe_window=settings.dedupe_window, log_retain=settings.log_retain
+        )
+        self.bus = Bus(
+            settings.redis_url,
+            self.name,
+            on_event=self._on_event,
+            on_presence=self._on_presence,
+            on_reconnected=self._on_bus_reconnected,
+        )
+        self.signer = Signer(settings.secret or "unset")
+        self.hubs: dict[str, BoardHub] = {}
+        self._loading: dict[str, asyncio.Task[BoardHub]] = {}
+        self._hub_tasks: dict[str, asyncio.Task[None]] = {}
+        self._linger: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self.connections: dict[str, Connection] = {}
+        self.shutting_down = False
+
+    # --- lifecycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            await self.store.ping()
+            secret = self.settings.secret or await self.store.shared_secret()
+        except (RedisError, OSError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        self.signer = Signer(secret)
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self.bus.run(), name="bus"))
+        self._tasks.append(loop.create_task(self._presence_refresher(), name="presence"))
+
+    async def stop(self) -> None:
+        """Tell every client to reconnect elsewhere, then release Redis."""
+        self.shutting_down = True
+        for conn in list(self.connections.values()):
+            conn.abort(CloseCode.GOING_AWAY, "server restarting: reconnect")
+        await asyncio.sleep(0.05)  # let the close frames go out
+        for handle in self._linger.values():
+            handle.cancel()
+        tasks = [*self._tasks, *self._hub_tasks.values(), *self._loading.values()]
+        for hub in self.hubs.values():
+            hub.stop()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.bus.aclose()
+        await self.redis.aclose()
+
+    @property
+    def ready(self) -> bool:
+        return self.bus.healthy and not self.shutting_down
+
+    # --- boards ------------------------------------------------------------
+
+    async def hub(self, board: str) -> BoardHub:
+        """The board's hub, subscribed and loaded. Raises BoardNotFound."""
+        handle = self._linger.pop(board, None)
+        if handle is not None:
+            handle.cancel()
+        hub = self.hubs.get(board)
+        if hub is not None:
+            return hub
+        loading = self._loading.get(board)
+        if loading is None:
+            loading = asyncio.get_running_loop().create_task(self._open_hub(board))
+            self._loading[board] = loading
+        try:
+            return await asyncio.shield(loading)
+        finally:
+            if loading.done():
+                self._loading.pop(board, None)
+
+    async def _open_hub(self, board: str) -> BoardHub:
+        hub = BoardHub(board, self.store, self.settings)
+        self.hubs[board] = hub  # before subscribing: events queue in its inbox
+        opened = False
+        try:
+            await self.bus.subscribe(board)
+            await hub.load()
+            opened = True
+        finally:
+            if not opened:
+                self.hubs.pop(board, None)
+                with contextlib.suppress(Exception):
+                    await self.bus.unsubscribe(board)
+        self._hub_tasks[board] = asyncio.get_running_loop().create_task(
+            hub.pump(), name=f"hub:{board}"
+        )
+        return hub
+
+    def release(self, hub: BoardHub) -> None:
+        """Called when a connection left; closes the hub after a linger."""
+        if hub.conns or self.shutting_down or hub.board in self._linger:
+            return
+        loop = asyncio.get_running_loop()
+        self._linger[hub.board] = loop.call_later(
+            self.settings.hub_linger_s, lambda: loop.create_task(self._close_hub(hub.board))
+        )
+
+    async def _close_hub(self, board: str) -> None:
+        self._linger.pop(board, None)
+        hub = self.hubs.get(board)
+        if hub is None or hub.conns:
+            return
+        del self.hubs[board]
+        hub.stop()
+        task = self._hub_tasks.pop(board, None)
+        if task is not None:
+            task.cancel()
+        with contextlib.suppress(RedisError, OSError):
+            await self.bus.unsubscribe(board)
+
+    # --- bus callbacks -----------------------------------------------------
+
+    def _on_event(self, board: str, raw: bytes) -> None:
+        hub = self.hubs.get(board)
+        if hub is not None:
+            hub.on_message(raw)
+
+    def _on_presence(self, board: str) -> None:
+        hub = self.hubs.get(board)
+        if hub is not None:
+            hub.on_presence_changed()
+
+    def _on_bus_reconnected(self) -> None:
+        for hub in self.hubs.values():
+            hub.request_head_check()
+            hub.on_presence_changed()
+
+    async def _presence_refresher(self) -> None:
+        interval = self.settings.presence_ttl_ms / 3000
+        while True:
+            await asyncio.sleep(interval)
+            for board, hub in list(self.hubs.items()):
+                actors = sorted({c.actor for c in hub.conns.values()})
+                with contextlib.suppress(RedisError, OSError):
+                    await self.store.presence_refresh(
+                        board, actors, self.settings.presence_ttl_ms, now_ms()
+                    )

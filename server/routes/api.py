@@ -1,0 +1,104 @@
+"""REST: create a board (returns its role links), read a board as JSON."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from protocol import codec, version
+from protocol.messages import Role
+from protocol.model import to_wire
+from protocol.ops import BoardSet, BoardTitle, Layout
+from server.engine.state import read_state
+from server.engine.store import BoardNotFound, now_ms
+from server.node import Node
+from server.tokens import new_board_id
+
+
+class CreateBoard(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    title: BoardTitle = "Untitled board"
+    layout: Layout = "wall"
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+def _base_url(request: Request, node: Node) -> str:
+    return node.settings.public_url or str(request.base_url).rstrip("/")
+
+
+def board_links(base: str, board: str, node: Node) -> dict[str, str]:
+    """Links per role. The screen link also carries the participant link
+    (``join``) so the hub screen can show it as a QR code."""
+
+    def token(role: Role) -> str:
+        return node.signer.link_token(board, role)
+
+    participant = f"{base}/b/{board}#t={token('participant')}"
+    return {
+        "facilitator": f"{base}/b/{board}#t={token('facilitator')}",
+        "participant": participant,
+        "viewer": f"{base}/screen/{board}#t={token('viewer')}&join={quote(participant, safe='')}",
+    }
+
+
+async def create_board(request: Request) -> Response:
+    node: Node = request.app.state.node
+    if not node.settings.open_board_creation:
+        return _error(403, "forbidden", "board creation is closed on this server")
+    try:
+        raw = await request.body()
+        body = CreateBoard.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return _error(422, "invalid", f"{where}: {first['msg']}" if where else str(first["msg"]))
+    board = new_board_id()
+    await node.store.create_board(board, now_ms())
+    op = BoardSet(type="board.set", title=body.title, layout=body.layout)
+    head, tail = codec.event_parts(
+        op_id="create", actor="system", name="Prikbord", role="facilitator", at=now_ms(), op=op
+    )
+    await node.store.append(board, "system:create", head, tail)
+    links = board_links(_base_url(request, node), board, node)
+    return JSONResponse({"board": board, "title": body.title, "links": links}, status_code=201)
+
+
+def _token_of(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.query_params.get("t")
+
+
+async def read_board(request: Request) -> Response:
+    node: Node = request.app.state.node
+    board = request.path_params["board"]
+    token = _token_of(request)
+    grant = node.signer.read_link(token) if token else None
+    if grant is None or grant.board != board:
+        return _error(401, "unauthorized", "a valid link token for this board is required")
+    try:
+        state = await read_state(node.store, board)
+    except BoardNotFound:
+        return _error(404, "not_found", "no such board")
+    return JSONResponse(to_wire(state))
+
+
+async def version_info(request: Request) -> Response:
+    web: str = request.app.state.web_version
+    kind: Literal["prikbord"] = "prikbord"
+    return JSONResponse(
+        {
+            "name": kind,
+            "version": request.app.state.version,
+            "protocol": version.PROTOCOL_VERSION,
+            "web": web,
+        }
+    )

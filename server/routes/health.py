@@ -1,0 +1,46 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from server.node import Node
+
+
+async def healthz(request: Request) -> Response:
+    """The process serves HTTP; nothing more."""
+    return JSONResponse({"ok": True})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready only when this node's own pub/sub probe comes back: a node that
+    cannot deliver events must not get traffic."""
+    node: Node = request.app.state.node
+    ok = node.ready
+    body = {
+        "ready": ok,
+        "node": node.name,
+        "bus_healthy": node.bus.healthy,
+        "shutting_down": node.shutting_down,
+    }
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+async def metrics(request: Request) -> Response:
+    node: Node = request.app.state.node
+    lines = [
+        "# TYPE prikbord_connections gauge",
+        f"prikbord_connections {len(node.connections)}",
+        "# TYPE prikbord_boards_active gauge",
+        f"prikbord_boards_active {len(node.hubs)}",
+        "# TYPE prikbord_deliveries_total counter",
+        f"prikbord_deliveries_total {sum(h.delivered for h in node.hubs.values())}",
+        "# TYPE prikbord_bus_messages_total counter",
+        f"prikbord_bus_messages_total {node.bus.messages}",
+        "# TYPE prikbord_bus_reconnects_total counter",
+        f"prikbord_bus_reconnects_total {node.bus.reconnects}",
+        "# TYPE prikbord_ready gauge",
+        f"prikbord_ready {int(node.ready)}",
+    ]
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

@@ -1,0 +1,34 @@
+"""The browser app: one built ``index.html`` for every page route, plus its
+assets. Built by Vite into ``client/web/dist`` (``make run`` builds it)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+WEB_DIST = Path(__file__).resolve().parents[2] / "client" / "web" / "dist"
+
+_NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Prikbord</title>
+<h1>Prikbord</h1><p>The web app is not built. Run <code>make run</code> (it builds
+<code>client/web</code>) or <code>cd client/web &amp;&amp; npm ci &amp;&amp; npm run build</code>.
+</p>"""
+
+
+def web_version(dist: Path = WEB_DIST) -> str:
+    """A hash of the served index.html: hub screens reload when it changes."""
+    index = dist / "index.html"
+    if not index.is_file():
+        return "unbuilt"
+    return hashlib.sha256(index.read_bytes()).hexdigest()[:16]
+
+
+async def index(request: Request) -> Response:
+    page = WEB_DIST / "index.html"
+    if not page.is_file():
+        return HTMLResponse(_NOT_BUILT, status_code=503)
+    # Never cache the page itself (assets are content-hashed and cacheable),
+    # so an upgraded server is picked up on the next load.
+    return FileResponse(page, headers={"Cache-Control": "no-cache"})

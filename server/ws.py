@@ -1,0 +1,276 @@
+"""The WebSocket endpoint: handshake, then a read loop of ops and presence.
+
+The handler owns two tasks per socket: this read loop and the connection's
+writer. Every inbound frame is decoded and validated by the protocol codec;
+a bad frame gets an error frame and changes nothing (the client's mistake
+never costs it the connection, and never shows a traceback in our logs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from typing import Any
+
+from redis.exceptions import RedisError
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from protocol import codec, limits
+from protocol.errors import CloseCode, ErrorCode, ProtocolError
+from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
+from protocol.policy import check
+from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
+from server.connection import Connection
+from server.engine.store import BoardNotFound, now_ms
+from server.hub import BoardHub
+from server.node import Node
+from server.ratelimit import TokenBucket
+from server.tokens import new_actor_id
+
+log = logging.getLogger("prikbord.ws")
+
+HELLO_TIMEOUT_S = 10.0
+
+#: Field caps sent to clients in ``welcome`` so forms can show them.
+CLIENT_LIMITS = {
+    "name": limits.MAX_NAME,
+    "board_title": limits.MAX_BOARD_TITLE,
+    "section_title": limits.MAX_SECTION_TITLE,
+    "card_title": limits.MAX_CARD_TITLE,
+    "card_body": limits.MAX_CARD_BODY,
+    "comment": limits.MAX_COMMENT,
+    "url": limits.MAX_URL,
+    "max_cards": limits.MAX_CARDS,
+    "ops_per_second": int(limits.OPS_PER_SECOND),
+}
+
+
+class _Reject(Exception):
+    def __init__(self, code: CloseCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def origin_allowed(ws: WebSocket, allowed: tuple[str, ...]) -> bool:
+    """Browsers send Origin; it must be our own host or a configured one.
+    Non-browser clients (no Origin header) are judged by their token alone."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    if origin in allowed:
+        return True
+    host = ws.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    node: Node = ws.app.state.node
+    if SUBPROTOCOL not in ws.scope.get("subprotocols", []):
+        await ws.accept()
+        await ws.close(CloseCode.PROTOCOL_VERSION, f"offer subprotocol {SUBPROTOCOL}")
+        return
+    await ws.accept(subprotocol=SUBPROTOCOL)
+    if not origin_allowed(ws, node.settings.allowed_origins):
+        await ws.close(CloseCode.ORIGIN_REJECTED, "origin not allowed")
+        return
+    if node.shutting_down:
+        await ws.close(CloseCode.GOING_AWAY, "server restarting: reconnect")
+        return
+    try:
+        hello = await asyncio.wait_for(_receive_hello(ws), HELLO_TIMEOUT_S)
+        session = await _Session.open(ws, node, hello)
+    except TimeoutError:
+        await _close(ws, CloseCode.HANDSHAKE_TIMEOUT, "no hello in time")
+        return
+    except _Reject as rej:
+        await _close(ws, rej.code, rej.reason)
+        return
+    except WebSocketDisconnect:
+        return
+    except (RedisError, OSError):
+        log.warning("storage unavailable during a join", exc_info=True)
+        await _close(ws, CloseCode.INTERNAL, "storage unavailable: retry")
+        return
+    await session.run()
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    if ws.application_state != WebSocketState.DISCONNECTED:
+        with contextlib.suppress(Exception):
+            await ws.close(code, reason[:120])
+
+
+async def _receive_frame(ws: WebSocket) -> bytes | None:
+    """The next binary frame; None for a text frame; raises on disconnect."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    data = message.get("bytes")
+    return data if isinstance(data, bytes) else None
+
+
+async def _receive_hello(ws: WebSocket) -> Hello:
+    data = await _receive_frame(ws)
+    if data is None:
+        raise _Reject(CloseCode.BAD_HANDSHAKE, "frames are binary msgpack")
+    try:
+        obj = codec.unpack_client(data)
+    except ProtocolError as exc:
+        raise _Reject(CloseCode.BAD_HANDSHAKE, exc.message) from None
+    if isinstance(obj, dict) and obj.get("t") == "hello" and obj.get("v") != PROTOCOL_VERSION:
+        raise _Reject(CloseCode.PROTOCOL_VERSION, f"server speaks protocol {PROTOCOL_VERSION}")
+    try:
+        msg = codec.decode_client(data)
+    except ProtocolError as exc:
+        raise _Reject(CloseCode.BAD_HANDSHAKE, f"bad hello: {exc.message}") from None
+    if not isinstance(msg, Hello):
+        raise _Reject(CloseCode.BAD_HANDSHAKE, "the first frame must be hello")
+    return msg
+
+
+class _Session:
+    """A joined connection: its hub, identity, rate limit and read loop."""
+
+    def __init__(self, ws: WebSocket, node: Node, hub: BoardHub, conn: Connection) -> None:
+        self.ws = ws
+        self.node = node
+        self.hub = hub
+        self.conn = conn
+        self.bucket = TokenBucket(limits.OPS_PER_SECOND, limits.OPS_BURST, time.monotonic())
+        self.focus: str | None = None
+
+    @classmethod
+    async def open(cls, ws: WebSocket, node: Node, hello: Hello) -> _Session:
+        grant = node.signer.read_link(hello.token)
+        if grant is None or grant.board != hello.board:
+            raise _Reject(CloseCode.UNAUTHORIZED, "invalid link for this board")
+        actor = (
+            node.signer.read_identity(hello.identity) if hello.identity else None
+        ) or new_actor_id()
+        try:
+            hub = await node.hub(hello.board)
+        except BoardNotFound:
+            raise _Reject(CloseCode.BOARD_NOT_FOUND, "no such board") from None
+
+        async def send(data: bytes) -> None:
+            await ws.send_bytes(data)
+
+        async def close(code: int, reason: str) -> None:
+            await ws.close(code, reason)
+
+        conn = Connection(
+            secrets.token_hex(6), send, close, queue_max=node.settings.send_queue_max,
+            board=hello.board, actor=actor, name=hello.name, role=grant.role,
+        )  # fmt: skip
+        identity = node.signer.identity(actor)
+
+        def make_welcome(seq: int, recovered: bool, snapshot: bytes | None) -> bytes:
+            fields: dict[str, Any] = {
+                "t": "welcome", "v": PROTOCOL_VERSION, "board": hello.board,
+                "role": grant.role, "actor": actor, "identity": identity,
+                "epoch": hub.epoch, "seq": seq, "recovered": recovered,
+                "heartbeat_ms": node.settings.heartbeat_ms, "limits": CLIENT_LIMITS,
+            }  # fmt: skip
+            return codec.welcome_frame(fields, snapshot)
+
+        resume = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
+        await hub.attach(conn, resume, make_welcome)
+        node.connections[conn.id] = conn
+        return cls(ws, node, hub, conn)
+
+    async def run(self) -> None:
+        writer = asyncio.get_running_loop().create_task(self.conn.writer())
+        try:
+            await self._put_presence()
+            while self.conn.is_open:
+                data = await _receive_frame(self.ws)
+                await self._handle(data)
+        except WebSocketDisconnect:
+            pass
+        except (RedisError, OSError):
+            log.warning("storage error on board %s; closing socket", self.hub.board, exc_info=True)
+            self.conn.abort(CloseCode.INTERNAL, "storage unavailable: reconnect")
+        finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            await self._leave()
+
+    async def _leave(self) -> None:
+        self.hub.detach(self.conn)
+        self.node.connections.pop(self.conn.id, None)
+        self.node.release(self.hub)
+        if self.node.shutting_down:
+            return  # keep presence through a redeploy (it expires otherwise)
+        still_here = any(c.actor == self.conn.actor for c in self.hub.conns.values())
+        if not still_here:
+            with contextlib.suppress(RedisError, OSError):
+                await self.node.store.presence_remove(self.hub.board, self.conn.actor)
+
+    async def _put_presence(self) -> None:
+        member = Member(
+            conn=self.conn.actor, actor=self.conn.actor, name=self.conn.name,
+            role=self.conn.role, card=self.focus,
+        )  # fmt: skip
+        await self.node.store.presence_put(
+            self.hub.board, member, self.node.settings.presence_ttl_ms, now_ms()
+        )
+
+    def _error(self, code: ErrorCode, msg: str, op_id: str | None = None) -> None:
+        self.conn.send_frame(codec.encode(Error(t="error", code=code, msg=msg, id=op_id)))
+
+    async def _handle(self, data: bytes | None) -> None:
+        if data is None:
+            self._error(ErrorCode.BAD_FRAME, "frames are binary msgpack")
+            return
+        try:
+            msg = codec.decode_client(data)
+        except ProtocolError as exc:
+            self._error(exc.code, exc.message, exc.op_id)
+            return
+        match msg:
+            case OpMsg():
+                await self._handle_op(msg)
+            case Ping():
+                self.conn.send_frame(codec.encode(Pong(t="pong", n=msg.n)))
+            case Focus():
+                if msg.card != self.focus:
+                    self.focus = msg.card
+                    await self._put_presence()
+            case Hello():
+                self._error(ErrorCode.INVALID, "already joined")
+
+    async def _handle_op(self, msg: OpMsg) -> None:
+        conn, board = self.conn, self.hub.board
+        op_key = f"{conn.actor}:{msg.id}"
+        if not self.bucket.take(time.monotonic()):
+            self._error(ErrorCode.RATE_LIMITED, "too many ops: slow down", msg.id)
+            return
+        rejection = check(self.hub.state, msg.op, conn.actor, conn.role)
+        if rejection is not None:
+            # A resent op that already made it into the log gets its ack,
+            # even though it would not pass the check against today's state.
+            prior = await self.node.store.find_op(board, op_key)
+            if prior is not None:
+                conn.send_frame(codec.encode(Ack(t="ack", id=msg.id, seq=prior)))
+            else:
+                self._error(rejection.code, rejection.message, msg.id)
+            return
+        head, tail = codec.event_parts(
+            op_id=msg.id, actor=conn.actor, name=conn.name, role=conn.role,
+            at=now_ms(), op=msg.op,
+        )  # fmt: skip
+        try:
+            result = await self.node.store.append(board, op_key, head, tail)
+        except BoardNotFound:
+            self._error(ErrorCode.NOT_FOUND, "board no longer exists", msg.id)
+            return
+        except (RedisError, OSError):
+            log.warning("append failed on board %s", board, exc_info=True)
+            self._error(ErrorCode.UNAVAILABLE, "storage unavailable: retry", msg.id)
+            return
+        conn.send_frame(codec.encode(Ack(t="ack", id=msg.id, seq=result.seq)))
