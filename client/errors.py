@@ -1,0 +1,52 @@
+"""Exceptions the client raises, one hierarchy::
+
+    ClientError
+    ├── OpRejected      the server refused an op (3xx error frame); drop it
+    ├── ConnectFailed   the first connection could not be made (network, HTTP)
+    ├── TerminalClose   the server closed with a 41xx code: do not reconnect
+    ├── ClientClosed    the client was closed by its user
+    └── Lagged          an ``updates()`` consumer fell too far behind
+
+Transient trouble (dropped connections, 40xx closes, rate limits) never
+surfaces: the client reconnects, resumes and resends by itself.
+"""
+
+from __future__ import annotations
+
+
+class ClientError(Exception):
+    """Base of every error the Prikbord client raises."""
+
+
+class OpRejected(ClientError):
+    """The server answered an op with a 3xx error: the op is wrong, resending
+    it is useless. ``code`` is the wire code (see ``protocol.errors``)."""
+
+    def __init__(self, code: int, msg: str, op_id: str | None = None) -> None:
+        super().__init__(f"op rejected ({code}): {msg}")
+        self.code = code
+        self.msg = msg
+        self.op_id = op_id
+
+
+class ConnectFailed(ClientError):
+    """The first connection attempt failed (server unreachable, bad HTTP
+    answer). After one successful join the client retries forever instead."""
+
+
+class TerminalClose(ClientError):
+    """The server closed with a terminal 41xx code (bad token, unknown board,
+    wrong protocol version, kicked): reconnecting would not help."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"server closed the connection ({code}){': ' + reason if reason else ''}")
+        self.code = code
+        self.reason = reason
+
+
+class ClientClosed(ClientError):
+    """The client was closed by its user; nothing more is sent or received."""
+
+
+class Lagged(ClientError):
+    """An ``updates()`` iterator fell more than its queue bound behind."""
