@@ -45,6 +45,8 @@ from typing import IO, Final
 
 import redis
 import redis.exceptions
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 __all__ = ["EmbeddedValkey", "EmbeddedValkeyError"]
 
@@ -130,19 +132,31 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return True
 
 
+def _client(socket_path: Path) -> redis.Redis:
+    """A client for one quick local command: short timeouts, no retries.
+
+    redis-py retries failed connections with backoff by default, which turns
+    every "nobody listens" answer into seconds of waiting.
+    """
+    return redis.Redis(
+        unix_socket_path=str(socket_path),
+        socket_timeout=_SOCKET_TIMEOUT,
+        socket_connect_timeout=_SOCKET_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
 def _send_shutdown(socket_path: Path) -> bool:
     """Ask the Valkey on ``socket_path`` to SHUTDOWN; True if it accepted.
 
     SHUTDOWN, unlike a signal, fsyncs the AOF and reports failure (e.g. a full
     disk) to the caller rather than only to its log.
     """
-    client = redis.Redis(
-        unix_socket_path=str(socket_path),
-        socket_timeout=_SOCKET_TIMEOUT,
-        socket_connect_timeout=_SOCKET_TIMEOUT,
-    )
+    client = _client(socket_path)
     try:
-        # redis-py treats the connection closing under it as success.
+        # PING first: redis-py's shutdown() takes any connection error as
+        # success, including "no server on this socket".
+        client.ping()
         client.shutdown()
     except (redis.exceptions.RedisError, OSError):
         return False
@@ -152,11 +166,7 @@ def _send_shutdown(socket_path: Path) -> bool:
 
 
 def _ping(socket_path: Path) -> bool:
-    client = redis.Redis(
-        unix_socket_path=str(socket_path),
-        socket_timeout=_SOCKET_TIMEOUT,
-        socket_connect_timeout=_SOCKET_TIMEOUT,
-    )
+    client = _client(socket_path)
     try:
         return bool(client.ping())
     except (redis.exceptions.RedisError, OSError):
