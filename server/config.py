@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from protocol import limits
+
 ENV_PREFIX = "PRIKBORD_"
 
 
@@ -36,6 +38,9 @@ class Settings:
     log_retain: int = 10_000
     #: Op ids remembered per board for exactly-once (SPEC §6).
     dedupe_window: int = 100_000
+    #: Per-connection op rate limit (SPEC §4); raise it for load tests only.
+    ops_per_second: float = limits.OPS_PER_SECOND
+    ops_burst: int = limits.OPS_BURST
     heartbeat_ms: int = 15_000
     #: Presence entries expire this long after their node stopped refreshing
     #: them: long enough to ride out a redeploy without leave/join floods.
@@ -67,6 +72,8 @@ class Settings:
             snapshot_every=int(get("SNAPSHOT_EVERY", str(base.snapshot_every))),
             log_retain=int(get("LOG_RETAIN", str(base.log_retain))),
             dedupe_window=int(get("DEDUPE_WINDOW", str(base.dedupe_window))),
+            ops_per_second=float(get("OPS_PER_SECOND", str(base.ops_per_second))),
+            ops_burst=int(get("OPS_BURST", str(base.ops_burst))),
             heartbeat_ms=int(get("HEARTBEAT_MS", str(base.heartbeat_ms))),
             presence_ttl_ms=int(get("PRESENCE_TTL_MS", str(base.presence_ttl_ms))),
             hub_linger_s=float(get("HUB_LINGER_S", str(base.hub_linger_s))),

@@ -140,7 +140,8 @@ class _Session:
         self.node = node
         self.hub = hub
         self.conn = conn
-        self.bucket = TokenBucket(limits.OPS_PER_SECOND, limits.OPS_BURST, time.monotonic())
+        settings = node.settings
+        self.bucket = TokenBucket(settings.ops_per_second, settings.ops_burst, time.monotonic())
         self.focus: str | None = None
 
     @classmethod

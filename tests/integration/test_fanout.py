@@ -1,0 +1,76 @@
+"""Events reach every node's clients, in one order, only via Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.integration.conftest import Nodes
+from tests.support.servers import token_of
+from tests.support.wire import Wire, card
+
+
+async def test_op_on_node_a_reaches_node_b_in_order(nodes: Nodes) -> None:
+    a, b = nodes.start(), nodes.start()
+    board = a.create_board("Fan-out")
+    token = token_of(board["links"]["participant"])
+    writer = await Wire.join(a.ws, board["board"], token, "writer")
+    readers = [await Wire.join(n.ws, board["board"], token, f"r{i}") for i, n in enumerate([a, b, b])]
+    acks = [await writer.op(f"op{i}", card(f"c{i}")) for i in range(30)]
+    assert [ack["t"] for ack in acks] == ["ack"] * 30
+    last = acks[-1]["seq"]
+    for reader in readers:
+        await reader.wait_seq(last)
+        seqs = [e["seq"] for e in reader.events]
+        assert seqs == list(range(reader.welcome["seq"] + 1, last + 1))  # gap-free, no doubles
+        assert [e["op"]["id"] for e in reader.events] == [f"c{i}" for i in range(30)]
+    for w in [writer, *readers]:
+        await w.close()
+
+
+async def test_concurrent_writers_on_two_nodes_see_one_order(nodes: Nodes) -> None:
+    a, b = nodes.start(), nodes.start()
+    board = nodes.started[0].create_board("Order")
+    token = token_of(board["links"]["participant"])
+    wa = await Wire.join(a.ws, board["board"], token, "A")
+    wb = await Wire.join(b.ws, board["board"], token, "B")
+
+    async def write(w: Wire, prefix: str) -> None:
+        for i in range(40):
+            await w.op(f"{prefix}{i}", card(f"{prefix}{i}"))
+
+    await asyncio.gather(write(wa, "a"), write(wb, "b"))
+    head = 1 + 80
+    await wa.wait_seq(head)
+    await wb.wait_seq(head)
+    assert [e["seq"] for e in wa.events] == [e["seq"] for e in wb.events]
+    assert [e["op_id"] for e in wa.events] == [e["op_id"] for e in wb.events]
+    snap_a = a.get_json(f"/api/boards/{board['board']}?t={token}")
+    snap_b = b.get_json(f"/api/boards/{board['board']}?t={token}")
+    assert snap_a == snap_b
+    assert len(snap_a["cards"]) == 80
+    await wa.close()
+    await wb.close()
+
+
+async def test_presence_lists_members_across_nodes(nodes: Nodes) -> None:
+    a, b = nodes.start(), nodes.start()
+    board = a.create_board("Presence")
+    token = token_of(board["links"]["participant"])
+    ann = await Wire.join(a.ws, board["board"], token, "Ann")
+    bob = await Wire.join(b.ws, board["board"], token, "Bob")
+    frame = await ann.until(
+        lambda f: f.get("t") == "presence" and {m["name"] for m in f["members"]} == {"Ann", "Bob"}
+    )
+    assert len(frame["members"]) == 2
+    card_id = "c1"
+    assert (await bob.op("1", card(card_id)))["t"] == "ack"
+    await bob.send({"t": "focus", "card": card_id})
+    await ann.until(
+        lambda f: f.get("t") == "presence"
+        and any(m["name"] == "Bob" and m.get("card") == card_id for m in f["members"])
+    )
+    await bob.close()
+    await ann.until(
+        lambda f: f.get("t") == "presence" and [m["name"] for m in f["members"]] == ["Ann"]
+    )
+    await ann.close()

@@ -1,0 +1,117 @@
+"""Real ``prikbord serve`` processes for integration tests.
+
+Each :class:`ServerProcess` is a separate OS process running the real CLI
+against a shared (real) Valkey, so "node A" and "node B" are as separate as
+in production: they only meet in Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.support.valkey import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ServerProcess:
+    def __init__(self, redis_url: str, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
+        self.redis_url = redis_url
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / f"server-{self.port}.log"
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self, timeout: float = 20.0) -> ServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PRIKBORD_LOG_LEVEL": "warning", **self.extra_env}
+        args = [sys.executable, "-m", "prikbord.cli", "serve", "--port", str(self.port)]
+        args += ["--data", str(self.data_dir)]
+        if self.redis_url:
+            args += ["--redis-url", self.redis_url]
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.http + "/readyz", timeout=1) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"server not ready in {timeout}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, no close frames — a crashed node."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        """SIGTERM: graceful shutdown (clients are told to reconnect)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self) -> ServerProcess:
+        self.stop()
+        return self.start()
+
+    def create_board(self, title: str = "Test board", layout: str = "wall") -> dict[str, Any]:
+        req = urllib.request.Request(
+            self.http + "/api/boards",
+            data=json.dumps({"title": title, "layout": layout}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            body: dict[str, Any] = json.load(resp)
+            return body
+
+    def get_json(self, path: str) -> Any:
+        with urllib.request.urlopen(self.http + path, timeout=10) as resp:
+            return json.load(resp)
+
+
+def token_of(link: str) -> str:
+    """The token in a board link's fragment (``#t=...[&join=...]``)."""
+    fragment = link.split("#", 1)[1]
+    for part in fragment.split("&"):
+        if part.startswith("t="):
+            return part[2:]
+    raise ValueError(f"no token in {link}")
