@@ -21,6 +21,9 @@ def valkey(tmp_path: Path) -> Iterator[EmbeddedValkey]:
         v.stop()
 
 
+UNLIMITED = {"PRIKBORD_OPS_PER_SECOND": "100000", "PRIKBORD_OPS_BURST": "100000"}
+
+
 class Nodes:
     """Start server processes on one Valkey; all are stopped at teardown."""
 
@@ -30,6 +33,9 @@ class Nodes:
         self.started: list[ServerProcess] = []
 
     def start(self, **env: str) -> ServerProcess:
+        """A node; the op rate limit is lifted unless ``env`` sets it, since
+        tests send ops far faster than people do."""
+        env = {**UNLIMITED, **env}
         node = ServerProcess(self.valkey.url, self.tmp_path / "nodes", env=env).start()
         self.started.append(node)
         return node

@@ -1,0 +1,139 @@
+"""Bad input: a typed error (or a documented close code in the handshake),
+no state change, the connection survives, and no traceback in the log."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import msgpack
+import pytest
+import redis
+import websockets
+
+from protocol.errors import CloseCode, ErrorCode
+from server.embedded import EmbeddedValkey
+from server.tokens import Signer
+from tests.integration.conftest import Nodes
+from tests.support.servers import ServerProcess, token_of
+from tests.support.wire import Wire, card
+
+
+def _signer(valkey: EmbeddedValkey) -> Signer:
+    secret = redis.Redis.from_url(valkey.url).get("prikbord:secret")
+    assert isinstance(secret, bytes)
+    return Signer(secret.decode())
+
+
+async def _closed_with(url: str, hello: Any, **kwargs: Any) -> int | None:
+    wire = await Wire.connect(url, **kwargs)
+    with contextlib.suppress(websockets.ConnectionClosed):  # may close before hello
+        if isinstance(hello, bytes | str):
+            await wire.send_raw(hello)
+        else:
+            await wire.send(hello)
+    return await wire.wait_closed()
+
+
+async def test_handshake_refusals_have_documented_close_codes(nodes: Nodes, valkey: EmbeddedValkey) -> None:
+    node = nodes.start()
+    board = node.create_board()
+    bid, token = board["board"], token_of(board["links"]["participant"])
+    hello = {"t": "hello", "v": 1, "board": bid, "token": token, "name": "x"}
+    assert await _closed_with(node.ws, {**hello, "v": 2}) == CloseCode.PROTOCOL_VERSION
+    assert await _closed_with(node.ws, b"\xc1\xc1") == CloseCode.BAD_HANDSHAKE
+    assert await _closed_with(node.ws, "text hello") == CloseCode.BAD_HANDSHAKE
+    assert await _closed_with(node.ws, {"t": "op", "id": "1", "op": card("c")}) == CloseCode.BAD_HANDSHAKE
+    assert await _closed_with(node.ws, {**hello, "name": ""}) == CloseCode.BAD_HANDSHAKE
+    assert await _closed_with(node.ws, {**hello, "token": token + "x"}) == CloseCode.UNAUTHORIZED
+    other = node.create_board()
+    assert await _closed_with(node.ws, {**hello, "board": other["board"]}) == CloseCode.UNAUTHORIZED
+    ghost = _signer(valkey).link_token("ghostboard", "participant")
+    assert await _closed_with(node.ws, {**hello, "board": "ghostboard", "token": ghost}) == CloseCode.BOARD_NOT_FOUND
+    evil = {"origin": "https://evil.example"}
+    assert await _closed_with(node.ws, hello, additional_headers=evil) == CloseCode.ORIGIN_REJECTED
+    ws = await websockets.connect(node.ws)  # no subprotocol offered
+    with pytest.raises(websockets.ConnectionClosed) as info:
+        await ws.recv()
+    assert info.value.rcvd is not None and info.value.rcvd.code == CloseCode.PROTOCOL_VERSION
+    assert "Traceback" not in node.log_tail(400)
+
+
+def _frames(bid: str) -> list[tuple[str, bytes | str | dict[str, Any], int]]:
+    big = {"t": "op", "id": "big", "op": card("big", body="x" * 70_000)}
+    return [
+        ("not msgpack", b"\xc1\x00\x01", ErrorCode.BAD_FRAME),
+        ("truncated", msgpack.packb({"t": "op", "id": "1"})[:-2], ErrorCode.BAD_FRAME),
+        ("text frame", "hello?", ErrorCode.BAD_FRAME),
+        ("not a map", msgpack.packb([1, 2, 3]), ErrorCode.BAD_FRAME),
+        ("bin value", msgpack.packb({"t": "op", "id": b"\x00"}, use_bin_type=True), ErrorCode.BAD_FRAME),
+        ("unknown type", {"t": "launch"}, ErrorCode.UNKNOWN_TYPE),
+        ("unknown op", {"t": "op", "id": "u1", "op": {"type": "card.explode", "id": "c"}}, ErrorCode.UNKNOWN_TYPE),
+        ("wrong type", {"t": "op", "id": "w1", "op": {"type": "card.add", "id": 5, "title": "x"}}, ErrorCode.INVALID),
+        ("extra field", {"t": "op", "id": "e1", "op": {**card("e"), "admin": True}}, ErrorCode.INVALID),
+        ("long title", {"t": "op", "id": "l1", "op": card("l", title="x" * 201)}, ErrorCode.INVALID),
+        ("js url", {"t": "op", "id": "j1", "op": card("j", kind="link", url="javascript:alert(1)")}, ErrorCode.INVALID),
+        ("bad pos", {"t": "op", "id": "p1", "op": card("p", pos="!!")}, ErrorCode.INVALID),
+        ("coords", {"t": "op", "id": "x1", "op": card("x", x=-5)}, ErrorCode.INVALID),
+        ("oversized", msgpack.packb(big), ErrorCode.TOO_LARGE),
+        ("hello again", {"t": "hello", "v": 1, "board": bid, "token": "t", "name": "n"}, ErrorCode.INVALID),
+        ("missing card", {"t": "op", "id": "m1", "op": {"type": "card.set", "id": "nope", "title": "x"}}, ErrorCode.NOT_FOUND),
+        ("comment on nothing", {"t": "op", "id": "m2", "op": {"type": "comment.add", "id": "k", "card": "nope", "body": "hi"}}, ErrorCode.NOT_FOUND),
+        ("board settings", {"t": "op", "id": "f1", "op": {"type": "board.set", "title": "mine"}}, ErrorCode.FORBIDDEN),
+        ("others' card", {"t": "op", "id": "f2", "op": {"type": "card.delete", "id": "theirs"}}, ErrorCode.FORBIDDEN),
+        ("taken id", {"t": "op", "id": "d1", "op": card("theirs")}, ErrorCode.EXISTS),
+    ]  # fmt: skip
+
+
+async def _state(node: ServerProcess, bid: str, token: str) -> Any:
+    return node.get_json(f"/api/boards/{bid}?t={token}")
+
+
+async def test_every_bad_frame_gets_its_error_and_changes_nothing(nodes: Nodes) -> None:
+    node = nodes.start()
+    board = node.create_board()
+    bid, token = board["board"], token_of(board["links"]["participant"])
+    owner = await Wire.join(node.ws, bid, token, "owner")
+    assert (await owner.op("mine", card("theirs")))["t"] == "ack"
+    before = await _state(node, bid, token)
+    wire = await Wire.join(node.ws, bid, token, "mallory")
+    for name, frame, code in _frames(bid):
+        if isinstance(frame, dict):
+            await wire.send(frame)
+        else:
+            await wire.send_raw(frame)
+        error = await wire.expect("error")
+        assert error["code"] == code, (name, error)
+        if isinstance(frame, dict) and frame.get("t") == "op" and isinstance(frame.get("id"), str):
+            assert error.get("id") == frame["id"], name
+        await wire.send({"t": "ping", "n": 7})  # the connection survives
+        assert (await wire.expect("pong"))["n"] == 7
+    assert await _state(node, bid, token) == before
+    assert "Traceback" not in node.log_tail(400)
+    await wire.close()
+    await owner.close()
+
+
+async def test_viewer_cannot_write_and_budget_and_rate_limits_hold(nodes: Nodes) -> None:
+    node = nodes.start(PRIKBORD_OPS_PER_SECOND="1", PRIKBORD_OPS_BURST="12")
+    board = node.create_board()
+    bid = board["board"]
+    participant = token_of(board["links"]["participant"])
+    viewer = await Wire.join(node.ws, bid, token_of(board["links"]["viewer"]), "screen")
+    assert viewer.welcome["role"] == "viewer"
+    denied = await viewer.op("v1", card("v"))
+    assert denied["code"] == ErrorCode.FORBIDDEN
+    voter = await Wire.join(node.ws, bid, participant, "voter")
+    assert (await voter.op("c", card("c")))["t"] == "ack"
+    results = [await voter.op(f"v{i}", {"type": "vote.cast", "card": "c"}) for i in range(6)]
+    assert [r["t"] for r in results[:5]] == ["ack"] * 5
+    assert results[5]["code"] == ErrorCode.VOTE_BUDGET
+    before = await _state(node, bid, participant)
+    limited = [await voter.op(f"r{i}", card(f"r{i}")) for i in range(10)]
+    refused = [r for r in limited if r["t"] == "error"]
+    assert refused and all(r["code"] == ErrorCode.RATE_LIMITED for r in refused)
+    after = await _state(node, bid, participant)
+    assert len(after["cards"]) == len(before["cards"]) + len(limited) - len(refused)
+    assert after["votes"]["c"] == {voter.welcome["actor"]: 5}
+    await viewer.close()
+    await voter.close()
