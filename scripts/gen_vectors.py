@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""Regenerate the golden vectors in ``protocol/vectors/`` (deterministically).
+
+The TypeScript port of the codec and reducer replays these files; the Python
+unit tier checks that the committed files equal what this script produces.
+
+    python scripts/gen_vectors.py           # rewrite the files
+    python scripts/gen_vectors.py --check   # exit 1 if they are stale
+
+``reducer.json``: ``{"version": 1, "cases": [{name, board, events, expected}]}``;
+each case starts from ``BoardState(board)`` at seq 0, applies ``events``
+(wire maps, op defaults filled in) in order and must equal ``expected``
+(``model.to_wire``).
+
+``codec.json``: ``{"version": 1, "client_frames": [...], "events_frames": [...]}``;
+a client frame is ``{name, hex, ok: true, message}`` (the decoded message as
+``model_dump(exclude_none=True)``) or ``{name, hex, ok: false, code}``; an
+events frame is ``{name, hex, frame}`` with the plain decoded msgpack value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from protocol import codec, limits
+from protocol.errors import ProtocolError
+from protocol.messages import Event, Role
+from protocol.model import BoardState, to_wire
+from protocol.reducer import apply
+
+VERSION = 1
+VECTORS = Path(__file__).resolve().parents[1] / "protocol" / "vectors"
+T0 = 1_700_000_000_000  # event times: T0 + seq seconds
+
+Step = tuple[str, Role, dict[str, Any] | None]  # actor, role, op (None = placeholder)
+F: Role = "facilitator"
+P: Role = "participant"
+V: Role = "viewer"
+
+
+def event_wire(
+    seq: int, actor: str, role: Role, wire_op: dict[str, Any] | None, **over: Any
+) -> dict[str, Any]:
+    """An event map exactly as on the wire, op defaults filled in."""
+    op = codec.op_to_wire(codec.op_from_wire(wire_op)) if wire_op is not None else None
+    event = {
+        "seq": seq, "op_id": f"{actor}-{seq}", "actor": actor, "name": actor.capitalize(),
+        "role": role, "at": T0 + seq * 1000, "op": op,
+    }  # fmt: skip
+    event.update(over)
+    return event
+
+
+def _case(name: str, steps: list[Step], *, board: str = "b1") -> dict[str, Any]:
+    events = [event_wire(seq, *step) for seq, step in enumerate(steps, start=1)]
+    return _case_of_events(name, events, board=board)
+
+
+def _case_of_events(
+    name: str, events: list[dict[str, Any]], *, board: str = "b1"
+) -> dict[str, Any]:
+    state = BoardState(board)
+    for event in events:
+        apply(state, Event.model_validate(event))
+    return {"name": name, "board": board, "events": events, "expected": to_wire(state)}
+
+
+def _add(card: str, **fields: Any) -> dict[str, Any]:
+    return {"type": "card.add", "id": card, "title": f"Kaart {card}", **fields}
+
+
+def _set(card: str, **fields: Any) -> dict[str, Any]:
+    return {"type": "card.set", "id": card, **fields}
+
+
+def _move(card: str, **fields: Any) -> dict[str, Any]:
+    return {"type": "card.move", "id": card, **fields}
+
+
+def _del(card: str) -> dict[str, Any]:
+    return {"type": "card.delete", "id": card}
+
+
+def _sec(sid: str, title: str = "Sectie", pos: str = "a0") -> dict[str, Any]:
+    return {"type": "section.add", "id": sid, "title": title, "pos": pos}
+
+
+def _comment(mid: str, card: str, body: str = "Goed idee") -> dict[str, Any]:
+    return {"type": "comment.add", "id": mid, "card": card, "body": body}
+
+
+def _react(card: str, emoji: str, on: bool = True) -> dict[str, Any]:
+    return {"type": "reaction.set", "card": card, "emoji": emoji, "on": on}
+
+
+def _vote(card: str) -> dict[str, Any]:
+    return {"type": "vote.cast", "card": card}
+
+
+def _unvote(card: str) -> dict[str, Any]:
+    return {"type": "vote.retract", "card": card}
+
+
+def _budget(n: int) -> dict[str, Any]:
+    return {"type": "board.set", "vote_budget": n}
+
+
+def reducer_cases() -> list[dict[str, Any]]:
+    return [
+        _case("empty board", []),
+        _case("board.set every field", [
+            ("fran", F, {"type": "board.set", "title": "Hub Delft: vraag en aanbod",
+                         "layout": "columns", "theme": "hub", "vote_budget": 10}),
+        ]),
+        _case("board.set partial fields, last writer wins", [
+            ("fran", F, {"type": "board.set", "title": "Eerste", "layout": "grid"}),
+            ("gert", F, {"type": "board.set", "title": "Tweede"}),
+            ("fran", F, {"type": "board.set", "theme": "contrast", "vote_budget": 0}),
+        ]),
+        _case("board.set by participant and viewer is a no-op", [
+            ("ann", P, {"type": "board.set", "title": "Mine"}),
+            ("screen", V, {"type": "board.set", "theme": "dark"}),
+        ]),
+        _case("sections: add, set, delete leaves a tombstone", [
+            ("fran", F, _sec("s1", "Vraag", "a0")),
+            ("fran", F, _sec("s2", "Aanbod", "a1")),
+            ("fran", F, {"type": "section.set", "id": "s1", "title": "Vragen"}),
+            ("fran", F, {"type": "section.set", "id": "s2", "pos": "Zz"}),
+            ("fran", F, {"type": "section.delete", "id": "s1"}),
+            ("fran", F, {"type": "section.set", "id": "s1", "title": "terug?"}),
+            ("fran", F, _sec("s1", "opnieuw")),
+            ("fran", F, {"type": "section.delete", "id": "s1"}),
+        ]),
+        _case("sections by participant, and a taken id, are no-ops", [
+            ("ann", P, _sec("s1")),
+            ("fran", F, _sec("s2", "Eerste")),
+            ("fran", F, _sec("s2", "Tweede")),
+            ("ann", P, {"type": "section.set", "id": "s2", "title": "x"}),
+            ("ann", P, {"type": "section.delete", "id": "s2"}),
+        ]),
+        _case("section.delete keeps its cards and their section field", [
+            ("fran", F, _sec("s1")),
+            ("ann", P, _add("c1", section="s1")),
+            ("fran", F, {"type": "section.delete", "id": "s1"}),
+            ("ann", P, _move("c1", x=20)),
+        ]),
+        _case("card.add minimal gets defaults; full link card", [
+            ("ann", P, {"type": "card.add", "id": "c1", "body": "Alleen tekst"}),
+            ("bob", P, {"type": "card.add", "id": "c2", "kind": "link", "title": "Site",
+                        "body": "regel 1\nregel 2\tmet tab", "color": "purple",
+                        "url": "https://example.org/pad?q=1", "section": "nergens",
+                        "pos": "a0V", "x": 10_000, "y": 42}),
+            ("fran", F, {"type": "card.add", "id": "c3", "kind": "offer", "title": "Aanbod 🎉",
+                         "color": "orange"}),
+        ]),
+        _case("card.set and card.move: last writer wins by seq", [
+            ("ann", P, _add("c1", url="https://a.nl")),
+            ("ann", P, _set("c1", title="Eerste", color="pink", kind="question")),
+            ("fran", F, _set("c1", title="Tweede", body="door facilitator")),
+            ("ann", P, _set("c1", url="")),
+            ("ann", P, _move("c1", section="s9", pos="a5", x=7)),
+            ("fran", F, _move("c1", y=8)),
+            ("ann", P, _move("c1", section="")),
+            ("ann", P, _set("c1", url="http://b.nl/x")),
+        ]),
+        _case("ownership: another participant cannot change a card", [
+            ("ann", P, _add("c1")),
+            ("bob", P, _set("c1", title="gekaapt")),
+            ("bob", P, _move("c1", x=500)),
+            ("bob", P, _del("c1")),
+            ("screen", V, _set("c1", title="scherm")),
+            ("ann", P, _set("c1", body="van mij")),
+        ]),
+        _case("ownership: a facilitator changes others' cards, author stays", [
+            ("ann", P, _add("c1")),
+            ("fran", F, _set("c1", title="netjes", color="white")),
+            ("fran", F, _move("c1", pos="a1", x=3, y=4)),
+            ("ann", P, _add("c2")),
+            ("fran", F, _del("c2")),
+        ]),
+        _case("card.delete: tombstone; late edits, moves and re-add are no-ops", [
+            ("ann", P, _add("c1", color="green", x=5)),
+            ("ann", P, _del("c1")),
+            ("ann", P, _set("c1", title="zombie")),
+            ("fran", F, _move("c1", x=99)),
+            ("fran", F, _del("c1")),
+            ("bob", P, _add("c1", title="zelfde id")),
+            ("fran", F, _add("c1", title="ook facilitator niet")),
+        ]),
+        _case("comments: add, taken id, missing card, delete by author", [
+            ("ann", P, _add("c1")),
+            ("bob", P, _comment("m1", "c1", "Mooi! 👍")),
+            ("ann", P, _comment("m1", "c1", "zelfde id")),
+            ("bob", P, _comment("m2", "c9")),
+            ("bob", P, _comment("m3", "c1", "weg ermee")),
+            ("bob", P, {"type": "comment.delete", "id": "m3"}),
+            ("bob", P, {"type": "comment.delete", "id": "m3"}),
+            ("bob", P, _comment("m3", "c1", "terug?")),
+        ]),
+        _case("comments: only author or facilitator deletes", [
+            ("ann", P, _add("c1")),
+            ("bob", P, _comment("m1", "c1")),
+            ("bob", P, _comment("m2", "c1")),
+            ("ann", P, {"type": "comment.delete", "id": "m1"}),
+            ("screen", V, {"type": "comment.delete", "id": "m1"}),
+            ("fran", F, {"type": "comment.delete", "id": "m2"}),
+        ]),
+        _case("comments on a deleted card: new ones refused, old ones kept", [
+            ("ann", P, _add("c1")),
+            ("bob", P, _comment("m1", "c1")),
+            ("ann", P, _del("c1")),
+            ("bob", P, _comment("m2", "c1")),
+        ]),
+        _case("reactions: toggle, idempotent, sorted actors", [
+            ("ann", P, _add("c1")),
+            ("zoe", P, _react("c1", "👍")),
+            ("bob", P, _react("c1", "👍")),
+            ("bob", P, _react("c1", "👍")),
+            ("ann", P, _react("c1", "❤️")),
+            ("fran", F, _react("c1", "❓")),
+            ("ann", P, _react("c1", "❤️", on=False)),
+            ("cas", P, _react("c1", "💡", on=False)),
+            ("screen", V, _react("c1", "😂")),
+            ("bob", P, _react("c9", "🎉")),
+        ]),
+        _case("reactions go with a deleted card", [
+            ("ann", P, _add("c1")),
+            ("ann", P, _add("c2")),
+            ("bob", P, _react("c1", "🎉")),
+            ("bob", P, _react("c2", "🎉")),
+            ("ann", P, _del("c1")),
+            ("bob", P, _react("c1", "😂")),
+        ]),
+        _case("votes: cast several, retract, retract without a vote", [
+            ("ann", P, _add("c1")),
+            ("ann", P, _add("c2")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _vote("c1")),
+            ("ann", P, _vote("c1")),
+            ("fran", F, _vote("c2")),
+            ("bob", P, _unvote("c1")),
+            ("cas", P, _unvote("c1")),
+            ("fran", F, _unvote("c2")),
+            ("fran", F, _unvote("c2")),
+        ]),
+        _case("vote budget: casts beyond it are no-ops, retract frees one", [
+            ("fran", F, _budget(2)),
+            ("ann", P, _add("c1")),
+            ("ann", P, _add("c2")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _vote("c2")),
+            ("bob", P, _vote("c2")),
+            ("bob", P, _unvote("c1")),
+            ("bob", P, _vote("c2")),
+            ("bob", P, _vote("c1")),
+            ("ann", P, _vote("c1")),
+        ]),
+        _case("vote refund: deleting a card gives its votes back", [
+            ("fran", F, _budget(2)),
+            ("ann", P, _add("c1")),
+            ("ann", P, _add("c2")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _vote("c2")),
+            ("ann", P, _del("c1")),
+            ("bob", P, _vote("c2")),
+            ("bob", P, _vote("c2")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _unvote("c1")),
+        ]),
+        _case("lowering the budget keeps cast votes but blocks new ones", [
+            ("ann", P, _add("c1")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _vote("c1")),
+            ("fran", F, _budget(1)),
+            ("bob", P, _vote("c1")),
+            ("ann", P, _vote("c1")),
+            ("fran", F, _budget(0)),
+            ("cas", P, _vote("c1")),
+        ]),
+        _case("viewer ops are all no-ops", [
+            ("fran", F, _add("c1")),
+            ("screen", V, _add("c2")),
+            ("screen", V, _sec("s1")),
+            ("screen", V, _comment("m1", "c1")),
+            ("screen", V, _vote("c1")),
+            ("screen", V, _del("c1")),
+        ]),
+        _case("placeholders (op null) only advance seq", [
+            ("ann", P, _add("c1")),
+            ("ann", P, None),
+            ("", P, None),
+            ("ann", P, _vote("c1")),
+            ("", V, None),
+        ]),
+        _case_of_events("duplicate and older seq are ignored", [
+            event_wire(1, "ann", P, _add("c1")),
+            event_wire(2, "bob", P, _vote("c1")),
+            event_wire(2, "bob", P, _vote("c1"), op_id="bob-2-resent"),
+            event_wire(1, "ann", P, _del("c1")),
+            event_wire(3, "ann", P, _set("c1", title="na duplicaat")),
+            event_wire(3, "ann", P, _del("c1")),
+            event_wire(4, "", V, None),
+            event_wire(2, "ann", P, _add("c2")),
+        ]),
+        _case("unicode text, names and times come from the event", [
+            ("zoë", P, {"type": "card.add", "id": "c-1_x", "title": "Ideeën ✨ voor café",
+                        "body": "Één\n\ttwee — drie 😂"}),
+            ("zoë", P, _comment("m_1", "c-1_x", "Ja‼️ 🇳🇱")),
+        ], board="hub-Delft_2"),
+    ]  # fmt: skip
+
+
+# --- codec.json -------------------------------------------------------------
+
+
+def _client_ok(name: str, obj: Any) -> dict[str, Any]:
+    data = codec.pack(obj)
+    message = codec.decode_client(data).model_dump(exclude_none=True)
+    return {"name": name, "hex": data.hex(), "ok": True, "message": message}
+
+
+def _client_bad(name: str, obj: Any = None, *, raw: bytes | None = None) -> dict[str, Any]:
+    data = raw if raw is not None else codec.pack(obj)
+    try:
+        codec.decode_client(data)
+    except ProtocolError as err:
+        return {"name": name, "hex": data.hex(), "ok": False, "code": int(err.code)}
+    raise AssertionError(f"vector {name!r} was accepted")
+
+
+def _op(op: dict[str, Any], op_id: str = "op-1") -> dict[str, Any]:
+    return {"t": "op", "id": op_id, "op": op}
+
+
+HELLO = {"t": "hello", "v": 1, "board": "b1", "token": "tok", "name": "Ann"}
+FULL_OPS: list[dict[str, Any]] = [
+    {"type": "board.set", "title": "Ideeën", "layout": "columns", "theme": "dark",
+     "vote_budget": 3},
+    {"type": "section.add", "id": "s1", "title": "Vraag", "pos": "a0"},
+    {"type": "section.set", "id": "s1", "title": "Aanbod", "pos": "a1"},
+    {"type": "section.delete", "id": "s1"},
+    {"type": "card.add", "id": "c1", "kind": "link", "title": "Site", "body": "Zie\nook",
+     "color": "blue", "url": "https://example.org/x?y=1", "section": "s1", "pos": "a0V",
+     "x": 10, "y": 10_000},
+    {"type": "card.set", "id": "c1", "kind": "note", "title": "T", "body": "B", "color": "pink",
+     "url": ""},
+    {"type": "card.move", "id": "c1", "section": "", "pos": "Zz", "x": 0, "y": 5},
+    {"type": "card.delete", "id": "c1"},
+    {"type": "comment.add", "id": "m1", "card": "c1", "body": "Goed idee 👍"},
+    {"type": "comment.delete", "id": "m1"},
+    {"type": "reaction.set", "card": "c1", "emoji": "❤️", "on": True},
+    {"type": "vote.cast", "card": "c1"},
+    {"type": "vote.retract", "card": "c1"},
+]  # fmt: skip
+
+
+def client_frames() -> list[dict[str, Any]]:
+    ok = [
+        _client_ok("hello minimal", HELLO),
+        _client_ok("hello full", {**HELLO, "identity": "id.sig", "resume": {"epoch": "e1",
+                                                                           "seq": 41}}),
+        _client_ok("hello name is trimmed", {**HELLO, "name": "  Ann  "}),
+        *[_client_ok(f"op {op['type']} full", _op(op, f"c:{i}.x_y-z"))
+          for i, op in enumerate(FULL_OPS)],
+        _client_ok("op card.add minimal: defaults filled", _op({"type": "card.add", "id": "c2",
+                                                                "body": "alleen tekst"})),
+        _client_ok("op card.move partial", _op({"type": "card.move", "id": "c1", "x": 3})),
+        _client_ok("op card.set at caps", _op({"type": "card.set", "id": "c" * limits.MAX_ID,
+                                               "title": "t" * limits.MAX_CARD_TITLE})),
+        _client_ok("op board.set title is trimmed", _op({"type": "board.set", "title": " T "})),
+        _client_ok("op with no optional fields", _op({"type": "board.set"})),
+        _client_ok("focus card", {"t": "focus", "card": "c1"}),
+        _client_ok("focus none", {"t": "focus", "card": None}),
+        _client_ok("focus absent card", {"t": "focus"}),
+        _client_ok("ping", {"t": "ping", "n": 12}),
+        _client_ok("ping without n", {"t": "ping"}),
+    ]  # fmt: skip
+    bad = [
+        _client_bad("empty frame", raw=b""),
+        _client_bad("not msgpack", raw=b"\xc1"),
+        _client_bad("truncated", raw=codec.pack({"t": "ping", "n": 1})[:-1]),
+        _client_bad("trailing bytes", raw=codec.pack({"t": "ping"}) + b"\x00"),
+        _client_bad("not a map", ["t", "ping"]),
+        _client_bad("missing t", {"n": 1}),
+        _client_bad("t not a string", {"t": 1}),
+        _client_bad("non-string key", raw=b"\x82\xa1t\xa4ping\x01\x02"),
+        _client_bad("unknown t", {"t": "subscribe"}),
+        _client_bad("unknown op type", _op({"type": "card.explode", "id": "c1"})),
+        _client_bad("op without type", _op({"id": "c1"})),
+        _client_bad("string where int", {"t": "ping", "n": "1"}),
+        _client_bad("float where int", {"t": "ping", "n": 1.0}),
+        _client_bad("bool where int", {"t": "ping", "n": True}),
+        _client_bad("int where bool", _op({"type": "reaction.set", "card": "c1", "emoji": "👍",
+                                          "on": 1})),
+        _client_bad("extra field in message", {"t": "ping", "n": 1, "x": 0}),
+        _client_bad("extra field in op", _op({"type": "vote.cast", "card": "c1", "n": 2})),
+        _client_bad("missing field", _op({"type": "comment.add", "id": "m1", "card": "c1"})),
+        _client_bad("title over cap", _op(_add("c1", title="x" * (limits.MAX_CARD_TITLE + 1)))),
+        _client_bad("name over cap", {**HELLO, "name": "n" * (limits.MAX_NAME + 1)}),
+        _client_bad("op id over cap", _op({"type": "vote.cast", "card": "c1"}, "o" * 65)),
+        _client_bad("id with a space", _op(_add("c 1"))),
+        _client_bad("negative coordinate", _op(_add("c1", x=-1))),
+        _client_bad("coordinate over cap", _op(_add("c1", y=limits.MAX_COORD + 1))),
+        _client_bad("unknown color", _op(_add("c1", color="red"))),
+        _client_bad("unknown emoji", _op({"type": "reaction.set", "card": "c1", "emoji": "💩",
+                                         "on": True})),
+        _client_bad("card without content", _op({"type": "card.add", "id": "c1", "title": " "})),
+        _client_bad("link card without url", _op(_add("c1", kind="link"))),
+        _client_bad("javascript: url", _op(_add("c1", url="javascript:alert(1)"))),
+        _client_bad("data: url", _op(_set("c1", url="data:text/html,<b>x</b>"))),
+        _client_bad("url without host", _op(_add("c1", url="https://"))),
+        _client_bad("control character in title", _op(_add("c1", title="a\x00b"))),
+        _client_bad("escape character in body", _op(_set("c1", body="\x1b[31m"))),
+        _client_bad("DEL in comment", _op(_comment("m1", "c1", "a\x7f"))),
+        _client_bad("C1 control in title", _op(_add("c1", title="a\x85"))),
+        _client_bad("pos not a key", _op(_add("c1", pos="a"))),
+        _client_bad("pos with trailing zero", _op(_add("c1", pos="a00"))),
+        _client_bad("pos not base62", _op(_add("c1", pos="a0-"))),
+        _client_bad("string over decoder cap", {"t": "ping", "n": "x" * (limits.MAX_STR_LEN + 1)}),
+        _client_bad("array over decoder cap", {"t": "ping", "n": [0] * (limits.MAX_ARRAY_LEN + 1)}),
+        _client_bad("map over decoder cap", {"t": "ping", **{f"k{i}": 0 for i in range(32)}}),
+        _client_bad("bin value", {"t": "ping", "n": b"\x01"}),
+        _client_bad("empty bin value", {"t": "ping", "n": b""}),
+        _client_bad("ext value", {"t": "focus", "card": msgpack.ExtType(1, b"")}),
+        _client_bad("frame over 64 KiB", raw=codec.pack({"t": "ping"}) + b"\x00" * 65_536),
+    ]  # fmt: skip
+    return ok + bad
+
+
+def _sealed(event: dict[str, Any]) -> bytes:
+    e = Event.model_validate(event)
+    head, tail = codec.event_parts(
+        op_id=e.op_id, actor=e.actor, name=e.name, role=e.role, at=e.at, op=e.op
+    )
+    return codec.seal_event(head, e.seq, tail)
+
+
+def _events_frame(name: str, raws: list[bytes]) -> dict[str, Any]:
+    data = codec.events_frame(raws)
+    return {"name": name, "hex": data.hex(), "frame": msgpack.unpackb(data, raw=False)}
+
+
+def events_frames() -> list[dict[str, Any]]:
+    one = _sealed(event_wire(1, "ann", P, _add("c1")))
+    every = [
+        _sealed(event_wire(seq, "fran", F, op)) for seq, op in enumerate(FULL_OPS, start=1)
+    ]
+    hidden = Event.model_validate(event_wire(2, "ann", P, _vote("c1")))
+    placeholder = codec.placeholder_event(hidden)
+    many = [_sealed(event_wire(seq, "bob", P, _vote("c1"))) for seq in range(1, 21)]
+    return [
+        _events_frame("one event", [one]),
+        _events_frame("every op type", every),
+        _events_frame("with a placeholder", [one, placeholder]),
+        _events_frame("twenty events (array16 header)", many),
+        _events_frame("large seq", [_sealed(event_wire(4_000_000_000, "ann", P, _unvote("c1")))]),
+    ]
+
+
+# --- output -----------------------------------------------------------------
+
+
+def reducer_vectors() -> dict[str, Any]:
+    return {"version": VERSION, "cases": reducer_cases()}
+
+
+def codec_vectors() -> dict[str, Any]:
+    return {"version": VERSION, "client_frames": client_frames(), "events_frames": events_frames()}
+
+
+def render(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def rendered() -> dict[Path, str]:
+    """Every vector file and its exact contents."""
+    return {
+        VECTORS / "reducer.json": render(reducer_vectors()),
+        VECTORS / "codec.json": render(codec_vectors()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--check", action="store_true", help="exit 1 if the files are stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in rendered().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+    for path in stale:
+        print(f"{'stale' if args.check else 'wrote'} {path}", file=sys.stderr)
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
