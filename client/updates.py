@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from client.errors import ClientClosed, ClientError, Lagged
@@ -22,8 +23,9 @@ UPDATES_QUEUE_MAX = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Joined:
-    """A (re)join finished. ``recovered`` False: ``state`` is a fresh snapshot
-    that replaced everything before; True: missed events follow as Applied."""
+    """A (re)join finished. ``recovered`` False: ``state`` (a copy, as of the
+    join) is a fresh snapshot that replaced everything before; True: missed
+    events follow as Applied."""
 
     recovered: bool
     seq: int
@@ -60,13 +62,22 @@ Update = Joined | Applied | PresenceChanged | Disconnected
 
 
 class Subscription:
-    """One watcher's bounded queue of updates."""
+    """One watcher's bounded queue of updates, and its async iterator.
 
-    def __init__(self, maxsize: int = UPDATES_QUEUE_MAX) -> None:
+    It is registered with the client when created (not when first iterated),
+    so nothing between ``updates()`` and the first ``async for`` is missed.
+    """
+
+    def __init__(
+        self,
+        maxsize: int = UPDATES_QUEUE_MAX,
+        on_close: Callable[[Subscription], None] | None = None,
+    ) -> None:
         self._items: deque[Update] = deque()
         self._maxsize = maxsize
         self._wakeup = asyncio.Event()
         self._end: ClientError | None = None
+        self._on_close = on_close
 
     def put(self, update: Update) -> None:
         if self._end is not None:
@@ -78,16 +89,28 @@ class Subscription:
         self._wakeup.set()
 
     def end(self, exc: ClientError) -> None:
-        """No more updates: pending ones are still delivered, then ``exc``
+        """No more updates: queued ones are still delivered, then ``exc``
         (ClientClosed ends the iteration quietly)."""
         if self._end is None:
             self._end = exc
             self._wakeup.set()
 
-    async def get(self) -> Update:
+    def close(self) -> None:
+        """Stop receiving updates (the consumer is done)."""
+        self.end(ClientClosed("subscription closed"))
+        self._items.clear()
+        if self._on_close is not None:
+            self._on_close(self)
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> Update:
         """The next update; StopAsyncIteration after a user close."""
         while not self._items:
             if self._end is not None:
+                if self._on_close is not None:
+                    self._on_close(self)
                 if isinstance(self._end, ClientClosed):
                     raise StopAsyncIteration
                 raise self._end

@@ -32,7 +32,9 @@ from protocol.reducer import apply
 BOARD = "b1"
 
 
-def ev(seq: int, op: Op | None, *, actor: str = "other", op_id: str = "x", role: Role = "participant") -> Event:
+def ev(
+    seq: int, op: Op | None, *, actor: str = "other", op_id: str = "x", role: Role = "participant"
+) -> Event:
     return Event(seq=seq, op_id=op_id, actor=actor, name=actor, role=role, at=seq, op=op)
 
 
@@ -230,11 +232,19 @@ def test_forget_acked() -> None:
 
 # --- convergence: a simulated server, clients and flaky connections -----------
 
-ACTORS: tuple[tuple[str, Role], ...] = (("fac", "facilitator"), ("p1", "participant"), ("p2", "participant"))
+ACTORS: tuple[tuple[str, Role], ...] = (
+    ("fac", "facilitator"),
+    ("p1", "participant"),
+    ("p2", "participant"),
+)
 _card = st.sampled_from(["c0", "c1", "c2"])
 _ops: st.SearchStrategy[Op] = st.one_of(
-    st.builds(lambda c, t: CardAdd(type="card.add", id=c, title=t), _card, st.sampled_from(["a", "b"])),
-    st.builds(lambda c, t: CardSet(type="card.set", id=c, title=t), _card, st.sampled_from(["x", "y"])),
+    st.builds(
+        lambda c, t: CardAdd(type="card.add", id=c, title=t), _card, st.sampled_from(["a", "b"])
+    ),
+    st.builds(
+        lambda c, t: CardSet(type="card.set", id=c, title=t), _card, st.sampled_from(["x", "y"])
+    ),
     st.builds(lambda c, x: CardMove(type="card.move", id=c, x=x), _card, st.integers(0, 3)),
     st.builds(lambda c: CardDelete(type="card.delete", id=c), _card),
     st.builds(
@@ -244,12 +254,16 @@ _ops: st.SearchStrategy[Op] = st.one_of(
     ),
     st.builds(lambda m: CommentDelete(type="comment.delete", id=m), st.sampled_from(["m0", "m1"])),
     st.builds(
-        lambda c, on: ReactionSet(type="reaction.set", card=c, emoji="👍", on=on), _card, st.booleans()
+        lambda c, on: ReactionSet(type="reaction.set", card=c, emoji="👍", on=on),
+        _card,
+        st.booleans(),
     ),
     st.builds(lambda c: VoteCast(type="vote.cast", card=c), _card),
     st.builds(lambda c: VoteRetract(type="vote.retract", card=c), _card),
     st.builds(lambda n: BoardSet(type="board.set", vote_budget=n), st.integers(0, 2)),
-    st.builds(lambda s: SectionAdd(type="section.add", id=s, title="S", pos="a0"), st.sampled_from(["s0"])),
+    st.builds(
+        lambda s: SectionAdd(type="section.add", id=s, title="S", pos="a0"), st.sampled_from(["s0"])
+    ),
 )
 _actions = st.lists(
     st.one_of(
