@@ -40,22 +40,24 @@ $(VENV)/.installed: pyproject.toml
 
 # The browser app, built by Vite into client/web/dist. Skipped, with a
 # message, while there is no client/web/package.json or no npm.
-web:
 ifeq ($(HAVE_WEB),)
+web:
 	@echo "web: no $(WEB)/package.json, nothing to build"
 else ifeq ($(HAVE_NPM),)
+web:
 	@echo "web: npm not found, NOT building the browser app (install Node.js and npm," \
 		"e.g. apt-get install nodejs npm)"
 else
-	@$(MAKE) --no-print-directory $(WEB_BUILT)
+web: $(WEB_BUILT)
 endif
 
 $(WEB_DEPS): $(WEB)/package.json $(wildcard $(WEB)/package-lock.json)
 	cd $(WEB) && if [ -f package-lock.json ]; then npm ci; else npm install; fi
-	touch $@
+	mkdir -p $(@D) && touch $@
 
 $(WEB_BUILT): $(WEB_DEPS) $(WEB_SOURCES)
 	cd $(WEB) && npm run build
+	test -d $(@D) || { echo "web: npm run build made no $(@D)" >&2; exit 1; }
 	touch $@
 
 run: .venv web
