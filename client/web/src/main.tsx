@@ -1,0 +1,32 @@
+/** Entry: one index.html for every route; pick the page by location.pathname. */
+import { render } from "preact";
+import { getLang, t, useLang } from "./i18n";
+import { BoardPage } from "./ui/board";
+import { Landing } from "./ui/landing";
+import { HubScreen } from "./ui/screen";
+import "./styles.css";
+
+const ID = "[A-Za-z0-9_-]{1,40}";
+
+export function route(path: string): { page: "landing" } | { page: "board" | "screen"; board: string } | { page: "notfound" } {
+  if (path === "/" || path === "/index.html") return { page: "landing" };
+  const m = new RegExp(`^/(b|screen)/(${ID})/?$`).exec(path);
+  if (m?.[2]) return { page: m[1] === "b" ? "board" : "screen", board: m[2] };
+  return { page: "notfound" };
+}
+
+function App() {
+  useLang();
+  const r = route(location.pathname);
+  switch (r.page) {
+    case "landing": return <Landing />;
+    case "board": return <BoardPage board={r.board} />;
+    case "screen": return <HubScreen board={r.board} />;
+    default:
+      return <main class="narrow"><p class="panel">{t("notFound")} <a href="/">{t("home")}</a></p></main>;
+  }
+}
+
+document.documentElement.lang = getLang();
+const root = document.getElementById("app");
+if (root) render(<App />, root);

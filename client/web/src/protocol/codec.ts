@@ -1,0 +1,259 @@
+/** The msgpack codec (protocol/codec.py): bytes in, typed messages out.
+ *
+ * Outbound frames and server frames use @msgpack/msgpack. `decodeClient`
+ * (the server's view of a client frame, used by the golden vectors and to
+ * check our own frames before sending) needs what that library hides: the
+ * difference between a float and an int and every decoder cap, so it uses a
+ * small strict decoder of its own. Bad bytes only ever raise ProtocolError.
+ */
+import { decode, encode as mpEncode } from "@msgpack/msgpack";
+import * as L from "./limits";
+import { ErrorCode, ProtocolError } from "./errors";
+import { Float, checkFields, checkId, cpLen, isInt, isPlainMap, parseOp, pyStrip, OP_ID_RE, OP_TYPES, type Op } from "./ops";
+import type { Event } from "./reducer";
+import type { Role } from "./model";
+
+// --- messages ----------------------------------------------------------------
+
+export interface Hello {
+  t: "hello"; v: number; board: string; token: string; name: string;
+  identity?: string; resume?: { epoch: string; seq: number };
+}
+export interface OpMsg { t: "op"; id: string; op: Op }
+export interface Focus { t: "focus"; card?: string | null }
+export interface Ping { t: "ping"; n: number }
+export type ClientMessage = Hello | OpMsg | Focus | Ping;
+export const CLIENT_TYPES: ReadonlySet<string> = new Set(["hello", "op", "focus", "ping"]);
+
+export interface Member { conn: string; actor: string; name: string; role: Role; card?: string | null }
+export interface Welcome {
+  t: "welcome"; v: number; board: string; role: Role; actor: string; identity: string;
+  epoch: string; seq: number; recovered: boolean; snapshot?: Record<string, unknown> | null;
+  heartbeat_ms: number; limits: Record<string, number>;
+}
+export interface EventsMsg { t: "events"; ev: Event[] }
+export interface Ack { t: "ack"; id: string; seq: number }
+export interface ErrorMsg { t: "error"; code: number; msg: string; id?: string | null }
+export interface PresenceMsg { t: "presence"; members: Member[] }
+export interface Pong { t: "pong"; n: number }
+export type ServerMessage = Welcome | EventsMsg | Ack | ErrorMsg | PresenceMsg | Pong;
+
+// --- encode --------------------------------------------------------------------
+
+/** Plain data → msgpack bytes; undefined fields are left out. */
+export const encode = (obj: unknown): Uint8Array => mpEncode(obj, { ignoreUndefined: true });
+
+// --- strict decoder for client frames ------------------------------------------
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const MAX_DEPTH = 512;
+
+class StrictReader {
+  private pos = 0;
+  private readonly view: DataView;
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  done(): boolean { return this.pos === this.buf.length; }
+  private need(n: number): number {
+    if (this.pos + n > this.buf.length) throw new Error("truncated");
+    const p = this.pos;
+    this.pos += n;
+    return p;
+  }
+  private u8(): number { return this.view.getUint8(this.need(1)); }
+  private u16(): number { return this.view.getUint16(this.need(2)); }
+  private u32(): number { return this.view.getUint32(this.need(4)); }
+  private str(n: number): string {
+    if (n > L.MAX_STR_LEN) throw new Error("str too long");
+    const p = this.need(n);
+    return utf8.decode(this.buf.subarray(p, p + n));
+  }
+  private bin(n: number): Uint8Array {
+    // No bin values at all, not even empty ones (codec._has_binary).
+    if (n >= L.MAX_BIN_LEN) throw new Error("bin is not allowed");
+    const p = this.need(n);
+    return this.buf.slice(p, p + n);
+  }
+  private array(n: number, depth: number): unknown[] {
+    if (n > L.MAX_ARRAY_LEN) throw new Error("array too long");
+    const out: unknown[] = [];
+    for (let i = 0; i < n; i++) out.push(this.value(depth + 1));
+    return out;
+  }
+  private map(n: number, depth: number): Record<string, unknown> {
+    if (n > L.MAX_MAP_LEN) throw new Error("map too large");
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const k = this.value(depth + 1);
+      if (typeof k !== "string") throw new Error("map key is not a str");
+      Object.defineProperty(out, k, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  value(depth = 0): unknown {
+    if (depth > MAX_DEPTH) throw new Error("too deep");
+    const b = this.u8();
+    if (b <= 0x7f) return b;
+    if (b >= 0xe0) return b - 0x100;
+    if ((b & 0xe0) === 0xa0) return this.str(b & 0x1f);
+    if ((b & 0xf0) === 0x90) return this.array(b & 0x0f, depth);
+    if ((b & 0xf0) === 0x80) return this.map(b & 0x0f, depth);
+    const v = this.view;
+    switch (b) {
+      case 0xc0: return null;
+      case 0xc2: return false;
+      case 0xc3: return true;
+      case 0xc4: return this.bin(this.u8());
+      case 0xc5: return this.bin(this.u16());
+      case 0xc6: return this.bin(this.u32());
+      case 0xca: return new Float(v.getFloat32(this.need(4)));
+      case 0xcb: return new Float(v.getFloat64(this.need(8)));
+      case 0xcc: return this.u8();
+      case 0xcd: return this.u16();
+      case 0xce: return this.u32();
+      case 0xcf: return Number(v.getBigUint64(this.need(8)));
+      case 0xd0: return v.getInt8(this.need(1));
+      case 0xd1: return v.getInt16(this.need(2));
+      case 0xd2: return v.getInt32(this.need(4));
+      case 0xd3: return Number(v.getBigInt64(this.need(8)));
+      case 0xd9: return this.str(this.u8());
+      case 0xda: return this.str(this.u16());
+      case 0xdb: return this.str(this.u32());
+      case 0xdc: return this.array(this.u16(), depth);
+      case 0xdd: return this.array(this.u32(), depth);
+      case 0xde: return this.map(this.u16(), depth);
+      case 0xdf: return this.map(this.u32(), depth);
+      default:
+        // 0xc1 (never used) and every ext type: max_ext_len is 0.
+        throw new Error("ext or reserved type");
+    }
+  }
+}
+
+/** Decode an inbound client frame under the frame and field caps. */
+export const unpackClient = (data: Uint8Array): unknown => {
+  if (data.length > L.MAX_CLIENT_FRAME) throw new ProtocolError(ErrorCode.TOO_LARGE, `frame over ${L.MAX_CLIENT_FRAME} bytes`);
+  try {
+    const r = new StrictReader(data);
+    const v = r.value();
+    if (!r.done()) throw new Error("extra data");
+    return v;
+  } catch {
+    throw new ProtocolError(ErrorCode.BAD_FRAME, "frame is not valid msgpack within limits");
+  }
+};
+
+const fail302 = (where: string, msg: string): never => {
+  throw new ProtocolError(ErrorCode.INVALID, `${where}: ${msg}`);
+};
+const strField = (min: number, max: number, opts: { strip?: boolean; re?: RegExp } = {}) => (v: unknown, where: string): string => {
+  if (typeof v !== "string") return fail302(where, "Input should be a valid string");
+  const s = opts.strip ? pyStrip(v) : v;
+  const n = cpLen(s);
+  if (n < min || n > max) fail302(where, `String should have ${min}..${max} characters`);
+  if (opts.re && !opts.re.test(s)) fail302(where, "String should match pattern");
+  return s;
+};
+const intField = (min = -Infinity) => (v: unknown, where: string): number => {
+  if (!isInt(v)) return fail302(where, "Input should be a valid integer");
+  if (v < min) fail302(where, `Input should be greater than or equal to ${min}`);
+  return v;
+};
+const token = strField(1, L.MAX_TOKEN);
+const resume = (v: unknown, where: string): unknown => {
+  if (!isPlainMap(v)) return fail302(where, "Input should be a valid dictionary");
+  return checkFields(v, { epoch: { check: strField(1, 64) }, seq: { check: intField(0) } }, `${where}.`);
+};
+
+const CLIENT_SCHEMAS = {
+  hello: {
+    v: { check: intField() },
+    board: { check: checkId },
+    token: { check: token },
+    name: { check: strField(1, L.MAX_NAME, { strip: true }) },
+    identity: { check: token, optional: true },
+    resume: { check: resume, optional: true },
+  },
+  focus: { card: { check: checkId, optional: true } },
+  ping: { n: { check: intField(), default: 0 } },
+};
+
+/** Bytes from a client → a validated message, or ProtocolError (what the server does). */
+export const decodeClient = (data: Uint8Array): ClientMessage => {
+  const obj = unpackClient(data);
+  if (!isPlainMap(obj) || typeof obj.t !== "string") {
+    throw new ProtocolError(ErrorCode.BAD_FRAME, "a frame is a map with a string 't'");
+  }
+  const t = obj.t;
+  const opId = t === "op" && typeof obj.id === "string" && obj.id.length <= L.MAX_OP_ID ? obj.id : null;
+  if (!CLIENT_TYPES.has(t)) throw new ProtocolError(ErrorCode.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(t.slice(0, 40))}`);
+  const { t: _t, ...rest } = obj;
+  try {
+    if (t === "op") {
+      const op = rest.op;
+      if (isPlainMap(op) && typeof op.type === "string" && !OP_TYPES.has(op.type)) {
+        throw new ProtocolError(ErrorCode.UNKNOWN_TYPE, `unknown op type ${JSON.stringify(op.type.slice(0, 40))}`, opId);
+      }
+      const fields = checkFields(rest, {
+        id: { check: strField(1, L.MAX_OP_ID, { re: OP_ID_RE }) },
+        op: { check: (v: unknown) => parseOp(v, "op.") },
+      }, "");
+      return { t: "op", ...fields } as OpMsg;
+    }
+    const fields = checkFields(rest, CLIENT_SCHEMAS[t as "hello" | "focus" | "ping"], "");
+    return { t, ...fields } as ClientMessage;
+  } catch (e) {
+    if (e instanceof ProtocolError) throw new ProtocolError(e.code, e.message, opId);
+    throw e;
+  }
+};
+
+// --- server frames ---------------------------------------------------------------
+
+/** Decode a server frame into plain data (trusted size). */
+export const unpack = (data: Uint8Array): unknown => {
+  try {
+    return decode(data);
+  } catch {
+    throw new ProtocolError(ErrorCode.BAD_FRAME, "frame is not valid msgpack");
+  }
+};
+
+const SERVER_TYPES = new Set(["welcome", "events", "ack", "error", "presence", "pong"]);
+
+/** An event as received; an op this client cannot parse becomes a placeholder
+ * (it still advances seq, so the replica stays in step). */
+export const toEvent = (raw: unknown): Event => {
+  if (!isPlainMap(raw) || !isInt(raw.seq)) throw new ProtocolError(ErrorCode.INVALID, "event without seq");
+  let op: Op | null = null;
+  if (raw.op !== null && raw.op !== undefined) {
+    try {
+      op = parseOp(raw.op);
+    } catch {
+      op = null;
+    }
+  }
+  return {
+    seq: raw.seq,
+    op_id: String(raw.op_id ?? ""),
+    actor: String(raw.actor ?? ""),
+    name: String(raw.name ?? ""),
+    role: (raw.role as Role) ?? "participant",
+    at: isInt(raw.at) ? raw.at : 0,
+    op,
+  };
+};
+
+/** Bytes from the server → a typed message (unknown fields ignored). */
+export const decodeServer = (data: Uint8Array): ServerMessage => {
+  const obj = unpack(data);
+  if (!isPlainMap(obj) || typeof obj.t !== "string" || !SERVER_TYPES.has(obj.t)) {
+    throw new ProtocolError(ErrorCode.BAD_FRAME, "not a server message");
+  }
+  if (obj.t === "events") {
+    if (!Array.isArray(obj.ev)) throw new ProtocolError(ErrorCode.INVALID, "events without ev");
+    return { t: "events", ev: obj.ev.map(toEvent) };
+  }
+  return obj as unknown as ServerMessage;
+};

@@ -1,0 +1,30 @@
+/** Every bound of the protocol, mirrored from protocol/limits.py. Forms use
+ * the same numbers so a user sees the limit before the server refuses. */
+export const MAX_CLIENT_FRAME = 64 * 1024;
+export const MAX_STR_LEN = 8 * 1024;
+export const MAX_BIN_LEN = 0;
+export const MAX_ARRAY_LEN = 64;
+export const MAX_MAP_LEN = 32;
+
+export const MAX_ID = 40;
+export const MAX_OP_ID = 64;
+export const MAX_NAME = 40;
+export const MAX_BOARD_TITLE = 120;
+export const MAX_SECTION_TITLE = 80;
+export const MAX_CARD_TITLE = 200;
+export const MAX_CARD_BODY = 4000;
+export const MAX_COMMENT = 1000;
+export const MAX_URL = 2000;
+export const MAX_POS = 64;
+export const MAX_TOKEN = 512;
+export const MAX_COORD = 10_000;
+
+export const MAX_CARDS = 5000;
+export const MAX_SECTIONS = 50;
+export const MAX_COMMENTS = 20_000;
+
+export const DEFAULT_VOTE_BUDGET = 5;
+export const MAX_VOTE_BUDGET = 100;
+
+export const PROTOCOL_VERSION = 1;
+export const SUBPROTOCOL = `prikbord.v${PROTOCOL_VERSION}`;

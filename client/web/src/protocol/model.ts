@@ -1,0 +1,135 @@
+/** The board model (protocol/model.py): what a replica holds after applying
+ * the log up to `seq`. Maps, not objects, so any id (even "__proto__") is
+ * safe. `toWire`/`fromWire` give the snapshot form of SPEC §5. */
+import { DEFAULT_VOTE_BUDGET } from "./limits";
+
+export type Role = "viewer" | "participant" | "facilitator";
+
+export interface Settings { title: string; layout: string; theme: string; vote_budget: number }
+export interface Section { id: string; title: string; pos: string; deleted: boolean }
+export interface Card {
+  id: string; kind: string; title: string; body: string; color: string; url: string;
+  section: string; pos: string; x: number; y: number; author: string; author_name: string;
+  created_at: number; updated_at: number; deleted: boolean;
+}
+export interface Comment {
+  id: string; card: string; body: string; author: string; author_name: string;
+  created_at: number; deleted: boolean;
+}
+
+export interface BoardState {
+  board: string;
+  seq: number;
+  settings: Settings;
+  sections: Map<string, Section>;
+  cards: Map<string, Card>;
+  comments: Map<string, Comment>;
+  /** card id → emoji → actors who reacted */
+  reactions: Map<string, Map<string, Set<string>>>;
+  /** card id → actor → number of dot votes */
+  votes: Map<string, Map<string, number>>;
+}
+
+export const newSettings = (): Settings => ({ title: "Untitled board", layout: "wall", theme: "light", vote_budget: DEFAULT_VOTE_BUDGET });
+export const newSection = (id: string, p: Partial<Section> = {}): Section => ({ id, title: "", pos: "a0", deleted: false, ...p });
+export const newCard = (id: string, p: Partial<Card> = {}): Card => ({
+  id, kind: "note", title: "", body: "", color: "yellow", url: "", section: "", pos: "a0", x: 0, y: 0,
+  author: "", author_name: "", created_at: 0, updated_at: 0, deleted: false, ...p,
+});
+export const newComment = (id: string, card: string, p: Partial<Comment> = {}): Comment => ({
+  id, card, body: "", author: "", author_name: "", created_at: 0, deleted: false, ...p,
+});
+
+export const emptyState = (board: string): BoardState => ({
+  board, seq: 0, settings: newSettings(), sections: new Map(), cards: new Map(),
+  comments: new Map(), reactions: new Map(), votes: new Map(),
+});
+
+export const liveCard = (s: BoardState, id: string): Card | undefined => {
+  const c = s.cards.get(id);
+  return c && !c.deleted ? c : undefined;
+};
+
+/** Votes the actor has on cards that still exist (deleted ones refund). */
+export const votesUsed = (s: BoardState, actor: string): number => {
+  let n = 0;
+  for (const [cardId, per] of s.votes) if (liveCard(s, cardId)) n += per.get(actor) ?? 0;
+  return n;
+};
+
+export const voteTotal = (s: BoardState, cardId: string): number => {
+  let n = 0;
+  for (const v of s.votes.get(cardId)?.values() ?? []) n += v;
+  return n;
+};
+
+/** A deep copy, for the optimistic view (confirmed state stays untouched). */
+export const cloneState = (s: BoardState): BoardState => ({
+  board: s.board, seq: s.seq, settings: { ...s.settings },
+  sections: new Map([...s.sections].map(([k, v]) => [k, { ...v }])),
+  cards: new Map([...s.cards].map(([k, v]) => [k, { ...v }])),
+  comments: new Map([...s.comments].map(([k, v]) => [k, { ...v }])),
+  reactions: new Map([...s.reactions].map(([k, per]) => [k, new Map([...per].map(([e, a]) => [e, new Set(a)]))])),
+  votes: new Map([...s.votes].map(([k, per]) => [k, new Map(per)])),
+});
+
+type Json = Record<string, unknown>;
+const SETTINGS_FIELDS = ["title", "layout", "theme", "vote_budget"] as const;
+const SECTION_FIELDS = ["title", "pos", "deleted"] as const;
+const CARD_FIELDS = ["kind", "title", "body", "color", "url", "section", "pos", "x", "y", "author", "author_name", "created_at", "updated_at", "deleted"] as const;
+const COMMENT_FIELDS = ["card", "body", "author", "author_name", "created_at", "deleted"] as const;
+
+const pick = <T extends object>(o: T, fields: readonly (keyof T)[]): Json => {
+  const out: Json = {};
+  for (const f of fields) out[f as string] = o[f];
+  return out;
+};
+const mapToObj = <V>(m: Map<string, V>, f: (v: V) => unknown): Json => {
+  const out: Json = {};
+  for (const [k, v] of m) Object.defineProperty(out, k, { value: f(v), enumerable: true, writable: true, configurable: true });
+  return out;
+};
+const entries = (o: unknown): [string, Json][] =>
+  o && typeof o === "object" ? (Object.entries(o) as [string, Json][]) : [];
+
+/** The canonical snapshot form: reaction actor lists sorted, empty entries left out. */
+export const toWire = (s: BoardState): Json => {
+  const reactions = new Map<string, Json>();
+  for (const [cid, per] of s.reactions) {
+    const m = new Map<string, string[]>();
+    for (const [emoji, actors] of per) if (actors.size) m.set(emoji, [...actors].sort());
+    if (m.size) reactions.set(cid, mapToObj(m, (v) => v));
+  }
+  const votes = new Map<string, Json>();
+  for (const [cid, per] of s.votes) {
+    const m = new Map([...per].filter(([, n]) => n > 0));
+    if (m.size) votes.set(cid, mapToObj(m, (v) => v));
+  }
+  return {
+    board: s.board,
+    seq: s.seq,
+    settings: pick(s.settings, SETTINGS_FIELDS),
+    sections: mapToObj(s.sections, (v) => pick(v, SECTION_FIELDS)),
+    cards: mapToObj(s.cards, (v) => pick(v, CARD_FIELDS)),
+    comments: mapToObj(s.comments, (v) => pick(v, COMMENT_FIELDS)),
+    reactions: mapToObj(reactions, (v) => v),
+    votes: mapToObj(votes, (v) => v),
+  };
+};
+
+/** Inverse of toWire (trusted input: the server's snapshot). */
+export const fromWire = (d: Json): BoardState => {
+  const s = emptyState(String(d.board ?? ""));
+  s.seq = Number(d.seq ?? 0);
+  s.settings = { ...newSettings(), ...(d.settings as Partial<Settings>) };
+  for (const [id, v] of entries(d.sections)) s.sections.set(id, newSection(id, v as Partial<Section>));
+  for (const [id, v] of entries(d.cards)) s.cards.set(id, newCard(id, v as Partial<Card>));
+  for (const [id, v] of entries(d.comments)) s.comments.set(id, newComment(id, String(v.card ?? ""), v as Partial<Comment>));
+  for (const [cid, per] of entries(d.reactions)) {
+    s.reactions.set(cid, new Map(entries(per).map(([e, a]) => [e, new Set(a as unknown as string[])])));
+  }
+  for (const [cid, per] of entries(d.votes)) {
+    s.votes.set(cid, new Map(Object.entries(per).map(([a, n]) => [a, Number(n)])));
+  }
+  return s;
+};

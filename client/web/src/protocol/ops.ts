@@ -1,0 +1,266 @@
+/** Ops: the intents a client sends (protocol/ops.py), with the same field
+ * rules. `parseOp` turns wire data into a normalized op (defaults filled in)
+ * or throws a ProtocolError 302, exactly where the Python validator would. */
+import * as L from "./limits";
+import { ErrorCode, ProtocolError } from "./errors";
+
+export const LAYOUTS = ["wall", "columns", "grid"] as const;
+export const THEMES = ["light", "dark", "hub", "contrast"] as const;
+export const KINDS = ["note", "question", "offer", "link"] as const;
+export const COLORS = ["yellow", "pink", "blue", "green", "orange", "purple", "white"] as const;
+export const REACTIONS = ["👍", "❤️", "💡", "🎉", "😂", "❓"] as const;
+
+export type Layout = (typeof LAYOUTS)[number];
+export type Theme = (typeof THEMES)[number];
+export type CardKind = (typeof KINDS)[number];
+export type Color = (typeof COLORS)[number];
+export type Emoji = (typeof REACTIONS)[number];
+
+export interface BoardSet { type: "board.set"; title?: string; layout?: Layout; theme?: Theme; vote_budget?: number }
+export interface SectionAdd { type: "section.add"; id: string; title: string; pos: string }
+export interface SectionSet { type: "section.set"; id: string; title?: string; pos?: string }
+export interface SectionDelete { type: "section.delete"; id: string }
+export interface CardAdd {
+  type: "card.add"; id: string; kind: CardKind; title: string; body: string; color: Color;
+  url?: string; section?: string; pos: string; x: number; y: number;
+}
+export interface CardSet { type: "card.set"; id: string; kind?: CardKind; title?: string; body?: string; color?: Color; url?: string }
+export interface CardMove { type: "card.move"; id: string; section?: string; pos?: string; x?: number; y?: number }
+export interface CardDelete { type: "card.delete"; id: string }
+export interface CommentAdd { type: "comment.add"; id: string; card: string; body: string }
+export interface CommentDelete { type: "comment.delete"; id: string }
+export interface ReactionSet { type: "reaction.set"; card: string; emoji: Emoji; on: boolean }
+export interface VoteCast { type: "vote.cast"; card: string }
+export interface VoteRetract { type: "vote.retract"; card: string }
+
+export type Op =
+  | BoardSet | SectionAdd | SectionSet | SectionDelete
+  | CardAdd | CardSet | CardMove | CardDelete
+  | CommentAdd | CommentDelete | ReactionSet | VoteCast | VoteRetract;
+export type OpType = Op["type"];
+
+export const OP_TYPES: ReadonlySet<string> = new Set<OpType>([
+  "board.set", "section.add", "section.set", "section.delete",
+  "card.add", "card.set", "card.move", "card.delete",
+  "comment.add", "comment.delete", "reaction.set", "vote.cast", "vote.retract",
+]);
+
+// --- field rules ------------------------------------------------------------
+
+/** Length in code points, as Python counts a str. */
+export const cpLen = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+export const ID_RE = /^[A-Za-z0-9_-]+$/;
+export const OP_ID_RE = /^[A-Za-z0-9_.:-]+$/;
+
+// Python's str.isspace() set (Unicode White_Space plus \x1c-\x1f).
+const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+const PY_STRIP = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+/** Python's str.strip() with no argument. */
+export const pyStrip = (s: string): string => s.replace(PY_STRIP, "");
+
+/** C0 controls, DEL and C1 controls (Unicode category Cc). */
+const isControl = (c: number): boolean => c < 32 || (c >= 0x7f && c <= 0x9f);
+
+/** Text fields refuse control characters except newline and tab. */
+export const hasControls = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isControl(c) && c !== 10 && c !== 9) return true;
+  }
+  return false;
+};
+
+/** A valid key: base-62 digits, plus fractional_indexing.validate_order_key. */
+export const isOrderKey = (key: string): boolean => {
+  // Base-62 digits only (the Python side checks the alphabet by pattern).
+  if (!/^[0-9A-Za-z]+$/.test(key) || key === "A" + "0".repeat(26)) return false;
+  const head = key[0] ?? "";
+  let n: number;
+  if (head >= "a" && head <= "z") n = head.charCodeAt(0) - 97 + 2;
+  else if (head >= "A" && head <= "Z") n = 90 - head.charCodeAt(0) + 2;
+  else return false;
+  if (n > key.length) return false;
+  const frac = key.slice(n);
+  return !(frac.length > 0 && frac.endsWith("0"));
+};
+
+/** http(s) with a host, no whitespace or control characters (ops._check_url). */
+export const isSafeUrl = (url: string): boolean => {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url);
+  if (!m || !m[1] || !["http", "https"].includes(m[1].toLowerCase())) return false;
+  const rest = url.slice(m[0].length);
+  if (!rest.startsWith("//")) return false;
+  const end = rest.slice(2).search(/[/?#]/);
+  const netloc = end < 0 ? rest.slice(2) : rest.slice(2, 2 + end);
+  if (netloc.length === 0) return false;
+  if (netloc.includes("[") !== netloc.includes("]")) return false;
+  for (const ch of url) if (PY_SPACE.test(ch) || isControl(ch.charCodeAt(0))) return false;
+  return true;
+};
+
+type Wire = Record<string, unknown>;
+const fail = (where: string, msg: string): never => {
+  throw new ProtocolError(ErrorCode.INVALID, `${where}: ${msg}`);
+};
+
+export const isPlainMap = (v: unknown): v is Wire =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Float);
+
+/** A msgpack float, kept apart from ints so strict int fields refuse it. */
+export class Float {
+  constructor(readonly value: number) {}
+}
+
+interface Field {
+  /** Validates a present, non-nil value; returns the normalized value. */
+  check: (v: unknown, where: string) => unknown;
+  /** Optional fields accept nil/absence; defaults apply when absent. */
+  optional?: boolean;
+  default?: unknown;
+}
+
+export const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+
+const str = (min: number, max: number, opts: { strip?: boolean; controls?: boolean; re?: RegExp } = {}) =>
+  (v: unknown, where: string): string => {
+    if (typeof v !== "string") return fail(where, "Input should be a valid string");
+    const s = opts.strip ? pyStrip(v) : v;
+    const n = cpLen(s);
+    if (n < min) fail(where, `String should have at least ${min} character${min === 1 ? "" : "s"}`);
+    if (n > max) fail(where, `String should have at most ${max} characters`);
+    if (opts.re && !opts.re.test(s)) fail(where, "String should match pattern");
+    if (opts.controls === false && hasControls(s)) fail(where, "control characters are not allowed");
+    return s;
+  };
+const int = (min: number, max: number) => (v: unknown, where: string): number => {
+  if (!isInt(v)) return fail(where, "Input should be a valid integer");
+  if (v < min || v > max) fail(where, `Input should be between ${min} and ${max}`);
+  return v;
+};
+const oneOf = <T extends string>(values: readonly T[]) => (v: unknown, where: string): T => {
+  if (typeof v !== "string" || !(values as readonly string[]).includes(v)) fail(where, "Input should be one of the allowed values");
+  return v as T;
+};
+const bool = (v: unknown, where: string): boolean => {
+  if (typeof v !== "boolean") fail(where, "Input should be a valid boolean");
+  return v as boolean;
+};
+const either = (a: (v: unknown, w: string) => unknown, literal: string) => (v: unknown, where: string): unknown =>
+  v === literal ? v : a(v, where);
+
+export const checkId = str(1, L.MAX_ID, { re: ID_RE });
+const pos = (v: unknown, where: string): string => {
+  const s = str(1, L.MAX_POS)(v, where);
+  if (!isOrderKey(s)) fail(where, "not a fractional index key");
+  return s;
+};
+const url = (v: unknown, where: string): string => {
+  const s = str(1, L.MAX_URL)(v, where);
+  if (!isSafeUrl(s)) fail(where, "only http(s) URLs with a host are allowed");
+  return s;
+};
+const coord = int(0, L.MAX_COORD);
+const text = (max: number, min = 0) => str(min, max, { controls: false });
+
+const SCHEMAS: Record<OpType, Record<string, Field>> = {
+  "board.set": {
+    title: { check: str(1, L.MAX_BOARD_TITLE, { strip: true, controls: false }), optional: true },
+    layout: { check: oneOf(LAYOUTS), optional: true },
+    theme: { check: oneOf(THEMES), optional: true },
+    vote_budget: { check: int(0, L.MAX_VOTE_BUDGET), optional: true },
+  },
+  "section.add": { id: { check: checkId }, title: { check: text(L.MAX_SECTION_TITLE) }, pos: { check: pos } },
+  "section.set": {
+    id: { check: checkId },
+    title: { check: text(L.MAX_SECTION_TITLE), optional: true },
+    pos: { check: pos, optional: true },
+  },
+  "section.delete": { id: { check: checkId } },
+  "card.add": {
+    id: { check: checkId },
+    kind: { check: oneOf(KINDS), default: "note" },
+    title: { check: text(L.MAX_CARD_TITLE), default: "" },
+    body: { check: text(L.MAX_CARD_BODY), default: "" },
+    color: { check: oneOf(COLORS), default: "yellow" },
+    url: { check: url, optional: true },
+    section: { check: checkId, optional: true },
+    pos: { check: pos, default: "a0" },
+    x: { check: coord, default: 0 },
+    y: { check: coord, default: 0 },
+  },
+  "card.set": {
+    id: { check: checkId },
+    kind: { check: oneOf(KINDS), optional: true },
+    title: { check: text(L.MAX_CARD_TITLE), optional: true },
+    body: { check: text(L.MAX_CARD_BODY), optional: true },
+    color: { check: oneOf(COLORS), optional: true },
+    url: { check: either(url, ""), optional: true },
+  },
+  "card.move": {
+    id: { check: checkId },
+    section: { check: either(checkId, ""), optional: true },
+    pos: { check: pos, optional: true },
+    x: { check: coord, optional: true },
+    y: { check: coord, optional: true },
+  },
+  "card.delete": { id: { check: checkId } },
+  "comment.add": { id: { check: checkId }, card: { check: checkId }, body: { check: text(L.MAX_COMMENT, 1) } },
+  "comment.delete": { id: { check: checkId } },
+  "reaction.set": { card: { check: checkId }, emoji: { check: oneOf(REACTIONS) }, on: { check: bool } },
+  "vote.cast": { card: { check: checkId } },
+  "vote.retract": { card: { check: checkId } },
+};
+
+/** Validate fields of a map against a schema: unknown fields refused, required
+ * fields present, defaults filled, nil optional fields dropped. */
+export const checkFields = (obj: Wire, schema: Record<string, Field>, prefix: string): Wire => {
+  const out: Wire = {};
+  for (const key of Object.keys(obj)) {
+    if (!(key in schema)) fail(`${prefix}${key}`, "Extra inputs are not permitted");
+  }
+  for (const [key, field] of Object.entries(schema)) {
+    const where = `${prefix}${key}`;
+    const present = Object.prototype.hasOwnProperty.call(obj, key);
+    const v = present ? obj[key] : undefined;
+    if (!present) {
+      if (field.optional) continue;
+      if (field.default !== undefined) { out[key] = field.default; continue; }
+      fail(where, "Field required");
+    }
+    if (v === null && field.optional) continue;
+    out[key] = field.check(v, where);
+  }
+  return out;
+};
+
+/** Wire data → a normalized op, or ProtocolError 302 (301 for an unknown type). */
+export const parseOp = (obj: unknown, prefix = ""): Op => {
+  if (!isPlainMap(obj)) return fail(prefix.replace(/\.$/, "") || "op", "Input should be a valid dictionary");
+  const type = obj.type;
+  if (typeof type !== "string") return fail(`${prefix}type`, "Unable to extract tag using discriminator 'type'");
+  if (!OP_TYPES.has(type)) throw new ProtocolError(ErrorCode.UNKNOWN_TYPE, `unknown op type ${JSON.stringify(type.slice(0, 40))}`);
+  const { type: _t, ...rest } = obj;
+  const fields = checkFields(rest, SCHEMAS[type as OpType], `${prefix}${type}.`);
+  const op = { type, ...fields } as Op;
+  if (op.type === "card.add") {
+    if (!(pyStrip(op.title) || pyStrip(op.body) || op.url)) fail(`${prefix}${type}`, "a card needs a title, a body or a URL");
+    if (op.kind === "link" && !op.url) fail(`${prefix}${type}`, "a link card needs a url");
+  }
+  return op;
+};
+
+/** Try to validate an op the UI is about to send; the message is for logs. */
+export const validateOp = (op: Op): string | null => {
+  try {
+    parseOp(op as unknown as Wire);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+};

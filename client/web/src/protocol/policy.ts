@@ -1,0 +1,70 @@
+/** Who may do what (protocol/policy.py): the server asks before appending;
+ * the reducer asks again when applying in seq order, where a refusal makes
+ * the event a no-op on every replica alike. The UI asks too, to hide what
+ * the user may not do. */
+import * as L from "./limits";
+import { ErrorCode } from "./errors";
+import { liveCard, votesUsed, type BoardState, type Role } from "./model";
+import type { Op } from "./ops";
+
+export interface Rejection { code: number; message: string }
+
+const FACILITATOR_ONLY = new Set(["board.set", "section.add", "section.set", "section.delete"]);
+
+export const mayWrite = (role: Role): boolean => role !== "viewer";
+
+const ownerOrFacilitator = (author: string, actor: string, role: Role): Rejection | null =>
+  role === "facilitator" || author === actor
+    ? null
+    : { code: ErrorCode.FORBIDDEN, message: "only its author or a facilitator may change this" };
+
+/** null when `actor` in `role` may apply `op` to `state` now. */
+export const check = (state: BoardState, op: Op, actor: string, role: Role): Rejection | null => {
+  if (!mayWrite(role)) return { code: ErrorCode.FORBIDDEN, message: "this link is read-only" };
+  if (FACILITATOR_ONLY.has(op.type) && role !== "facilitator") {
+    return { code: ErrorCode.FORBIDDEN, message: "only a facilitator may do this" };
+  }
+  const notFound = (what: string): Rejection => ({ code: ErrorCode.NOT_FOUND, message: `no such ${what}` });
+  switch (op.type) {
+    case "section.add":
+      if (state.sections.has(op.id)) return { code: ErrorCode.EXISTS, message: "section id already used" };
+      if (state.sections.size >= L.MAX_SECTIONS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_SECTIONS} sections` };
+      return null;
+    case "section.set":
+    case "section.delete": {
+      const s = state.sections.get(op.id);
+      return !s || s.deleted ? notFound("section") : null;
+    }
+    case "card.add":
+      if (state.cards.has(op.id)) return { code: ErrorCode.EXISTS, message: "card id already used" };
+      if (state.cards.size >= L.MAX_CARDS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_CARDS} cards` };
+      return null;
+    case "card.set":
+    case "card.move":
+    case "card.delete": {
+      const c = liveCard(state, op.id);
+      return c ? ownerOrFacilitator(c.author, actor, role) : notFound("card");
+    }
+    case "comment.add":
+      if (state.comments.has(op.id)) return { code: ErrorCode.EXISTS, message: "comment id already used" };
+      if (!liveCard(state, op.card)) return notFound("card");
+      if (state.comments.size >= L.MAX_COMMENTS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_COMMENTS} comments` };
+      return null;
+    case "comment.delete": {
+      const m = state.comments.get(op.id);
+      return !m || m.deleted ? notFound("comment") : ownerOrFacilitator(m.author, actor, role);
+    }
+    case "reaction.set":
+      return liveCard(state, op.card) ? null : notFound("card");
+    case "vote.cast":
+      if (!liveCard(state, op.card)) return notFound("card");
+      if (votesUsed(state, actor) >= state.settings.vote_budget) return { code: ErrorCode.VOTE_BUDGET, message: "no dot votes left" };
+      return null;
+    case "vote.retract":
+      if (!liveCard(state, op.card)) return notFound("card");
+      if ((state.votes.get(op.card)?.get(actor) ?? 0) <= 0) return { code: ErrorCode.NOT_FOUND, message: "no vote of yours on this card" };
+      return null;
+    default:
+      return null;
+  }
+};

@@ -1,0 +1,96 @@
+/** The outbox: ops the user made that the server has not confirmed yet.
+ *
+ * Persisted in the browser's storage on every change, so a reload, a crash or
+ * a closed laptop loses nothing. Ops keep their id for life: a resend after a
+ * reconnect carries the same id, and the server applies it at most once.
+ */
+import type { Op } from "../protocol/ops";
+
+export interface PendingOp {
+  id: string;
+  op: Op;
+  /** Not before this time (ms) may the op be resent (after a 1xx error). */
+  retryAt?: number;
+}
+
+/** The part of the Web Storage API we use (tests pass a Map-backed fake). */
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export class MemoryStore implements KeyValueStore {
+  private readonly m = new Map<string, string>();
+  getItem(key: string): string | null { return this.m.get(key) ?? null; }
+  setItem(key: string, value: string): void { this.m.set(key, value); }
+  removeItem(key: string): void { this.m.delete(key); }
+}
+
+const randomPrefix = (): string => {
+  const bytes = new Uint8Array(6);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(36).padStart(2, "0")).join("").slice(0, 10);
+};
+
+export class Outbox {
+  private ops: PendingOp[] = [];
+  private counter = 0;
+  private readonly prefix: string;
+
+  constructor(private readonly store: KeyValueStore, private readonly key: string, prefix?: string) {
+    this.prefix = prefix ?? randomPrefix();
+    try {
+      const raw = store.getItem(key);
+      const parsed: unknown = raw ? JSON.parse(raw) : [];
+      if (Array.isArray(parsed)) {
+        this.ops = parsed.filter((p): p is PendingOp => typeof p?.id === "string" && typeof p?.op?.type === "string");
+      }
+    } catch {
+      this.ops = [];
+    }
+  }
+
+  /** Queue an op under a fresh id (unique per device: random prefix + counter). */
+  add(op: Op): PendingOp {
+    const pending: PendingOp = { id: `${this.prefix}.${++this.counter}`, op };
+    this.ops.push(pending);
+    this.save();
+    return pending;
+  }
+
+  /** Forget an op: acked, seen in the log, or refused for good. */
+  remove(id: string): boolean {
+    const n = this.ops.length;
+    this.ops = this.ops.filter((p) => p.id !== id);
+    if (this.ops.length !== n) this.save();
+    return this.ops.length !== n;
+  }
+
+  has(id: string): boolean {
+    return this.ops.some((p) => p.id === id);
+  }
+
+  delay(id: string, until: number): void {
+    const p = this.ops.find((o) => o.id === id);
+    if (p) { p.retryAt = until; this.save(); }
+  }
+
+  /** Pending ops in the order they were made. */
+  list(): readonly PendingOp[] {
+    return this.ops;
+  }
+
+  get size(): number {
+    return this.ops.length;
+  }
+
+  private save(): void {
+    try {
+      if (this.ops.length) this.store.setItem(this.key, JSON.stringify(this.ops));
+      else this.store.removeItem(this.key);
+    } catch {
+      // Storage full or disabled: the ops stay in memory and are still resent.
+    }
+  }
+}

@@ -1,0 +1,294 @@
+/** One live connection to a board, kept alive forever.
+ *
+ * hello → welcome (resume or snapshot) → events/acks/errors/presence. Ops go
+ * to the outbox first, apply optimistically, and are (re)sent after every
+ * welcome in their original order with their original ids. Any drop that is
+ * not terminal (41xx) reconnects with full-jitter backoff and resumes from
+ * the last applied seq; a gap in seqs does the same.
+ */
+import { decodeServer, encode, type Member, type ServerMessage, type Welcome } from "../protocol/codec";
+import { isRetryable, isTerminalClose, needsResync } from "../protocol/errors";
+import * as L from "../protocol/limits";
+import type { Op } from "../protocol/ops";
+import { Outbox, type KeyValueStore } from "./outbox";
+import { Replica } from "./replica";
+
+const encodeBuf = (msg: unknown): Uint8Array<ArrayBuffer> => encode(msg) as Uint8Array<ArrayBuffer>;
+
+export type ConnState = "connecting" | "connected" | "reconnecting" | "offline" | "closed";
+
+export interface SessionOptions {
+  url: string;
+  board: string;
+  token: string;
+  name: string;
+  store: KeyValueStore;
+  /** Called after every welcome that followed a drop (hub screen: upgrade check). */
+  onReconnected?: () => void;
+  /** An op the server refused for good (3xx). */
+  onRejected?: (op: Op, code: number, msg: string) => void;
+  WebSocketImpl?: typeof WebSocket;
+}
+
+/** Reconnect backoff (SPEC §10): 0.5 s doubling to 30 s, full jitter. */
+export const backoffDelay = (attempt: number, random: () => number = Math.random): number =>
+  Math.floor(random() * Math.min(30_000, 500 * 2 ** attempt));
+const STABLE_MS = 60_000;
+const OFFLINE_AFTER_ATTEMPTS = 3;
+
+export const identityKey = (board: string): string => `prikbord:identity:${board}`;
+export const outboxKey = (board: string): string => `prikbord:outbox:${board}`;
+
+export class Session {
+  readonly replica: Replica;
+  state: ConnState = "connecting";
+  members: Member[] = [];
+  closeReason = 0;
+  limits: Record<string, number> = {};
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private everWelcomed = false;
+  private connectedAt = 0;
+  private lastFrame = 0;
+  private heartbeatMs = 15_000;
+  private timers: ReturnType<typeof setTimeout>[] = [];
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private sent = new Set<string>();
+  private listeners = new Set<() => void>();
+  private stopped = false;
+  private pingN = 0;
+  private focusCard: string | null = null;
+  private readonly WS: typeof WebSocket;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.WS = opts.WebSocketImpl ?? WebSocket;
+    this.replica = new Replica(opts.board, new Outbox(opts.store, outboxKey(opts.board)));
+    this.replica.name = opts.name;
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  get unsent(): number {
+    return this.replica.outbox.size;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimers();
+    this.ws?.close(1000);
+    this.ws = null;
+  }
+
+  /** Kick a waiting reconnect now (browser came online, tab became visible). */
+  nudge(): void {
+    if (this.stopped || this.state === "closed") return;
+    if (this.ws === null) {
+      this.clearTimers();
+      this.connect();
+    } else if (Date.now() - this.lastFrame > this.heartbeatMs * 2) {
+      this.ws.close(4002); // after sleep: the socket is likely dead
+    }
+  }
+
+  /** Make an op: outbox first, optimistic view, send when connected. */
+  submit(op: Op): void {
+    const pending = this.replica.outbox.add(op);
+    this.replica.invalidate();
+    if (this.state === "connected") this.sendOp(pending.id, op);
+    this.emit();
+  }
+
+  focus(card: string | null): void {
+    if (this.focusCard === card) return;
+    this.focusCard = card;
+    if (this.state === "connected") this.send({ t: "focus", card });
+  }
+
+  private send(msg: unknown): void {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(encode(msg) as Uint8Array<ArrayBuffer>);
+  }
+
+  private sendOp(id: string, op: Op): void {
+    this.sent.add(id);
+    this.send({ t: "op", id, op });
+  }
+
+  private connect(): void {
+    this.ws = null;
+    let ws: WebSocket;
+    try {
+      ws = new this.WS(this.opts.url, L.SUBPROTOCOL);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    ws.binaryType = "arraybuffer";
+    this.ws = ws;
+    this.sent = new Set();
+    ws.onopen = () => {
+      const stored = this.opts.store.getItem(identityKey(this.opts.board));
+      this.lastFrame = Date.now();
+      ws.send(encodeBuf({
+        t: "hello", v: L.PROTOCOL_VERSION, board: this.opts.board, token: this.opts.token,
+        name: this.opts.name, identity: stored ?? undefined, resume: this.replica.resumePoint(),
+      }));
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (this.ws !== ws) return;
+      this.lastFrame = Date.now();
+      if (!(ev.data instanceof ArrayBuffer)) return;
+      let msg: ServerMessage;
+      try {
+        msg = decodeServer(new Uint8Array(ev.data));
+      } catch {
+        return; // a frame we cannot read: ignore, the seq check catches any loss
+      }
+      this.handle(msg, ws);
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.stopHeartbeat();
+      if (this.stopped) return;
+      if (isTerminalClose(ev.code)) {
+        this.state = "closed";
+        this.closeReason = ev.code;
+        this.emit();
+        return;
+      }
+      this.scheduleReconnect();
+    };
+    ws.onerror = () => {
+      /* onclose follows */
+    };
+  }
+
+  private scheduleReconnect(): void {
+    if (this.connectedAt && Date.now() - this.connectedAt > STABLE_MS) this.attempt = 0;
+    this.connectedAt = 0;
+    const offline = typeof navigator !== "undefined" && navigator.onLine === false;
+    this.state = offline || this.attempt >= OFFLINE_AFTER_ATTEMPTS ? "offline" : "reconnecting";
+    const delay = backoffDelay(this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 16);
+    this.emit();
+    this.clearTimers();
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private handle(msg: ServerMessage, ws: WebSocket): void {
+    switch (msg.t) {
+      case "welcome":
+        this.onWelcome(msg);
+        break;
+      case "events":
+        for (const e of msg.ev) {
+          const r = this.replica.apply(e);
+          if (r === "gap") {
+            ws.close(4003); // never apply past a gap: resume fills it
+            return;
+          }
+        }
+        this.emit();
+        break;
+      case "ack":
+        if (this.replica.outbox.remove(msg.id)) {
+          this.replica.invalidate();
+          this.emit();
+        }
+        break;
+      case "error":
+        this.onError(msg.code, msg.msg, msg.id ?? null, ws);
+        break;
+      case "presence":
+        this.members = Array.isArray(msg.members) ? msg.members : [];
+        this.emit();
+        break;
+      case "pong":
+        break;
+    }
+  }
+
+  private onWelcome(w: Welcome): void {
+    const reconnected = this.everWelcomed;
+    this.everWelcomed = true;
+    this.opts.store.setItem(identityKey(this.opts.board), w.identity);
+    this.limits = w.limits ?? {};
+    this.replica.welcome(w);
+    this.state = "connected";
+    this.connectedAt = Date.now();
+    this.heartbeatMs = w.heartbeat_ms > 0 ? w.heartbeat_ms : 15_000;
+    this.startHeartbeat();
+    // Resend everything unacked, in order, with the original ids.
+    for (const p of this.replica.outbox.list()) this.sendOp(p.id, p.op);
+    if (this.focusCard !== null) this.send({ t: "focus", card: this.focusCard });
+    this.emit();
+    if (reconnected) this.opts.onReconnected?.();
+  }
+
+  private onError(code: number, msg: string, id: string | null, ws: WebSocket): void {
+    if (needsResync(code)) {
+      this.replica.epoch = null; // rejoin with a fresh snapshot
+      ws.close(4003);
+      return;
+    }
+    if (id === null) return;
+    const pending = this.replica.outbox.list().find((p) => p.id === id);
+    if (!pending) return;
+    if (isRetryable(code)) {
+      this.sent.delete(id);
+      const t = setTimeout(() => {
+        if (this.ws === ws && this.state === "connected" && this.replica.outbox.has(id)) this.sendOp(id, pending.op);
+      }, 1000 + Math.random() * 1000);
+      this.timers.push(t);
+      return;
+    }
+    this.replica.outbox.remove(id);
+    this.replica.invalidate();
+    this.opts.onRejected?.(pending.op, code, msg);
+    this.emit();
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      const ws = this.ws;
+      if (!ws) return;
+      if (Date.now() - this.lastFrame > this.heartbeatMs * 2) {
+        ws.close(4002);
+        // A dead socket may never fire onclose promptly: move on ourselves.
+        if (this.ws === ws) {
+          this.ws = null;
+          this.stopHeartbeat();
+          this.scheduleReconnect();
+        }
+        return;
+      }
+      this.send({ t: "ping", n: ++this.pingN });
+    }, Math.max(1000, Math.floor(this.heartbeatMs / 2)));
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+}

@@ -1,0 +1,148 @@
+/** The board page: join with a name, then the live board. */
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { t, type MsgKey } from "../i18n";
+import * as L from "../protocol/limits";
+import { votesUsed, type Card } from "../protocol/model";
+import { cpLen } from "../protocol/ops";
+import { Session } from "../sync/session";
+import { ConnectionStatus, LangSwitch, LimitedField } from "./common";
+import { CardEditor, type EditorTarget } from "./editor";
+import { fragmentParams, safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
+import { ColumnsLayout, GridLayout, WallLayout } from "./layouts";
+import type { SortMode } from "./order";
+import { LayoutSwitch, SettingsDialog } from "./settings";
+
+const NAME_KEY = "prikbord:name";
+
+export function BoardPage({ board }: { board: string }) {
+  const token = fragmentParams().get("t") ?? "";
+  const [name, setName] = useState(() => safeStorage.getItem(NAME_KEY) ?? "");
+  const [joined, setJoined] = useState(() => name.trim().length > 0);
+  if (!joined) {
+    return <JoinForm name={name} setName={setName} onJoin={(n) => { safeStorage.setItem(NAME_KEY, n); setName(n); setJoined(true); }} />;
+  }
+  return <LiveBoard board={board} token={token} name={name.trim()} />;
+}
+
+function JoinForm({ name, setName, onJoin }: { name: string; setName: (v: string) => void; onJoin: (n: string) => void }) {
+  const ok = name.trim().length > 0 && cpLen(name.trim()) <= L.MAX_NAME;
+  return (
+    <main class="narrow join">
+      <header class="topbar plain"><span class="brand">📌 {t("appName")}</span><LangSwitch /></header>
+      <form class="panel" onSubmit={(e) => { e.preventDefault(); if (ok) onJoin(name.trim()); }}>
+        <h1>{t("joinTitle")}</h1>
+        <LimitedField id="join-name" label={t("yourName")} value={name} max={L.MAX_NAME} onInput={setName} autoFocus hint={t("nameHint")} testid="join-name" />
+        <button type="submit" class="btn primary" disabled={!ok} data-testid="join">{t("join")}</button>
+      </form>
+    </main>
+  );
+}
+
+function LiveBoard({ board, token, name }: { board: string; token: string; name: string }) {
+  const [toast, setToast] = useState("");
+  const session = useMemo(
+    () => new Session({
+      url: wsUrl(), board, token, name, store: safeStorage,
+      onRejected: (_op, code, msg) => setToast(t("opRejected", { msg: `${msg} (${code})` })),
+    }),
+    [board, token, name],
+  );
+  useSession(session);
+  const recent = useRecentChanges(session);
+  const [editor, setEditor] = useState<EditorTarget | null>(null);
+  const [settings, setSettings] = useState(false);
+  const [sort, setSort] = useState<SortMode>("manual");
+  const [composing, setComposing] = useState<string | null>(null);
+
+  useEffect(() => {
+    session.start();
+    const nudge = () => session.nudge();
+    const vis = () => { if (document.visibilityState === "visible") session.nudge(); };
+    window.addEventListener("online", nudge);
+    document.addEventListener("visibilitychange", vis);
+    (window as unknown as { prikbord: Session }).prikbord = session;
+    return () => {
+      window.removeEventListener("online", nudge);
+      document.removeEventListener("visibilitychange", vis);
+      session.stop();
+    };
+  }, [session]);
+  useEffect(() => {
+    if (!toast) return;
+    const id = setTimeout(() => setToast(""), 6000);
+    return () => clearTimeout(id);
+  }, [toast]);
+
+  const state = session.replica.view();
+  const role = session.replica.role;
+  const canWrite = session.state !== "connecting" && role !== "viewer" && session.replica.epoch !== null;
+  const facilitator = role === "facilitator";
+  const layout = state.settings.layout;
+  useEffect(() => { document.title = `${state.settings.title} · Prikbord`; }, [state.settings.title]);
+  useEffect(() => { document.documentElement.dataset.theme = state.settings.theme; }, [state.settings.theme]);
+
+  if (session.state === "closed") {
+    const code = session.closeReason;
+    const key = (["closed_4102", "closed_4103", "closed_4100"] as MsgKey[]).find((k) => k.endsWith(String(code)));
+    return (
+      <main class="narrow">
+        <div class="panel" role="alert">
+          <p>{key ? t(key) : t("closed_other", { code })}</p>
+          <button type="button" class="btn" onClick={() => location.reload()}>{t("reload")}</button>
+        </div>
+      </main>
+    );
+  }
+
+  const budget = state.settings.vote_budget;
+  const left = Math.max(0, budget - votesUsed(state, session.replica.actor));
+  const members = session.members;
+  const onEdit = (card: Card) => setEditor({ card });
+  const ctx = { session, state, members, recent, onEdit, onComposing: setComposing };
+  const frozen = composing !== null || editor !== null;
+  const props = { ctx, sort, frozen };
+
+  return (
+    <div class={`app layout-${layout}`}>
+      <header class="topbar">
+        <a class="brand" href="/" aria-label={t("home")}>📌</a>
+        <h1 class="board-title" data-testid="board-title">{state.settings.title}</h1>
+        <div class="spacer" />
+        {facilitator ? <LayoutSwitch session={session} state={state} /> : null}
+        {layout !== "wall" ? (
+          <label class="sort">
+            <span class="sr-only">{t("sort")}</span>
+            <select value={sort} onChange={(e) => setSort(e.currentTarget.value as SortMode)} aria-label={t("sort")} data-testid="sort">
+              {(["manual", "votes", "newest", "oldest"] as const).map((m) => <option key={m} value={m}>{t(`sort_${m}`)}</option>)}
+            </select>
+          </label>
+        ) : null}
+        {canWrite && budget > 0 ? <span class="budget" data-testid="votes-left" title={t("votesLeft", { n: left, max: budget })}>● {left}/{budget}<span class="sr-only"> {t("votesLeft", { n: left, max: budget })}</span></span> : null}
+        <details class="presence">
+          <summary data-testid="presence">👥 {members.length}<span class="sr-only"> {t("presentN", { n: members.length })}</span></summary>
+          <ul aria-label={t("present")}>
+            {members.map((m) => (
+              <li key={m.conn}>{m.name}{m.actor === session.replica.actor ? ` (${t("you")})` : ""} <span class="role">{t(`role_${m.role}` as MsgKey)}</span></li>
+            ))}
+          </ul>
+        </details>
+        <ConnectionStatus session={session} />
+        {facilitator ? <button type="button" class="btn ghost" onClick={() => setSettings(true)} data-testid="settings">⚙<span class="label-wide"> {t("boardSettings")}</span></button> : null}
+        <LangSwitch />
+      </header>
+      {role === "viewer" && session.replica.epoch !== null ? <p class="banner" role="note">{t("readOnly")}</p> : null}
+      <main class="board" id="board" aria-label={state.settings.title}>
+        {layout === "columns" ? <ColumnsLayout {...props} /> : layout === "grid" ? <GridLayout {...props} /> : <WallLayout {...props} />}
+      </main>
+      {canWrite ? (
+        <button type="button" class="fab" onClick={() => setEditor({ card: null, x: 40 + (state.cards.size % 8) * 30, y: 40 + (state.cards.size % 8) * 30 })} data-testid="add-card">
+          <span aria-hidden="true">＋</span> {t("addCard")}
+        </button>
+      ) : null}
+      <p class="sr-only">{t("moveHint")}</p>
+      {toast ? <div class="toast" role="alert">{toast}</div> : null}
+      {editor ? <CardEditor session={session} state={state} target={editor} onClose={() => setEditor(null)} /> : null}
+      {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}
+    </div>
+  );
+}

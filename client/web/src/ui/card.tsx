@@ -1,0 +1,158 @@
+/** One card: content, reactions, dot votes, comments. All user text goes in
+ * as text nodes (JSX children), never as HTML. */
+import type { CSSProperties, TargetedKeyboardEvent, TargetedPointerEvent } from "preact";
+import { useState } from "preact/hooks";
+import { t, type MsgKey } from "../i18n";
+import * as L from "../protocol/limits";
+import { voteTotal, type BoardState, type Card } from "../protocol/model";
+import { REACTIONS, cpLen, isSafeUrl } from "../protocol/ops";
+import type { Member } from "../protocol/codec";
+import type { Session } from "../sync/session";
+import { LimitedField } from "./common";
+import { newId } from "./hooks";
+
+export interface CardCtx {
+  session: Session | null; // null on the hub screen (read-only)
+  state: BoardState;
+  members: Member[];
+  recent: Map<string, number>;
+  onEdit?: (card: Card) => void;
+  onPointerDown?: (e: TargetedPointerEvent<HTMLElement>, card: Card) => void;
+  onKeyMove?: (e: TargetedKeyboardEvent<HTMLElement>, card: Card) => void;
+  onComposing?: (card: string | null) => void;
+  big?: boolean;
+}
+
+const KIND_ICON: Record<string, string> = { note: "📝", question: "❓", offer: "🤝", link: "🔗" };
+
+export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style?: CSSProperties }) {
+  const { session, state } = ctx;
+  const [showComments, setShowComments] = useState(false);
+  const [picker, setPicker] = useState(false);
+  const me = session?.replica.actor ?? "";
+  const role = session?.replica.role ?? "viewer";
+  const canWrite = session !== null && role !== "viewer";
+  const mine = card.author === me;
+  const canEdit = canWrite && (mine || role === "facilitator");
+  const comments = [...state.comments.values()].filter((m) => m.card === card.id && !m.deleted).sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  const reactions = state.reactions.get(card.id);
+  const votes = voteTotal(state, card.id);
+  const myVotes = state.votes.get(card.id)?.get(me) ?? 0;
+  const editors = ctx.members.filter((m) => m.card === card.id && m.actor !== me);
+  const isRecent = ctx.recent.has(card.id);
+  const kindLabel = t(`kind_${card.kind}` as MsgKey);
+  const submit = session ? session.submit.bind(session) : () => {};
+
+  return (
+    <article
+      class={`card color-${card.color} kind-${card.kind}${isRecent ? " recent" : ""}${mine ? " mine" : ""}`}
+      style={style}
+      tabIndex={0}
+      data-card={card.id}
+      data-testid="card"
+      aria-label={t("cardLabel", { kind: kindLabel, title: card.title || card.body.slice(0, 60) || card.url })}
+      onPointerDown={canEdit && ctx.onPointerDown ? (e) => ctx.onPointerDown?.(e, card) : undefined}
+      onKeyDown={canEdit && ctx.onKeyMove ? (e) => ctx.onKeyMove?.(e, card) : undefined}
+    >
+      <header class="card-head">
+        <span class="kind" title={kindLabel}>
+          <span aria-hidden="true">{KIND_ICON[card.kind] ?? "📝"}</span> {kindLabel}
+        </span>
+        {editors.length > 0 ? (
+          <span class="editing" data-testid="editing">✎ {t("editing", { name: editors.map((m) => m.name).join(", ") })}</span>
+        ) : null}
+        {canEdit ? (
+          <span class="card-tools">
+            <button type="button" class="icon" aria-label={t("edit")} title={t("edit")} onClick={() => ctx.onEdit?.(card)}>✎</button>
+            <button
+              type="button" class="icon" aria-label={t("delete")} title={t("delete")}
+              onClick={() => { if (confirm(t("confirmDelete"))) submit({ type: "card.delete", id: card.id }); }}
+            >🗑</button>
+          </span>
+        ) : null}
+      </header>
+      {card.title ? <h3 class="card-title" data-testid="card-title">{card.title}</h3> : null}
+      {card.body ? <p class="card-body" data-testid="card-body">{card.body}</p> : null}
+      {card.url && isSafeUrl(card.url) ? (
+        <a class="card-link" href={card.url} target="_blank" rel="noopener noreferrer nofollow ugc">{card.url}</a>
+      ) : null}
+      <div class="card-meta">{t("by", { name: card.author_name || "?" })}</div>
+      <footer class="card-foot">
+        <div class="reactions">
+          {REACTIONS.map((emoji) => {
+            const actors = reactions?.get(emoji);
+            const n = actors?.size ?? 0;
+            const on = actors?.has(me) ?? false;
+            if (n === 0 && !picker) return null;
+            return (
+              <button
+                type="button" class={`reaction${on ? " on" : ""}`} aria-pressed={on} disabled={!canWrite}
+                aria-label={`${t("react", { emoji })} (${n})`} data-emoji={emoji}
+                onClick={() => { submit({ type: "reaction.set", card: card.id, emoji, on: !on }); setPicker(false); }}
+              >
+                <span aria-hidden="true">{emoji}</span>{n > 0 ? <span class="n">{n}</span> : null}
+              </button>
+            );
+          })}
+          {canWrite ? (
+            <button type="button" class="reaction add" aria-expanded={picker} aria-label={t("react", { emoji: "…" })} onClick={() => setPicker(!picker)} data-testid="react-toggle">
+              {picker ? "×" : "☺+"}
+            </button>
+          ) : null}
+        </div>
+        <div class="votes" data-testid="votes" data-votes={votes}>
+          {canWrite && myVotes > 0 ? (
+            <button type="button" class="vote minus" aria-label={t("unvote")} onClick={() => submit({ type: "vote.retract", card: card.id })}>−</button>
+          ) : null}
+          <button
+            type="button" class={`vote${myVotes > 0 ? " on" : ""}`} disabled={!canWrite || !session?.replica.allows({ type: "vote.cast", card: card.id })}
+            aria-label={`${t("vote")} (${votes})`} data-testid="vote" onClick={() => submit({ type: "vote.cast", card: card.id })}
+          >
+            <span aria-hidden="true">●</span> {votes}
+          </button>
+        </div>
+        <button type="button" class="comments-toggle" aria-expanded={showComments} onClick={() => setShowComments(!showComments)} data-testid="comments-toggle">
+          💬 {comments.length}
+          <span class="sr-only"> {comments.length === 1 ? t("comment1") : t("commentsN", { n: comments.length })}</span>
+        </button>
+      </footer>
+      {showComments || (ctx.big && comments.length > 0) ? (
+        <Comments card={card} ctx={ctx} comments={comments} canWrite={canWrite} me={me} />
+      ) : null}
+    </article>
+  );
+}
+
+function Comments({ card, ctx, comments, canWrite, me }: {
+  card: Card; ctx: CardCtx; comments: { id: string; body: string; author: string; author_name: string }[]; canWrite: boolean; me: string;
+}) {
+  const [text, setText] = useState("");
+  const role = ctx.session?.replica.role ?? "viewer";
+  const send = () => {
+    const body = text.trim();
+    if (!body || cpLen(body) > L.MAX_COMMENT || !ctx.session) return;
+    ctx.session.submit({ type: "comment.add", id: newId(), card: card.id, body });
+    setText("");
+  };
+  return (
+    <section class="comments" aria-label={t("comments")}>
+      <ul>
+        {comments.map((m) => (
+          <li key={m.id} data-testid="comment">
+            <strong>{m.author_name}</strong> <span class="comment-body">{m.body}</span>
+            {canWrite && (m.author === me || role === "facilitator") ? (
+              <button type="button" class="icon small" aria-label={t("deleteComment")} onClick={() => ctx.session?.submit({ type: "comment.delete", id: m.id })}>×</button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {canWrite ? (
+        <form class="comment-form" onSubmit={(e) => { e.preventDefault(); send(); }}
+          onFocusIn={() => ctx.onComposing?.(card.id)} onFocusOut={() => ctx.onComposing?.(null)}>
+          <LimitedField id={`c-${card.id}`} label={t("addComment")} value={text} max={L.MAX_COMMENT} onInput={setText} testid="comment-input" />
+          <button type="submit" class="btn small" disabled={!text.trim() || cpLen(text) > L.MAX_COMMENT}>{t("send")}</button>
+        </form>
+      ) : null}
+    </section>
+  );
+}

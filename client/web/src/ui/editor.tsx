@@ -1,0 +1,114 @@
+/** The card editor: a dialog, so the board behind it can change freely while
+ * the user types (nothing moves under their cursor). */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { t, type MsgKey } from "../i18n";
+import * as L from "../protocol/limits";
+import type { BoardState, Card } from "../protocol/model";
+import { COLORS, KINDS, cpLen, isSafeUrl, pyStrip, type CardKind, type Color } from "../protocol/ops";
+import type { Session } from "../sync/session";
+import { LimitedField } from "./common";
+import { newId } from "./hooks";
+import { liveSections, posBetween, columns } from "./order";
+
+export interface EditorTarget {
+  card: Card | null; // null = new card
+  section?: string;
+  x?: number;
+  y?: number;
+}
+
+export function CardEditor({ session, state, target, onClose }: { session: Session; state: BoardState; target: EditorTarget; onClose: () => void }) {
+  const c = target.card;
+  const [kind, setKind] = useState<CardKind>((c?.kind as CardKind) ?? "note");
+  const [title, setTitle] = useState(c?.title ?? "");
+  const [body, setBody] = useState(c?.body ?? "");
+  const [url, setUrl] = useState(c?.url ?? "");
+  const [color, setColor] = useState<Color>((c?.color as Color) ?? "yellow");
+  const [section, setSection] = useState(c?.section ?? target.section ?? "");
+  const [error, setError] = useState("");
+  const dialog = useRef<HTMLDialogElement>(null);
+  const sections = liveSections(state);
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+    session.focus(c?.id ?? null);
+    return () => session.focus(null);
+  }, []);
+
+  const save = (e: Event) => {
+    e.preventDefault();
+    const u = url.trim();
+    if (cpLen(title) > L.MAX_CARD_TITLE || cpLen(body) > L.MAX_CARD_BODY || cpLen(u) > L.MAX_URL) return;
+    if (u && !isSafeUrl(u)) return setError(t("badUrl"));
+    if (kind === "link" && !u) return setError(t("needUrl"));
+    if (!pyStrip(title) && !pyStrip(body) && !u) return setError(t("needContent"));
+    if (c) {
+      const op: Record<string, unknown> = { type: "card.set", id: c.id };
+      if (kind !== c.kind) op.kind = kind;
+      if (title !== c.title) op.title = title;
+      if (body !== c.body) op.body = body;
+      if (color !== c.color) op.color = color;
+      if (u !== c.url) op.url = u;
+      if (Object.keys(op).length > 2) session.submit(op as never);
+      if (section !== c.section) moveTo(session, state, c, section);
+    } else {
+      const col = columns(state, "manual").get(section) ?? [];
+      const last = col[col.length - 1];
+      session.submit({
+        type: "card.add", id: newId(), kind, title, body, color, ...(u ? { url: u } : {}),
+        ...(section ? { section } : {}), pos: posBetween(last?.pos ?? null, null),
+        x: Math.round(target.x ?? 40), y: Math.round(target.y ?? 40),
+      });
+    }
+    onClose();
+  };
+
+  return (
+    <dialog ref={dialog} class="editor" aria-labelledby="editor-title" onCancel={(e) => { e.preventDefault(); onClose(); }}>
+      <form onSubmit={save} method="dialog">
+        <h2 id="editor-title">{c ? t("editCard") : t("newCard")}</h2>
+        <fieldset class="kinds">
+          <legend>{t("kind")}</legend>
+          {KINDS.map((k) => (
+            <label key={k} class={`chip${kind === k ? " on" : ""}`}>
+              <input type="radio" name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} /> {t(`kind_${k}` as MsgKey)}
+            </label>
+          ))}
+        </fieldset>
+        <LimitedField id="card-title" label={t("title")} value={title} max={L.MAX_CARD_TITLE} onInput={setTitle} autoFocus testid="card-title-input" />
+        <LimitedField id="card-body" label={t("body")} value={body} max={L.MAX_CARD_BODY} onInput={setBody} multiline testid="card-body-input" />
+        <LimitedField id="card-url" label={t("url")} value={url} max={L.MAX_URL} onInput={setUrl} type="url" placeholder="https://" testid="card-url-input" />
+        <fieldset class="colors">
+          <legend>{t("color")}</legend>
+          {COLORS.map((k) => (
+            <label key={k} class={`swatch color-${k}${color === k ? " on" : ""}`} title={t(`color_${k}` as MsgKey)}>
+              <input type="radio" name="color" value={k} checked={color === k} onChange={() => setColor(k)} aria-label={t(`color_${k}` as MsgKey)} />
+            </label>
+          ))}
+        </fieldset>
+        {sections.length > 0 ? (
+          <div class="field">
+            <label for="card-section">{t("section")}</label>
+            <select id="card-section" value={section} onChange={(e) => setSection(e.currentTarget.value)}>
+              <option value="">{t("noSection")}</option>
+              {sections.map((s) => <option key={s.id} value={s.id}>{s.title || "—"}</option>)}
+            </select>
+          </div>
+        ) : null}
+        {error ? <p class="error" role="alert">{error}</p> : null}
+        <div class="actions">
+          <button type="button" class="btn ghost" onClick={onClose}>{t("cancel")}</button>
+          <button type="submit" class="btn primary" data-testid="card-save">{t("save")}</button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+/** Move a card to the end of a column. */
+export const moveTo = (session: Session, state: BoardState, card: Card, section: string): void => {
+  const col = (columns(state, "manual").get(section) ?? []).filter((x) => x.id !== card.id);
+  const last = col[col.length - 1];
+  session.submit({ type: "card.move", id: card.id, section, pos: posBetween(last?.pos ?? null, null) });
+};
