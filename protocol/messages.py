@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from protocol import limits
-from protocol.ops import Id, Op
+from protocol.ops import Id, Op, no_controls
 
 Role = Literal["viewer", "participant", "facilitator"]
 ROLES: tuple[Role, ...] = ("viewer", "participant", "facilitator")
@@ -23,8 +23,12 @@ OpId = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9_.:-]+$", min_length=1, max_length=limits.MAX_OP_ID),
 ]
 DisplayName = Annotated[
-    str, StringConstraints(min_length=1, max_length=limits.MAX_NAME, strip_whitespace=True)
+    str,
+    StringConstraints(min_length=1, max_length=limits.MAX_NAME, strip_whitespace=True),
+    AfterValidator(no_controls),
 ]
+#: Integers a JavaScript client can hold exactly.
+SafeInt = Annotated[int, Field(ge=0, le=2**53 - 1)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_TOKEN)]
 Epoch = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -37,14 +41,14 @@ class Resume(_Msg):
     """Where a reconnecting client stands: the board epoch and last applied seq."""
 
     epoch: Epoch
-    seq: Annotated[int, Field(ge=0)]
+    seq: SafeInt
 
 
 class Hello(_Msg):
     """First client frame: who and where. Nothing else is accepted before it."""
 
     t: Literal["hello"]
-    v: int
+    v: SafeInt
     board: Id
     token: Token
     name: DisplayName
@@ -71,7 +75,7 @@ class Focus(_Msg):
 
 class Ping(_Msg):
     t: Literal["ping"]
-    n: int = 0
+    n: SafeInt = 0
 
 
 ClientMessage = Annotated[Hello | OpMsg | Focus | Ping, Field(discriminator="t")]

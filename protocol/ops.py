@@ -57,7 +57,7 @@ def _check_url(url: str) -> str:
     return url
 
 
-def _no_controls(text: str) -> str:
+def no_controls(text: str) -> str:
     if any(_is_control(ch) and ch not in "\n\t" for ch in text):
         raise ValueError("control characters are not allowed")
     return text
@@ -80,12 +80,12 @@ def _text(max_length: int, min_length: int = 0, strip: bool = False) -> StringCo
 
 
 BoardTitle = Annotated[
-    str, _text(limits.MAX_BOARD_TITLE, 1, strip=True), AfterValidator(_no_controls)
+    str, _text(limits.MAX_BOARD_TITLE, 1, strip=True), AfterValidator(no_controls)
 ]
-SectionTitle = Annotated[str, _text(limits.MAX_SECTION_TITLE), AfterValidator(_no_controls)]
-CardTitle = Annotated[str, _text(limits.MAX_CARD_TITLE), AfterValidator(_no_controls)]
-CardBody = Annotated[str, _text(limits.MAX_CARD_BODY), AfterValidator(_no_controls)]
-CommentBody = Annotated[str, _text(limits.MAX_COMMENT, 1), AfterValidator(_no_controls)]
+SectionTitle = Annotated[str, _text(limits.MAX_SECTION_TITLE), AfterValidator(no_controls)]
+CardTitle = Annotated[str, _text(limits.MAX_CARD_TITLE), AfterValidator(no_controls)]
+CardBody = Annotated[str, _text(limits.MAX_CARD_BODY), AfterValidator(no_controls)]
+CommentBody = Annotated[str, _text(limits.MAX_COMMENT, 1), AfterValidator(no_controls)]
 
 
 class _Op(BaseModel):

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from protocol import limits
 from protocol.errors import ErrorCode
 from protocol.messages import Role
-from protocol.model import BoardState
+from protocol.model import BoardState, Card
 from protocol.ops import (
     BoardSet,
     CardAdd,
@@ -65,6 +65,20 @@ def _owner_or_facilitator(author: str, actor: str, role: Role) -> Rejection | No
     return Rejection(ErrorCode.FORBIDDEN, "only its author or a facilitator may change this")
 
 
+def _edit_breaks_card(card: Card, op: CardSet) -> Rejection | None:
+    """An edit must keep what ``card.add`` demands: some content, and a URL
+    on a link card."""
+    title = card.title if op.title is None else op.title
+    body = card.body if op.body is None else op.body
+    url = card.url if op.url is None else op.url
+    kind = card.kind if op.kind is None else op.kind
+    if not (title.strip() or body.strip() or url):
+        return Rejection(ErrorCode.INVALID, "a card needs a title, a body or a URL")
+    if kind == "link" and not url:
+        return Rejection(ErrorCode.INVALID, "a link card needs a url")
+    return None
+
+
 def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejection | None:
     match op:
         case SectionAdd():
@@ -85,6 +99,10 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
             card = state.live_card(op.id)
             if card is None:
                 return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            if isinstance(op, CardSet):
+                invalid = _edit_breaks_card(card, op)
+                if invalid is not None:
+                    return invalid
             return _owner_or_facilitator(card.author, actor, role)
         case CommentAdd():
             if op.id in state.comments:

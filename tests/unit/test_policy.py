@@ -122,3 +122,24 @@ def test_deleted_objects_are_not_found() -> None:
     for wire in (SAMPLE_OPS["card.set"], SAMPLE_OPS["comment.delete"], SAMPLE_OPS["vote.cast"]):
         result = check(state, op(wire), "f", "facilitator")
         assert result is not None and result.code == ErrorCode.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("change", "allowed"),
+    [
+        ({"title": ""}, True),  # the body still holds content
+        ({"title": "", "body": ""}, False),  # nothing left
+        ({"kind": "link"}, False),  # a link card without a url
+        ({"kind": "link", "url": "https://example.org"}, True),
+    ],
+)
+def test_card_edit_keeps_what_card_add_demands(change: dict[str, str], allowed: bool) -> None:
+    state = run(
+        [ev(1, {"type": "card.add", "id": "c1", "title": "T", "body": "B"}, "a", "participant")]
+    )
+    rejection = check(state, op({"type": "card.set", "id": "c1", **change}), "a", "participant")
+    assert (rejection is None) is allowed
+    if not allowed:
+        assert rejection is not None and rejection.code == ErrorCode.INVALID
+        after = apply(state, ev(2, {"type": "card.set", "id": "c1", **change}, "a", "participant"))
+        assert after.cards["c1"].title == "T"  # the reducer refuses it too: a no-op
