@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import logging
 import os
 import signal
 import subprocess
@@ -49,6 +50,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 __all__ = ["EmbeddedValkey", "EmbeddedValkeyError"]
+
+log = logging.getLogger(__name__)
 
 SOCKET_NAME: Final = "valkey.sock"
 PID_NAME: Final = "valkey.pid"
@@ -364,11 +367,14 @@ class EmbeddedValkey:
         PDEATHSIG).
         """
         pid = self._read_pid()
-        if pid is not None and _is_valkey_in(pid, self.data_dir):
+        if pid is not None and _is_valkey_in(pid, self.data_dir.resolve()):
+            log.warning("shutting down a stale Valkey (pid %d) in %s", pid, self.data_dir)
             if not (_send_shutdown(self.socket_path) and _wait_gone(pid, _SHUTDOWN_TIMEOUT)):
+                log.warning("stale Valkey (pid %d) ignored SHUTDOWN; sending SIGTERM", pid)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGTERM)
                 if not _wait_gone(pid, _TERM_TIMEOUT):
+                    log.error("stale Valkey (pid %d) ignored SIGTERM; sending SIGKILL", pid)
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
                     if not _wait_gone(pid, _KILL_TIMEOUT):
@@ -377,6 +383,7 @@ class EmbeddedValkey:
                         )
         elif self.socket_path.exists() and _ping(self.socket_path):
             # Someone answers on our socket without a matching pid file.
+            log.warning("shutting down the server answering on %s", self.socket_path)
             _send_shutdown(self.socket_path)
             deadline = time.monotonic() + _SHUTDOWN_TIMEOUT
             while _ping(self.socket_path):

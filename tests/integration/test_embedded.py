@@ -164,9 +164,9 @@ def test_stale_valkey_from_pid_file_is_shut_down_cleanly(tmp_path: Path) -> None
         with EmbeddedValkey(tmp_path) as valkey:
             # SHUTDOWN, not a kill: exit code 0 within the clean-shutdown budget.
             assert stale.wait(10 * UNIT) == 0
-            log = valkey.log_path.read_text()
-            assert "User requested shutdown" in log
-            assert "Received SIGTERM" not in log
+            valkey_log = valkey.log_path.read_text()
+            assert "User requested shutdown" in valkey_log
+            assert "Received SIGTERM" not in valkey_log
             assert valkey.pid != stale.pid
             client = _client(valkey.url)
             assert client.get("k") == b"from-stale"
