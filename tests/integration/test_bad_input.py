@@ -35,7 +35,9 @@ async def _closed_with(url: str, hello: Any, **kwargs: Any) -> int | None:
     return await wire.wait_closed()
 
 
-async def test_handshake_refusals_have_documented_close_codes(nodes: Nodes, valkey: EmbeddedValkey) -> None:
+async def test_handshake_refusals_have_documented_close_codes(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
     node = nodes.start()
     board = node.create_board()
     bid, token = board["board"], token_of(board["links"]["participant"])
@@ -43,13 +45,19 @@ async def test_handshake_refusals_have_documented_close_codes(nodes: Nodes, valk
     assert await _closed_with(node.ws, {**hello, "v": 2}) == CloseCode.PROTOCOL_VERSION
     assert await _closed_with(node.ws, b"\xc1\xc1") == CloseCode.BAD_HANDSHAKE
     assert await _closed_with(node.ws, "text hello") == CloseCode.BAD_HANDSHAKE
-    assert await _closed_with(node.ws, {"t": "op", "id": "1", "op": card("c")}) == CloseCode.BAD_HANDSHAKE
+    assert (
+        await _closed_with(node.ws, {"t": "op", "id": "1", "op": card("c")})
+        == CloseCode.BAD_HANDSHAKE
+    )
     assert await _closed_with(node.ws, {**hello, "name": ""}) == CloseCode.BAD_HANDSHAKE
     assert await _closed_with(node.ws, {**hello, "token": token + "x"}) == CloseCode.UNAUTHORIZED
     other = node.create_board()
     assert await _closed_with(node.ws, {**hello, "board": other["board"]}) == CloseCode.UNAUTHORIZED
     ghost = _signer(valkey).link_token("ghostboard", "participant")
-    assert await _closed_with(node.ws, {**hello, "board": "ghostboard", "token": ghost}) == CloseCode.BOARD_NOT_FOUND
+    assert (
+        await _closed_with(node.ws, {**hello, "board": "ghostboard", "token": ghost})
+        == CloseCode.BOARD_NOT_FOUND
+    )
     evil = {"origin": "https://evil.example"}
     assert await _closed_with(node.ws, hello, additional_headers=evil) == CloseCode.ORIGIN_REJECTED
     ws = await websockets.connect(node.ws)  # no subprotocol offered

@@ -14,7 +14,9 @@ async def test_op_on_node_a_reaches_node_b_in_order(nodes: Nodes) -> None:
     board = a.create_board("Fan-out")
     token = token_of(board["links"]["participant"])
     writer = await Wire.join(a.ws, board["board"], token, "writer")
-    readers = [await Wire.join(n.ws, board["board"], token, f"r{i}") for i, n in enumerate([a, b, b])]
+    readers = [
+        await Wire.join(n.ws, board["board"], token, f"r{i}") for i, n in enumerate([a, b, b])
+    ]
     acks = [await writer.op(f"op{i}", card(f"c{i}")) for i in range(30)]
     assert [ack["t"] for ack in acks] == ["ack"] * 30
     last = acks[-1]["seq"]
@@ -66,8 +68,10 @@ async def test_presence_lists_members_across_nodes(nodes: Nodes) -> None:
     assert (await bob.op("1", card(card_id)))["t"] == "ack"
     await bob.send({"t": "focus", "card": card_id})
     await ann.until(
-        lambda f: f.get("t") == "presence"
-        and any(m["name"] == "Bob" and m.get("card") == card_id for m in f["members"])
+        lambda f: (
+            f.get("t") == "presence"
+            and any(m["name"] == "Bob" and m.get("card") == card_id for m in f["members"])
+        )
     )
     await bob.close()
     await ann.until(

@@ -57,7 +57,11 @@ async def test_resume_with_unknown_epoch_gets_a_snapshot(nodes: Nodes) -> None:
 
 
 async def test_resume_behind_trimmed_log_gets_a_snapshot(nodes: Nodes) -> None:
-    env = {"PRIKBORD_SNAPSHOT_EVERY": "20", "PRIKBORD_LOG_RETAIN": "5", "PRIKBORD_HUB_LINGER_S": "0"}
+    env = {
+        "PRIKBORD_SNAPSHOT_EVERY": "20",
+        "PRIKBORD_LOG_RETAIN": "5",
+        "PRIKBORD_HUB_LINGER_S": "0",
+    }
     a = nodes.start(**env)
     b = nodes.start(**env)
     board = a.create_board("Trim")

@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class ServerProcess:
-    def __init__(self, redis_url: str, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, redis_url: str, data_dir: Path, *, env: dict[str, str] | None = None
+    ) -> None:
         self.redis_url = redis_url
         self.data_dir = data_dir
         self.port = free_port()

@@ -84,7 +84,9 @@ class Wire:
         """The next frame of type ``t``, skipping events/presence/others."""
         return await self.until(lambda f: f.get("t") == t, timeout)
 
-    async def until(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 5.0) -> dict[str, Any]:
+    async def until(
+        self, pred: Callable[[dict[str, Any]], bool], timeout: float = 5.0
+    ) -> dict[str, Any]:
         async with asyncio.timeout(timeout):
             while True:
                 frame = await self.frames.get()
@@ -110,7 +112,8 @@ class Wire:
 
     async def wait_closed(self, timeout: float = 10.0) -> int | None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(self._reader)
         return self.close_code
 
     async def close(self) -> None:
