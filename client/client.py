@@ -373,9 +373,9 @@ class PrikbordClient:
 
     async def add_card(
         self,
-        title: str = "",
         body: str = "",
         *,
+        title: str = "",
         kind: CardKind = "note",
         color: Color = "yellow",
         url: str | None = None,
@@ -385,7 +385,7 @@ class PrikbordClient:
         y: int = 0,
         id: str | None = None,
     ) -> Sent:
-        """Add a card; by default at the end of its section."""
+        """Add a card (``body`` is its text); by default at the end of its section."""
         card_id = id or self.new_id()
         if pos is None:
             cards = self.state.cards.values()
