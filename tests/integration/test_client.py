@@ -16,7 +16,7 @@ from client.backoff import Backoff
 from client.client import PrikbordClient
 from client.errors import ConnectFailed, OpRejected, TerminalClose
 from client.links import parse_link
-from client.updates import Applied, Subscription
+from client.updates import Applied, Disconnected, Subscription
 from protocol.model import to_wire
 from protocol.ops import CardAdd
 from tests.integration.conftest import Nodes
@@ -358,3 +358,41 @@ async def test_gap_free_under_concurrent_writers(nodes: Nodes) -> None:
     finally:
         for c in clients:
             await c.close()
+
+
+async def test_silent_server_is_detected_by_heartbeat_and_rejoined(nodes: Nodes) -> None:
+    node = nodes.start(PRIKBORD_HEARTBEAT_MS="300")
+    link = links(node)["participant"]
+    async with PrikbordClient(
+        link, name="Ann", backoff=Backoff(base=0.1, cap=0.3), open_timeout=1.0
+    ) as ann:
+        updates = ann.updates()
+        await ann.add_card("before")
+        await asyncio.sleep(1.0)  # pings keep a quiet but healthy connection up
+        assert ann.connected
+        assert node.proc is not None
+        node.proc.send_signal(signal.SIGSTOP)  # frozen: TCP open, not a frame
+        try:
+            async with asyncio.timeout(5 * UNIT):
+                async for update in updates:
+                    if isinstance(update, Disconnected):
+                        assert "heartbeat" in update.reason
+                        break
+        finally:
+            node.proc.send_signal(signal.SIGCONT)
+        after = await asyncio.wait_for(ann.add_card("after"), 10 * UNIT)
+        await ann.wait_for_seq(after.seq)
+        assert {c.body for c in ann.confirmed.cards.values()} == {"before", "after"}
+        updates.close()
+
+
+async def test_rate_limited_ops_are_resent_and_applied_once(nodes: Nodes) -> None:
+    node = nodes.start(PRIKBORD_OPS_PER_SECOND="5", PRIKBORD_OPS_BURST="5")
+    link = links(node)["participant"]
+    async with PrikbordClient(link, name="Ann") as ann:
+        ops = [CardAdd(type="card.add", id=f"r{i}", title=f"r{i}") for i in range(25)]
+        seqs = await asyncio.wait_for(asyncio.gather(*(ann.send(op) for op in ops)), 30 * UNIT)
+        assert len(set(seqs)) == 25
+        await ann.wait_for_seq(max(seqs))
+        assert sorted(c for c in ann.confirmed.cards) == sorted(f"r{i}" for i in range(25))
+        assert ann.seq == max(seqs) == 26  # one event per op: nothing applied twice
