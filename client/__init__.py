@@ -1,0 +1,45 @@
+"""The Python client of Prikbord: bots, scripts, tests and the CLI.
+
+``PrikbordClient`` keeps a live optimistic replica of one board over a
+WebSocket and reconnects by itself; ``Replica`` is its pure core; ``cli``
+is the ``prikbord board|card|watch`` command line. ``client.web`` (the
+browser app) is a separate TypeScript project. Nothing here imports
+``server``: the two meet only on the wire (``protocol``).
+"""
+
+from client.backoff import Backoff
+from client.client import PrikbordClient, Sent
+from client.errors import (
+    ClientClosed,
+    ClientError,
+    ConnectFailed,
+    Lagged,
+    OpRejected,
+    TerminalClose,
+)
+from client.links import BoardLink, parse_link
+from client.replica import ApplyResult, PendingOp, Replica
+from client.updates import Applied, Disconnected, Joined, PresenceChanged, Subscription, Update
+
+__all__ = [
+    "Applied",
+    "ApplyResult",
+    "Backoff",
+    "BoardLink",
+    "ClientClosed",
+    "ClientError",
+    "ConnectFailed",
+    "Disconnected",
+    "Joined",
+    "Lagged",
+    "OpRejected",
+    "PendingOp",
+    "PresenceChanged",
+    "PrikbordClient",
+    "Replica",
+    "Sent",
+    "Subscription",
+    "TerminalClose",
+    "Update",
+    "parse_link",
+]
