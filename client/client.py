@@ -530,6 +530,15 @@ class PrikbordClient:
     # --- the runner ----------------------------------------------------------
 
     async def _run(self) -> None:
+        """The runner: reconnect until closed or terminal; a bug in the client
+        ends it with a ClientError, so no waiter hangs on a dead task."""
+        try:
+            await self._reconnect_forever()
+        except Exception as exc:
+            log.exception("prikbord client failed")
+            self._finish(ClientError(f"client failed: {type(exc).__name__}: {exc}"))
+
+    async def _reconnect_forever(self) -> None:
         """Connect, serve, back off, repeat — until closed or terminal."""
         loop = asyncio.get_running_loop()
         while True:
