@@ -9,7 +9,7 @@
 import { decode, encode as mpEncode } from "@msgpack/msgpack";
 import * as L from "./limits";
 import { ErrorCode, ProtocolError } from "./errors";
-import { Float, checkFields, checkId, cpLen, isInt, isPlainMap, parseOp, pyStrip, OP_ID_RE, OP_TYPES, type Op } from "./ops";
+import { Float, checkFields, hasControls, checkId, cpLen, isInt, isPlainMap, parseOp, pyStrip, OP_ID_RE, OP_TYPES, type Op } from "./ops";
 import type { Event } from "./reducer";
 import type { Role } from "./model";
 
@@ -161,22 +161,33 @@ const intField = (min = -Infinity) => (v: unknown, where: string): number => {
   return v;
 };
 const token = strField(1, L.MAX_TOKEN);
+/** Integers a JavaScript client can hold exactly (messages.SafeInt). */
+const safeInt = (v: unknown, where: string): number => {
+  const n = intField(0)(v, where);
+  if (n > Number.MAX_SAFE_INTEGER) fail302(where, "Input should be less than or equal to 9007199254740991");
+  return n;
+};
+const displayName = (v: unknown, where: string): string => {
+  const s = strField(1, L.MAX_NAME, { strip: true })(v, where);
+  if (hasControls(s)) fail302(where, "control characters are not allowed");
+  return s;
+};
 const resume = (v: unknown, where: string): unknown => {
   if (!isPlainMap(v)) return fail302(where, "Input should be a valid dictionary");
-  return checkFields(v, { epoch: { check: strField(1, 64) }, seq: { check: intField(0) } }, `${where}.`);
+  return checkFields(v, { epoch: { check: strField(1, 64) }, seq: { check: safeInt } }, `${where}.`);
 };
 
 const CLIENT_SCHEMAS = {
   hello: {
-    v: { check: intField() },
+    v: { check: safeInt },
     board: { check: checkId },
     token: { check: token },
-    name: { check: strField(1, L.MAX_NAME, { strip: true }) },
+    name: { check: displayName },
     identity: { check: token, optional: true },
     resume: { check: resume, optional: true },
   },
   focus: { card: { check: checkId, optional: true } },
-  ping: { n: { check: intField(), default: 0 } },
+  ping: { n: { check: safeInt, default: 0 } },
 };
 
 /** Bytes from a client → a validated message, or ProtocolError (what the server does). */

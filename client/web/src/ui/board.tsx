@@ -7,6 +7,7 @@ import { cpLen } from "../protocol/ops";
 import { Session } from "../sync/session";
 import { ConnectionStatus, LangSwitch, LimitedField } from "./common";
 import { CardEditor, type EditorTarget } from "./editor";
+import { GearIcon, PeopleIcon, PinIcon, PlusIcon } from "./icons";
 import { fragmentParams, safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
 import { ColumnsLayout, GridLayout, WallLayout } from "./layouts";
 import type { SortMode } from "./order";
@@ -28,7 +29,7 @@ function JoinForm({ name, setName, onJoin }: { name: string; setName: (v: string
   const ok = name.trim().length > 0 && cpLen(name.trim()) <= L.MAX_NAME;
   return (
     <main class="narrow join">
-      <header class="topbar plain"><span class="brand">📌 {t("appName")}</span><LangSwitch /></header>
+      <header class="topbar plain"><span class="brand"><PinIcon /> {t("appName")}</span><LangSwitch /></header>
       <form class="panel" onSubmit={(e) => { e.preventDefault(); if (ok) onJoin(name.trim()); }}>
         <h1>{t("joinTitle")}</h1>
         <LimitedField id="join-name" label={t("yourName")} value={name} max={L.MAX_NAME} onInput={setName} autoFocus hint={t("nameHint")} testid="join-name" />
@@ -105,7 +106,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   return (
     <div class={`app layout-${layout}`}>
       <header class="topbar">
-        <a class="brand" href="/" aria-label={t("home")}>📌</a>
+        <a class="brand" href="/" aria-label={t("home")}><PinIcon /></a>
         <h1 class="board-title" data-testid="board-title">{state.settings.title}</h1>
         <div class="spacer" />
         {facilitator ? <LayoutSwitch session={session} state={state} /> : null}
@@ -119,7 +120,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
         ) : null}
         {canWrite && budget > 0 ? <span class="budget" data-testid="votes-left" title={t("votesLeft", { n: left, max: budget })}>● {left}/{budget}<span class="sr-only"> {t("votesLeft", { n: left, max: budget })}</span></span> : null}
         <details class="presence">
-          <summary data-testid="presence">👥 {members.length}<span class="sr-only"> {t("presentN", { n: members.length })}</span></summary>
+          <summary data-testid="presence"><PeopleIcon /> {members.length}<span class="sr-only"> {t("presentN", { n: members.length })}</span></summary>
           <ul aria-label={t("present")}>
             {members.map((m) => (
               <li key={m.conn}>{m.name}{m.actor === session.replica.actor ? ` (${t("you")})` : ""} <span class="role">{t(`role_${m.role}` as MsgKey)}</span></li>
@@ -127,7 +128,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
           </ul>
         </details>
         <ConnectionStatus session={session} />
-        {facilitator ? <button type="button" class="btn ghost" onClick={() => setSettings(true)} data-testid="settings">⚙<span class="label-wide"> {t("boardSettings")}</span></button> : null}
+        {facilitator ? <button type="button" class="btn ghost" onClick={() => setSettings(true)} data-testid="settings"><GearIcon /><span class="label-wide"> {t("boardSettings")}</span></button> : null}
         <LangSwitch />
       </header>
       {role === "viewer" && session.replica.epoch !== null ? <p class="banner" role="note">{t("readOnly")}</p> : null}
@@ -136,7 +137,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       </main>
       {canWrite ? (
         <button type="button" class="fab" onClick={() => setEditor({ card: null, x: 40 + (state.cards.size % 8) * 30, y: 40 + (state.cards.size % 8) * 30 })} data-testid="add-card">
-          <span aria-hidden="true">＋</span> {t("addCard")}
+          <PlusIcon /> {t("addCard")}
         </button>
       ) : null}
       <p class="sr-only">{t("moveHint")}</p>

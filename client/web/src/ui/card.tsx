@@ -10,6 +10,7 @@ import type { Member } from "../protocol/codec";
 import type { Session } from "../sync/session";
 import { LimitedField } from "./common";
 import { newId } from "./hooks";
+import { CommentIcon, EditIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, TrashIcon } from "./icons";
 
 export interface CardCtx {
   session: Session | null; // null on the hub screen (read-only)
@@ -23,7 +24,7 @@ export interface CardCtx {
   big?: boolean;
 }
 
-const KIND_ICON: Record<string, string> = { note: "📝", question: "❓", offer: "🤝", link: "🔗" };
+const KIND_ICON = { note: NoteIcon, question: QuestionIcon, offer: OfferIcon, link: LinkIcon } as const;
 
 export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style?: CSSProperties }) {
   const { session, state } = ctx;
@@ -41,6 +42,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
   const editors = ctx.members.filter((m) => m.card === card.id && m.actor !== me);
   const isRecent = ctx.recent.has(card.id);
   const kindLabel = t(`kind_${card.kind}` as MsgKey);
+  const KindIcon = KIND_ICON[card.kind as keyof typeof KIND_ICON] ?? NoteIcon;
   const submit = session ? session.submit.bind(session) : () => {};
 
   return (
@@ -56,18 +58,18 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
     >
       <header class="card-head">
         <span class="kind" title={kindLabel}>
-          <span aria-hidden="true">{KIND_ICON[card.kind] ?? "📝"}</span> {kindLabel}
+          <KindIcon /> {kindLabel}
         </span>
         {editors.length > 0 ? (
-          <span class="editing" data-testid="editing">✎ {t("editing", { name: editors.map((m) => m.name).join(", ") })}</span>
+          <span class="editing" data-testid="editing"><EditIcon /> {t("editing", { name: editors.map((m) => m.name).join(", ") })}</span>
         ) : null}
         {canEdit ? (
           <span class="card-tools">
-            <button type="button" class="icon" aria-label={t("edit")} title={t("edit")} onClick={() => ctx.onEdit?.(card)}>✎</button>
+            <button type="button" class="icon" aria-label={t("edit")} title={t("edit")} onClick={() => ctx.onEdit?.(card)}><EditIcon /></button>
             <button
               type="button" class="icon" aria-label={t("delete")} title={t("delete")}
               onClick={() => { if (confirm(t("confirmDelete"))) submit({ type: "card.delete", id: card.id }); }}
-            >🗑</button>
+            ><TrashIcon /></button>
           </span>
         ) : null}
       </header>
@@ -112,7 +114,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
           </button>
         </div>
         <button type="button" class="comments-toggle" aria-expanded={showComments} onClick={() => setShowComments(!showComments)} data-testid="comments-toggle">
-          💬 {comments.length}
+          <CommentIcon /> {comments.length}
           <span class="sr-only"> {comments.length === 1 ? t("comment1") : t("commentsN", { n: comments.length })}</span>
         </button>
       </footer>

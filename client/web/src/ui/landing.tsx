@@ -5,13 +5,16 @@ import { t, type MsgKey } from "../i18n";
 import * as L from "../protocol/limits";
 import { LAYOUTS, cpLen, pyStrip } from "../protocol/ops";
 import { LangSwitch, LimitedField } from "./common";
+import { PinIcon } from "./icons";
 import { QrCode } from "./qr";
 
 interface Links { facilitator: string; participant: string; viewer: string }
 
 /** The hub screen link: the viewer link plus `join=<participant link>`. */
 export const screenLink = (links: Links): string =>
-  `${links.viewer}${links.viewer.includes("#") ? "&" : "#"}join=${encodeURIComponent(links.participant)}`;
+  /[#&]join=/.test(links.viewer)
+    ? links.viewer
+    : `${links.viewer}${links.viewer.includes("#") ? "&" : "#"}join=${encodeURIComponent(links.participant)}`;
 
 export function Landing() {
   const [title, setTitle] = useState("");
@@ -40,7 +43,7 @@ export function Landing() {
 
   return (
     <main class="narrow landing">
-      <header class="topbar plain"><span class="brand">📌 {t("appName")}</span><LangSwitch /></header>
+      <header class="topbar plain"><span class="brand"><PinIcon /> {t("appName")}</span><LangSwitch /></header>
       <p class="tagline">{t("tagline")}</p>
       <form class="panel" onSubmit={create}>
         <h1>{t("createTitle")}</h1>

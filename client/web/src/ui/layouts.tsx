@@ -105,7 +105,12 @@ export function WallLayout({ ctx }: LayoutProps) {
 
 /** Which column and index is under the pointer (cards of that column, minus the dragged one). */
 const locateIn = (x: number, y: number, id: string): Drag["target"] => {
-  const col = document.elementsFromPoint(x, y).map((el) => (el as HTMLElement).closest<HTMLElement>("[data-column]")).find((el) => el);
+  // Skip the dragged card itself: it moves with the pointer.
+  const col = document
+    .elementsFromPoint(x, y)
+    .filter((el) => !(el as HTMLElement).closest(`[data-card="${CSS.escape(id)}"]`))
+    .map((el) => (el as HTMLElement).closest<HTMLElement>("[data-column]"))
+    .find((el) => el);
   if (!col) return null;
   const cards = [...col.querySelectorAll<HTMLElement>("[data-card]")].filter((el) => el.dataset.card !== id);
   let index = cards.length;

@@ -23,8 +23,6 @@ const fetchWebVersion = async (): Promise<string | null> => {
 const MAX_FONT = 30;
 const MIN_FONT = 11;
 
-/** Drop the token from the join link for display: the QR code carries it. */
-const shortLink = (url: string): string => url.replace(/^https?:\/\//, "").replace(/#.*$/, "");
 
 export function HubScreen({ board }: { board: string }) {
   const params = fragmentParams();
@@ -111,7 +109,7 @@ export function HubScreen({ board }: { board: string }) {
           <aside class="join-panel" aria-label={t("scanToJoin")}>
             <QrCode text={join} label={t("scanToJoin")} class="qr big" />
             <p class="scan">{t("scanToJoin")}</p>
-            <p class="short" data-testid="join-link">{shortLink(join)}</p>
+            <p class="short" data-testid="join-link">{join.replace(/^https?:\/\//, "")}</p>
           </aside>
         ) : null}
       </div>

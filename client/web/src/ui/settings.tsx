@@ -7,6 +7,7 @@ import { LAYOUTS, THEMES, cpLen, pyStrip, type Layout, type Theme } from "../pro
 import type { Session } from "../sync/session";
 import { LimitedField } from "./common";
 import { newId } from "./hooks";
+import { TrashIcon } from "./icons";
 import { liveSections, posBetween } from "./order";
 
 export function LayoutSwitch({ session, state }: { session: Session; state: BoardState }) {
@@ -85,7 +86,7 @@ export function SettingsDialog({ session, state, onClose }: { session: Session; 
             <SectionTitle session={session} id={sec.id} title={sec.title} />
             <button type="button" class="icon" aria-label={t("moveUp")} disabled={i === 0} onClick={() => swap(i, i - 1)}>↑</button>
             <button type="button" class="icon" aria-label={t("moveDown")} disabled={i === sections.length - 1} onClick={() => swap(i, i + 1)}>↓</button>
-            <button type="button" class="icon" aria-label={t("delete")} onClick={() => session.submit({ type: "section.delete", id: sec.id })}>🗑</button>
+            <button type="button" class="icon" aria-label={t("delete")} onClick={() => session.submit({ type: "section.delete", id: sec.id })}><TrashIcon /></button>
           </li>
         ))}
       </ul>

@@ -1,0 +1,21 @@
+/** Interface icons as inline SVG, so they render without an emoji font. */
+const svg = (d: string) =>
+  function Icon() {
+    return (
+      <svg class="ico" viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+        <path d={d} />
+      </svg>
+    );
+  };
+
+export const PinIcon = svg("M9 3h6l-1 6 3 3v2H7v-2l3-3-1-6zM12 14v7");
+export const TrashIcon = svg("M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3");
+export const EditIcon = svg("M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4");
+export const CommentIcon = svg("M4 5h16v11H9l-5 4V5z");
+export const PeopleIcon = svg("M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM3 20c0-3 3-5 6-5s6 2 6 5M16 5a3 3 0 0 1 0 6M18 15c2 .5 3 2.5 3 5");
+export const PlusIcon = svg("M12 5v14M5 12h14");
+export const GearIcon = svg("M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19 12l2-1-1-3-2 .3-1.3-1.3L17 5l-3-1-1 2h-2L10 4 7 5l.3 2L6 8.3 4 8l-1 3 2 1v0l-2 1 1 3 2-.3L7.3 17 7 19l3 1 1-2h2l1 2 3-1-.3-2 1.3-1.3 2 .3 1-3-2-1z");
+export const NoteIcon = svg("M5 4h14v16H5zM8 9h8M8 13h8M8 17h5");
+export const QuestionIcon = svg("M9 9a3 3 0 1 1 4 2.8c-.7.3-1 1-1 1.7V15M12 19h.01");
+export const OfferIcon = svg("M3 12l4-4 5 3 5-3 4 4-9 8z");
+export const LinkIcon = svg("M10 14a4 4 0 0 0 6 0l3-3a4 4 0 0 0-6-6l-1 1M14 10a4 4 0 0 0-6 0l-3 3a4 4 0 0 0 6 6l1-1");

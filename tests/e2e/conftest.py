@@ -1,0 +1,233 @@
+"""Browser end-to-end fixtures: real ``prikbord serve`` processes (embedded
+Valkey, tmp data dir, free port) and Debian's Chromium driven by Playwright.
+
+The web client must be built (``client/web/dist``); if it is missing the
+session fixture builds it once with npm.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "client" / "web"
+CHROMIUM = os.environ.get("PRIKBORD_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Every wait in these tests scales from this unit (slow CI machines: raise it).
+UNIT_MS = int(os.environ.get("PRIKBORD_E2E_UNIT_MS", "1000"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """One ``prikbord serve`` node with its own embedded Valkey. Restarts keep
+    the port and the data directory, so browsers reconnect to the same board."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Server:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [sys.executable, "-m", "prikbord.cli", "serve", "--host", "127.0.0.1"]
+        args += ["--port", str(self.port), "--data", str(self.data_dir)]
+        env = {**os.environ, "PRIKBORD_LOG_LEVEL": "warning"}
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited {self.proc.returncode}: {self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as resp:
+                    if resp.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"server not ready: {self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: a crashed node, no close frames."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def create_board(self, title: str = "E2E board", layout: str = "wall") -> dict[str, Any]:
+        req = urllib.request.Request(
+            self.url + "/api/boards",
+            data=json.dumps({"title": title, "layout": layout}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            body: dict[str, Any] = json.load(resp)
+        return body
+
+    def snapshot(self, board: str, token: str) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/api/boards/{board}?t={token}", timeout=10) as r:
+            body: dict[str, Any] = json.load(r)
+        return body
+
+
+def token_of(link: str) -> str:
+    for part in link.split("#", 1)[1].split("&"):
+        if part.startswith("t="):
+            return part[2:]
+    raise ValueError(link)
+
+
+@pytest.fixture(scope="session")
+def web_dist() -> Path:
+    index = WEB / "dist" / "index.html"
+    if not index.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("client/web/dist is missing and npm is not installed")
+        install = "ci" if (WEB / "package-lock.json").exists() else "install"
+        subprocess.run([npm, install], cwd=WEB, check=True)
+        subprocess.run([npm, "run", "build"], cwd=WEB, check=True)
+    return index
+
+
+@pytest.fixture
+def server(tmp_path: Path, web_dist: Path) -> Iterator[Server]:
+    srv = Server(tmp_path / "data").start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+class Browsers:
+    """Separate browser contexts = separate people (own storage, own identity)."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+
+    def page(self, width: int = 1366, height: int = 800, *, mobile: bool = False) -> Page:
+        ctx = self.browser.new_context(
+            viewport={"width": width, "height": height},
+            locale="en-GB",
+            is_mobile=mobile,
+            has_touch=mobile,
+            device_scale_factor=1,
+        )
+        ctx.set_default_timeout(10 * UNIT_MS)
+        self.contexts.append(ctx)
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: d.accept())
+        page.errors = errors  # type: ignore[attr-defined]
+        return page
+
+    def close(self) -> None:
+        for ctx in self.contexts:
+            ctx.close()
+
+
+@pytest.fixture
+def people(browser: Browser) -> Iterator[Browsers]:
+    b = Browsers(browser)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def join(page: Page, link: str, name: str) -> None:
+    """Open a board link, type a name, wait until connected."""
+    page.goto(link)
+    page.get_by_test_id("join-name").fill(name)
+    page.get_by_test_id("join").click()
+    wait_connected(page)
+
+
+def wait_connected(page: Page, timeout_ms: int | None = None) -> None:
+    page.wait_for_selector("[data-testid=conn][data-state=connected]", timeout=timeout_ms or 10 * UNIT_MS)
+
+
+def add_card(page: Page, title: str, body: str = "", kind: str | None = None) -> None:
+    page.get_by_test_id("add-card").click()
+    if kind is not None:
+        page.locator(f"dialog input[name=kind][value={kind}]").check()
+    page.get_by_test_id("card-title-input").fill(title)
+    if body:
+        page.get_by_test_id("card-body-input").fill(body)
+    page.get_by_test_id("card-save").click()
+
+
+def card(page: Page, title: str) -> Any:
+    return page.locator("[data-testid=card]", has=page.get_by_text(title, exact=True))
+
+
+def shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
