@@ -7,6 +7,7 @@ runs one app per worker process, so each worker is one node.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
@@ -16,6 +17,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from server.config import Settings
+from server.lifeline import die_with_parent
 from server.node import Node
 from server.routes import api, health, pages
 from server.ws import websocket_endpoint
@@ -67,4 +69,6 @@ def create_app(settings: Settings) -> Starlette:
 
 def app_from_env() -> Starlette:
     """Entry point for uvicorn worker processes (``factory=True``)."""
+    if os.environ.get("PRIKBORD_WORKER_LIFELINE") == "1":
+        die_with_parent()
     return create_app(Settings.from_env())

@@ -70,6 +70,8 @@ def main(argv: list[str]) -> int:
             return EXIT_STORAGE
         os.environ["PRIKBORD_REDIS_URL"] = url
         os.environ["PRIKBORD_DATA"] = str(args.data)
+        if args.workers > 1:
+            os.environ["PRIKBORD_WORKER_LIFELINE"] = "1"
         if args.public_url:
             os.environ["PRIKBORD_PUBLIC_URL"] = args.public_url
         where = f"embedded Valkey, data in {args.data}" if embedded else url

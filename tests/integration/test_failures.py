@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from pathlib import Path
+from typing import cast
 
 import redis
 import websockets
@@ -36,7 +37,7 @@ async def test_unacked_ops_resent_after_sigkill_apply_exactly_once(nodes: Nodes)
     assert all(ack["t"] == "ack" for ack in acks)
     snap = b.get_json(f"/api/boards/{bid}?t={token}")
     assert sorted(snap["cards"]) == sorted(op_ids)
-    log = redis.Redis.from_url(nodes.valkey.url).xrange(f"{{b:{bid}}}:log")
+    log = cast(list[object], redis.Redis.from_url(nodes.valkey.url).xrange(f"{{b:{bid}}}:log"))
     assert len(log) == 1 + len(op_ids)  # board creation + each op exactly once
     await w2.close()
 

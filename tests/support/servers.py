@@ -25,8 +25,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class ServerProcess:
     def __init__(
-        self, redis_url: str, data_dir: Path, *, env: dict[str, str] | None = None
+        self,
+        redis_url: str,
+        data_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
     ) -> None:
+        self.workers = workers
         self.redis_url = redis_url
         self.data_dir = data_dir
         self.port = free_port()
@@ -46,7 +52,7 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PRIKBORD_LOG_LEVEL": "warning", **self.extra_env}
         args = [sys.executable, "-m", "prikbord.cli", "serve", "--port", str(self.port)]
-        args += ["--data", str(self.data_dir)]
+        args += ["--data", str(self.data_dir), "--workers", str(self.workers)]
         if self.redis_url:
             args += ["--redis-url", self.redis_url]
         log = self.log_path.open("ab")
