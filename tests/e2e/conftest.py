@@ -209,7 +209,9 @@ def join(page: Page, link: str, name: str) -> None:
 
 
 def wait_connected(page: Page, timeout_ms: int | None = None) -> None:
-    page.wait_for_selector("[data-testid=conn][data-state=connected]", timeout=timeout_ms or 10 * UNIT_MS)
+    page.wait_for_selector(
+        "[data-testid=conn][data-state=connected]", timeout=timeout_ms or 10 * UNIT_MS
+    )
 
 
 def add_card(page: Page, title: str, body: str = "", kind: str | None = None) -> None:

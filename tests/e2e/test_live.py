@@ -158,12 +158,17 @@ def test_xss_card_renders_as_text(server: Server, people: Browsers) -> None:
     expect(c.get_by_test_id("card-title")).to_have_text(evil)
     expect(c.get_by_test_id("card-body")).to_have_text("<script>alert(2)</script>")
     expect(c).to_contain_text("<b>Ann</b>")
-    assert bob.locator("[data-testid=card] img, [data-testid=card] script, [data-testid=card] b").count() == 0
+    assert (
+        bob.locator(
+            "[data-testid=card] img, [data-testid=card] script, [data-testid=card] b"
+        ).count()
+        == 0
+    )
     bob.wait_for_timeout(300)
     assert alerts == []
 
 
-def test_form_refuses_over_long_input_with_the_limit_shown(server: Server, people: Browsers) -> None:
+def test_form_refuses_over_long_input_showing_the_limit(server: Server, people: Browsers) -> None:
     links = server.create_board("Limits", "grid")["links"]
     ann = people.page()
     join(ann, links["participant"], "Ann")

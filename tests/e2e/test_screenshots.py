@@ -11,10 +11,28 @@ from tests.e2e.conftest import Browsers, Server, card, join, shot, wait_connecte
 pytestmark = pytest.mark.e2e
 
 CARDS = [
-    ("question", "Who can help with a 3D-printed prototype?", "We need a casing for a sensor by Friday.", "", "pink"),
-    ("offer", "Free workshop: pitching in 5 minutes", "Thursday 15:00 in the hub, room 2.", "", "green"),
+    (
+        "question",
+        "Who can help with a 3D-printed prototype?",
+        "We need a casing for a sensor by Friday.",
+        "",
+        "pink",
+    ),
+    (
+        "offer",
+        "Free workshop: pitching in 5 minutes",
+        "Thursday 15:00 in the hub, room 2.",
+        "",
+        "green",
+    ),
     ("link", "Open data of the municipality", "", "https://data.example.org/city", "blue"),
-    ("note", "Idea: repair café for student bikes", "Once a month, with the bike shop next door.", "", "yellow"),
+    (
+        "note",
+        "Idea: repair café for student bikes",
+        "Once a month, with the bike shop next door.",
+        "",
+        "yellow",
+    ),
     ("note", "Rooftop garden", "Ask facilities about the roof of building C.", "", "orange"),
 ]
 
