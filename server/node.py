@@ -19,6 +19,7 @@ from protocol.errors import CloseCode
 from server.config import Settings
 from server.connection import Connection
 from server.engine.bus import Bus
+from server.engine.keys import EPOCH_CHANGED
 from server.engine.store import Store, connect, now_ms
 from server.hub import BoardHub
 from server.tokens import Signer
@@ -53,6 +54,8 @@ class Node:
         self._tasks: list[asyncio.Task[None]] = []
         self.connections: dict[str, Connection] = {}
         self.shutting_down = False
+        #: Deliveries of hubs already closed, so the metric only ever grows.
+        self.delivered_closed = 0
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -85,6 +88,10 @@ class Node:
                 await task
         await self.bus.aclose()
         await self.redis.aclose()
+
+    @property
+    def delivered(self) -> int:
+        return self.delivered_closed + sum(h.delivered for h in self.hubs.values())
 
     @property
     def ready(self) -> bool:
@@ -143,6 +150,7 @@ class Node:
         if hub is None or hub.conns:
             return
         del self.hubs[board]
+        self.delivered_closed += hub.delivered
         hub.stop()
         task = self._hub_tasks.pop(board, None)
         if task is not None:
@@ -157,9 +165,13 @@ class Node:
         if hub is not None:
             hub.on_message(raw)
 
-    def _on_presence(self, board: str) -> None:
+    def _on_presence(self, board: str, data: bytes) -> None:
         hub = self.hubs.get(board)
-        if hub is not None:
+        if hub is None:
+            return
+        if data == EPOCH_CHANGED:
+            hub.request_head_check()
+        else:
             hub.on_presence_changed()
 
     def _on_bus_reconnected(self) -> None:

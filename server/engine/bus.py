@@ -51,7 +51,7 @@ class Bus:
         node: str,
         *,
         on_event: Callable[[str, bytes], None],
-        on_presence: Callable[[str], None],
+        on_presence: Callable[[str, bytes], None],
         on_reconnected: Callable[[], None],
     ) -> None:
         # No silent retries inside redis-py: a broken connection must surface
@@ -164,7 +164,7 @@ class Bus:
             if what == "ev":
                 self._on_event(board, message["data"])
             elif what == "pc":
-                self._on_presence(board)
+                self._on_presence(board, message["data"])
         elif kind == "ssubscribe":
             self._confirmed.add(channel)
             for fut in self._waiters.pop(channel, []):

@@ -48,3 +48,7 @@ def probe_channel(node: str) -> str:
 
 SECRET_KEY = "prikbord:secret"
 BOARDS_KEY = "prikbord:boards"
+
+#: Published on a board's presence channel when an operator rotated its epoch:
+#: nodes holding the board re-check its head and make their clients resync.
+EPOCH_CHANGED = b"epoch"

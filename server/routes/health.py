@@ -35,7 +35,7 @@ async def metrics(request: Request) -> Response:
         "# TYPE prikbord_boards_active gauge",
         f"prikbord_boards_active {len(node.hubs)}",
         "# TYPE prikbord_deliveries_total counter",
-        f"prikbord_deliveries_total {sum(h.delivered for h in node.hubs.values())}",
+        f"prikbord_deliveries_total {node.delivered}",
         "# TYPE prikbord_bus_messages_total counter",
         f"prikbord_bus_messages_total {node.bus.messages}",
         "# TYPE prikbord_bus_reconnects_total counter",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
+from protocol.errors import CloseCode
 from tests.integration.conftest import Nodes
 from tests.support.servers import token_of
 from tests.support.wire import Wire, card
@@ -103,3 +107,28 @@ async def test_join_after_snapshots_rebuilds_the_same_state(nodes: Nodes) -> Non
     assert via_rest["votes"] == {"c4": {w.welcome["actor"]: 1}}
     await w.close()
     await fresh.close()
+
+
+async def test_rotated_epoch_after_a_restore_makes_clients_resync(nodes: Nodes) -> None:
+    a = nodes.start()
+    board = a.create_board("Restore")
+    bid, token = board["board"], token_of(board["links"]["participant"])
+    w = await Wire.join(a.ws, bid, token)
+    await w.op("1", card("c1"))
+    old_epoch = w.welcome["epoch"]
+    cmd = ["admin", "rotate-epochs", "--redis-url", nodes.valkey.url]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "prikbord.cli", *cmd, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0
+    assert b"rotated the epoch of 1 boards" in out
+    # The live node re-checks the board and makes its clients resync…
+    assert await w.wait_closed() == CloseCode.RESYNC
+    # …and their resume with the old epoch gets a snapshot, on any node.
+    for node in (a, nodes.start()):
+        back = await Wire.join(node.ws, bid, token, resume=(old_epoch, 2))
+        assert back.welcome["recovered"] is False
+        assert back.welcome["epoch"] != old_epoch
+        assert set(back.welcome["snapshot"]["cards"]) == {"c1"}
+        await back.close()
