@@ -35,9 +35,7 @@ COORD = st.integers(min_value=0, max_value=10_000)
 
 
 def _op(type_: str, required: dict[str, Any], optional: dict[str, Any] | None = None) -> Any:
-    return st.fixed_dictionaries(
-        {"type": st.just(type_), **required}, optional=optional or {}
-    )
+    return st.fixed_dictionaries({"type": st.just(type_), **required}, optional=optional or {})
 
 
 CARD_ADD = _op("card.add", {"id": CARDS, "title": st.sampled_from(["t1", "t2"])}, {

@@ -56,9 +56,7 @@ def test_generator_is_deterministic() -> None:
 
 
 def test_vectors_cover_every_op_type_and_outcome() -> None:
-    seen = {
-        ev["op"]["type"] for case in REDUCER["cases"] for ev in case["events"] if ev["op"]
-    }
+    seen = {ev["op"]["type"] for case in REDUCER["cases"] for ev in case["events"] if ev["op"]}
     assert seen == OP_TYPES
     assert any(ev["op"] is None for case in REDUCER["cases"] for ev in case["events"])
     assert 20 <= len(REDUCER["cases"]) <= 40
