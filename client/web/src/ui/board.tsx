@@ -15,6 +15,10 @@ import { LayoutSwitch, SettingsDialog } from "./settings";
 
 const NAME_KEY = "prikbord:name";
 
+/** Where a new card lands on the wall: the next cell of a loose grid, so new
+ * cards do not pile up on each other. */
+const freeSpot = (n: number): { x: number; y: number } => ({ x: 20 + (n % 4) * 290 + ((n >> 4) % 3) * 20, y: 20 + ((n >> 2) % 4) * 250 + ((n >> 4) % 3) * 20 });
+
 export function BoardPage({ board }: { board: string }) {
   const token = fragmentParams().get("t") ?? "";
   const [name, setName] = useState(() => safeStorage.getItem(NAME_KEY) ?? "");
@@ -136,7 +140,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
         {layout === "columns" ? <ColumnsLayout {...props} /> : layout === "grid" ? <GridLayout {...props} /> : <WallLayout {...props} />}
       </main>
       {canWrite ? (
-        <button type="button" class="fab" onClick={() => setEditor({ card: null, x: 40 + (state.cards.size % 8) * 30, y: 40 + (state.cards.size % 8) * 30 })} data-testid="add-card">
+        <button type="button" class="fab" onClick={() => setEditor({ card: null, ...freeSpot(state.cards.size) })} data-testid="add-card">
           <PlusIcon /> {t("addCard")}
         </button>
       ) : null}
