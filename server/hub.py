@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import itertools
 import logging
 from collections import deque
@@ -59,6 +60,8 @@ class BoardHub:
         self._snapshot_cache: tuple[int, bytes] | None = None
         self._presence_pending = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._seq_waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # heap
+        self._waiter_count = 0
         self.delivered = 0
 
     # --- lifecycle ---------------------------------------------------------
@@ -154,6 +157,7 @@ class BoardHub:
             apply(self.state, event)
         self.ring.append(raw)
         self._fan_out(raw)
+        self._wake_waiters()
         if self.state.seq % self.settings.snapshot_every == 0:
             self._save_snapshot()
 
@@ -165,6 +169,28 @@ class BoardHub:
         for conn in self.conns.values():
             conn.send_event(raw, frame)
         self.delivered += len(self.conns)
+
+    async def caught_up(self, seq: int, timeout: float) -> bool:
+        """Wait until this node applied ``seq`` (read-your-writes for the
+        policy check of a client's next op); False on timeout."""
+        if self.state.seq >= seq:
+            return True
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiter_count += 1
+        heapq.heappush(self._seq_waiters, (seq, self._waiter_count, fut))
+        try:
+            async with asyncio.timeout(timeout):
+                await fut
+        except TimeoutError:
+            return False
+        return True
+
+    def _wake_waiters(self) -> None:
+        waiters = self._seq_waiters
+        while waiters and waiters[0][0] <= self.state.seq:
+            fut = heapq.heappop(waiters)[2]
+            if not fut.done():
+                fut.set_result(None)
 
     # --- joins -------------------------------------------------------------
 

@@ -33,6 +33,9 @@ from server.tokens import new_actor_id
 log = logging.getLogger("prikbord.ws")
 
 HELLO_TIMEOUT_S = 10.0
+#: How long an op waits for this node to apply the sender's previous op
+#: before it is checked anyway (the reducer still has the last word).
+READ_YOUR_WRITES_WAIT_S = 2.0
 
 #: Field caps sent to clients in ``welcome`` so forms can show them.
 CLIENT_LIMITS = {
@@ -91,8 +94,8 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
-    except (RedisError, OSError):
-        log.warning("storage unavailable during a join", exc_info=True)
+    except (RedisError, OSError) as exc:
+        log.warning("storage unavailable during a join: %s", exc)
         await _close(ws, CloseCode.INTERNAL, "storage unavailable: retry")
         return
     await session.run()
@@ -143,6 +146,9 @@ class _Session:
         settings = node.settings
         self.bucket = TokenBucket(settings.ops_per_second, settings.ops_burst, time.monotonic())
         self.focus: str | None = None
+        #: Seq of this connection's last acked op: its next op is checked
+        #: against a state that includes it (read-your-writes).
+        self.last_acked = 0
 
     @classmethod
     async def open(cls, ws: WebSocket, node: Node, hello: Hello) -> _Session:
@@ -192,8 +198,8 @@ class _Session:
                 await self._handle(data)
         except WebSocketDisconnect:
             pass
-        except (RedisError, OSError):
-            log.warning("storage error on board %s; closing socket", self.hub.board, exc_info=True)
+        except (RedisError, OSError) as exc:
+            log.warning("storage error on board %s (%s); closing socket", self.hub.board, exc)
             self.conn.abort(CloseCode.INTERNAL, "storage unavailable: reconnect")
         finally:
             writer.cancel()
@@ -251,6 +257,7 @@ class _Session:
         if not self.bucket.take(time.monotonic()):
             self._error(ErrorCode.RATE_LIMITED, "too many ops: slow down", msg.id)
             return
+        await self.hub.caught_up(self.last_acked, READ_YOUR_WRITES_WAIT_S)
         rejection = check(self.hub.state, msg.op, conn.actor, conn.role)
         if rejection is not None:
             # A resent op that already made it into the log gets its ack,
@@ -270,8 +277,9 @@ class _Session:
         except BoardNotFound:
             self._error(ErrorCode.NOT_FOUND, "board no longer exists", msg.id)
             return
-        except (RedisError, OSError):
-            log.warning("append failed on board %s", board, exc_info=True)
+        except (RedisError, OSError) as exc:
+            log.warning("append failed on board %s: %s", board, exc)
             self._error(ErrorCode.UNAVAILABLE, "storage unavailable: retry", msg.id)
             return
+        self.last_acked = max(self.last_acked, result.seq)
         conn.send_frame(codec.encode(Ack(t="ack", id=msg.id, seq=result.seq)))

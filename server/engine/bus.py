@@ -111,13 +111,25 @@ class Bus:
         """Listen forever (until cancelled), reconnecting as needed."""
         backoff = BACKOFF_MIN
         first = True
+        failures = 0
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._probe_loop())
             while True:
+                started = time.monotonic()
                 try:
                     await self._connect_and_listen(first)
                 except (RedisError, OSError, TimeoutError) as exc:
-                    log.warning("pub/sub connection lost (%s); reconnecting", type(exc).__name__)
+                    # One warning per outage, not one per attempt.
+                    if self.last_probe >= started:
+                        failures = 0
+                        backoff = BACKOFF_MIN
+                    failures += 1
+                    level = logging.WARNING if failures == 1 else logging.DEBUG
+                    log.log(
+                        level,
+                        "pub/sub connection lost (%s); reconnecting",
+                        exc or type(exc).__name__,
+                    )
                 finally:
                     await self._drop_connection()
                 first = False
@@ -134,6 +146,7 @@ class Bus:
             await pubsub.ssubscribe(*wanted[i : i + RESUBSCRIBE_BATCH])
         self.last_probe = time.monotonic()
         if not first:
+            log.info("pub/sub reconnected; re-checking %d channels", len(wanted))
             self._on_reconnected()
         while True:
             message = await pubsub.get_message(timeout=PROBE_INTERVAL)

@@ -11,7 +11,7 @@ from typing import cast
 import redis
 import websockets
 
-from protocol.errors import CloseCode
+from protocol.errors import CloseCode, ErrorCode
 from server.embedded import EmbeddedValkey
 from tests.integration.conftest import Nodes
 from tests.support.servers import ServerProcess, token_of
@@ -176,3 +176,57 @@ def test_unreachable_redis_is_a_clear_message_and_exit_code(tmp_path: Path) -> N
 async def test_embedded_fixture_is_real(valkey: EmbeddedValkey) -> None:
     client = redis.Redis.from_url(valkey.url)
     assert client.config_get("appendfsync") == {"appendfsync": "always"}
+
+
+async def test_redis_outage_is_an_error_not_a_loss_and_nodes_recover(nodes: Nodes) -> None:
+    a, b = nodes.start(), nodes.start()
+    board = a.create_board("Outage")
+    bid, token = board["board"], token_of(board["links"]["participant"])
+    writer = await Wire.join(a.ws, bid, token, "writer")
+    reader = await Wire.join(b.ws, bid, token, "reader")
+    assert (await writer.op("before", card("before")))["t"] == "ack"
+
+    nodes.valkey.stop()
+    refused = await writer.op("during", card("during"), timeout=15)
+    assert refused["t"] == "error" and refused["code"] == ErrorCode.UNAVAILABLE
+    # A node that cannot deliver must stop looking ready (its probe is lost).
+    async with asyncio.timeout(15):
+        while a.get_ready():
+            await asyncio.sleep(0.2)
+
+    nodes.valkey.start()  # same data directory: the AOF brings everything back
+    await _until_ready(a)
+    await _until_ready(b)
+    # The writer's socket may have been closed (4003) while storage was down;
+    # a real client reconnects and resends "during" — this one does it by hand.
+    if writer.close_code is not None:
+        writer = await Wire.join(a.ws, bid, token, "writer", identity=writer.welcome["identity"])
+    ack = await writer.op("during", card("during"))
+    assert ack["t"] == "ack"
+    if reader.close_code is not None:
+        reader = await Wire.join(
+            b.ws, bid, token, "reader", resume=(reader.welcome["epoch"], reader.last_seq)
+        )
+    await reader.wait_seq(ack["seq"], timeout=20)
+    snap = b.get_json(f"/api/boards/{bid}?t={token}")
+    assert sorted(snap["cards"]) == ["before", "during"]
+    await writer.close()
+    await reader.close()
+
+
+async def _until_ready(node: ServerProcess, timeout: float = 20.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not node.get_ready():
+            await asyncio.sleep(0.1)
+
+
+async def test_graceful_stop_tells_clients_to_reconnect(nodes: Nodes) -> None:
+    a = nodes.start()
+    board = a.create_board("Stop")
+    bid, token = board["board"], token_of(board["links"]["participant"])
+    w = await Wire.join(a.ws, bid, token)
+    a.stop()
+    code = await w.wait_closed()
+    assert code is not None and (
+        CloseCode(code).reconnect if code >= 4000 else code in (1001, 1012)
+    )

@@ -111,6 +111,13 @@ class ServerProcess:
             body: dict[str, Any] = json.load(resp)
             return body
 
+    def get_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.http + "/readyz", timeout=2) as resp:
+                return bool(resp.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
     def get_json(self, path: str) -> Any:
         with urllib.request.urlopen(self.http + path, timeout=10) as resp:
             return json.load(resp)
