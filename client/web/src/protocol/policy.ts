@@ -5,7 +5,7 @@
 import * as L from "./limits";
 import { ErrorCode } from "./errors";
 import { liveCard, votesUsed, type BoardState, type Role } from "./model";
-import type { Op } from "./ops";
+import { pyStrip, type Op } from "./ops";
 
 export interface Rejection { code: number; message: string }
 
@@ -43,7 +43,19 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
     case "card.move":
     case "card.delete": {
       const c = liveCard(state, op.id);
-      return c ? ownerOrFacilitator(c.author, actor, role) : notFound("card");
+      if (!c) return notFound("card");
+      if (op.type === "card.set") {
+        // An edit must keep what card.add demands: content, and a link's url.
+        const title = op.title ?? c.title;
+        const body = op.body ?? c.body;
+        const url = op.url ?? c.url;
+        const kind = op.kind ?? c.kind;
+        if (!(pyStrip(title) || pyStrip(body) || url)) {
+          return { code: ErrorCode.INVALID, message: "a card needs a title, a body or a URL" };
+        }
+        if (kind === "link" && !url) return { code: ErrorCode.INVALID, message: "a link card needs a url" };
+      }
+      return ownerOrFacilitator(c.author, actor, role);
     }
     case "comment.add":
       if (state.comments.has(op.id)) return { code: ErrorCode.EXISTS, message: "comment id already used" };
