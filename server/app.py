@@ -48,6 +48,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", pages.index),
         Route("/b/{board}", pages.index),
         Route("/screen/{board}", pages.index),
+        Route("/j/{code}", api.join_short),
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz),
         Route("/metrics", health.metrics),

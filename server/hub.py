@@ -170,7 +170,7 @@ class BoardHub:
             conn.send_event(raw, frame)
         self.delivered += len(self.conns)
 
-    async def caught_up(self, seq: int, timeout: float) -> bool:
+    async def caught_up(self, seq: int, within: float) -> bool:
         """Wait until this node applied ``seq`` (read-your-writes for the
         policy check of a client's next op); False on timeout."""
         if self.state.seq >= seq:
@@ -179,7 +179,7 @@ class BoardHub:
         self._waiter_count += 1
         heapq.heappush(self._seq_waiters, (seq, self._waiter_count, fut))
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(within):
                 await fut
         except TimeoutError:
             return False

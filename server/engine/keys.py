@@ -47,6 +47,13 @@ def probe_channel(node: str) -> str:
 
 
 SECRET_KEY = "prikbord:secret"
+
+
+def short_key(code: str) -> str:
+    """Short join code → board id (``/j/<code>``)."""
+    return f"prikbord:short:{code}"
+
+
 BOARDS_KEY = "prikbord:boards"
 
 #: Published on a board's presence channel when an operator rotated its epoch:

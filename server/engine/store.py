@@ -24,7 +24,11 @@ from redis.commands.core import AsyncScript
 
 from protocol import codec
 from protocol.messages import Member
-from server.engine.keys import BOARDS_KEY, SECRET_KEY, board_keys
+from server.engine.keys import BOARDS_KEY, SECRET_KEY, board_keys, short_key
+
+#: 31 unambiguous characters; 31^6 ≈ 887 million codes.
+SHORT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SHORT_LENGTH = 6
 
 
 class BoardNotFound(Exception):
@@ -88,6 +92,20 @@ class Store:
         if epoch is None:
             raise BoardNotFound(board)
         return BoardHead(epoch.decode(), int(seq or 0))
+
+    async def create_short_code(self, board: str) -> str:
+        """A short join code for the board: 6 characters people can type from
+        a wall screen (no 0/O, 1/I/L), unique, kept as long as the board."""
+        for _ in range(20):
+            code = "".join(secrets.choice(SHORT_ALPHABET) for _ in range(SHORT_LENGTH))
+            if await self.redis.set(short_key(code), board, nx=True):
+                await self.redis.hset(board_keys(board).meta, "short", code)
+                return code
+        raise RuntimeError("no free short code")
+
+    async def board_of_short_code(self, code: str) -> str | None:
+        board = cast(bytes | None, await self.redis.get(short_key(code.upper())))
+        return None if board is None else board.decode()
 
     async def exists(self, board: str) -> bool:
         return bool(await self.redis.exists(board_keys(board).meta))

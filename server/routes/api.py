@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from protocol import codec, version
 from protocol.messages import Role
@@ -33,18 +33,20 @@ def _base_url(request: Request, node: Node) -> str:
     return node.settings.public_url or str(request.base_url).rstrip("/")
 
 
-def board_links(base: str, board: str, node: Node) -> dict[str, str]:
-    """Links per role. The screen link also carries the participant link
-    (``join``) so the hub screen can show it as a QR code."""
+def board_links(base: str, board: str, short: str, node: Node) -> dict[str, str]:
+    """Links per role, plus the short join link. The screen link carries the
+    short link (``join``) for its QR code: short links make sparse QR codes
+    that scan from across a room, and can be typed from the wall."""
 
     def token(role: Role) -> str:
         return node.signer.link_token(board, role)
 
-    participant = f"{base}/b/{board}#t={token('participant')}"
+    join = f"{base}/j/{short}"
     return {
         "facilitator": f"{base}/b/{board}#t={token('facilitator')}",
-        "participant": participant,
-        "viewer": f"{base}/screen/{board}#t={token('viewer')}&join={quote(participant, safe='')}",
+        "participant": f"{base}/b/{board}#t={token('participant')}",
+        "viewer": f"{base}/screen/{board}#t={token('viewer')}&join={quote(join, safe='')}",
+        "join": join,
     }
 
 
@@ -66,7 +68,8 @@ async def create_board(request: Request) -> Response:
         op_id="create", actor="system", name="Prikbord", role="facilitator", at=now_ms(), op=op
     )
     await node.store.append(board, "system:create", head, tail)
-    links = board_links(_base_url(request, node), board, node)
+    short = await node.store.create_short_code(board)
+    links = board_links(_base_url(request, node), board, short, node)
     return JSONResponse({"board": board, "title": body.title, "links": links}, status_code=201)
 
 
@@ -89,6 +92,18 @@ async def read_board(request: Request) -> Response:
     except BoardNotFound:
         return _error(404, "not_found", "no such board")
     return JSONResponse(to_wire(state))
+
+
+async def join_short(request: Request) -> Response:
+    """``/j/<code>`` → the board's participant link (the token goes in the
+    fragment of the redirect, so it stays out of access logs)."""
+    node: Node = request.app.state.node
+    code = request.path_params["code"]
+    board = await node.store.board_of_short_code(code) if len(code) <= 16 else None
+    if board is None:
+        return _error(404, "not_found", "no board with this code")
+    token = node.signer.link_token(board, "participant")
+    return RedirectResponse(f"/b/{board}#t={token}", status_code=302)
 
 
 async def version_info(request: Request) -> Response:

@@ -32,6 +32,15 @@ def test_landing_creates_a_board_with_a_screen_link(server: Server, people: Brow
     join(other, participant, "Sam")
     expect(other.get_by_test_id("board-title")).to_have_text("Vraag en aanbod")
     expect(other.get_by_test_id("layout-columns")).to_be_visible()
+    # The hub screen shows a short link (and its QR code) that joins as a participant.
+    wall = people.page(1920, 1080)
+    wall.goto(screen)
+    short = wall.get_by_test_id("join-link").inner_text()
+    assert "/j/" in short and len(short.rsplit("/j/", 1)[1]) == 6
+    assert page.get_by_test_id("link-join").input_value().endswith(short)
+    scanner = people.page()
+    join(scanner, "http://" + short, "Scanner")
+    expect(scanner.get_by_test_id("board-title")).to_have_text("Vraag en aanbod")
 
 
 def test_two_participants_see_each_other_live(server: Server, people: Browsers) -> None:

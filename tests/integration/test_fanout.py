@@ -78,3 +78,38 @@ async def test_presence_lists_members_across_nodes(nodes: Nodes) -> None:
         lambda f: f.get("t") == "presence" and [m["name"] for m in f["members"]] == ["Ann"]
     )
     await ann.close()
+
+
+async def test_short_join_link_redirects_to_a_participant_link(nodes: Nodes) -> None:
+    import urllib.error
+    import urllib.request
+    from urllib.parse import unquote
+
+    a = nodes.start()
+    board = a.create_board("Short")
+    join = board["links"]["join"]
+    code = join.rsplit("/j/", 1)[1]
+    assert len(code) == 6 and code.isalnum() and code.upper() == code
+    assert unquote(board["links"]["viewer"].split("&join=")[1]) == join
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    for typed in (code, code.lower()):  # people type it from the wall
+        try:
+            opener.open(f"{a.http}/j/{typed}")
+            raise AssertionError("expected a redirect")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 302
+            location = exc.headers["location"]
+    assert location.startswith(f"/b/{board['board']}#t=")
+    wire = await Wire.join(a.ws, board["board"], token_of(location), "via-qr")
+    assert wire.welcome["role"] == "participant"
+    await wire.close()
+    try:
+        opener.open(f"{a.http}/j/NOPE99")
+        raise AssertionError("expected 404")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404

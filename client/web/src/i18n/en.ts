@@ -15,6 +15,7 @@ export const en = {
   linkFacilitator: "Facilitator link (keep this one to yourself)",
   linkParticipant: "Participant link (share it)",
   linkScreen: "Hub screen link (open it on the big screen)",
+  linkJoin: "Short join link (for posters and the wall)",
   open: "Open",
   copy: "Copy",
   copied: "Copied",

@@ -17,6 +17,7 @@ export const nl: Catalog = {
   linkFacilitator: "Link voor de begeleider (houd deze voor jezelf)",
   linkParticipant: "Link voor deelnemers (deel deze)",
   linkScreen: "Link voor het hubscherm (open op het grote scherm)",
+  linkJoin: "Korte link om mee te doen (voor posters en de muur)",
   open: "Openen",
   copy: "Kopiëren",
   copied: "Gekopieerd",

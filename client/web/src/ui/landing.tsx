@@ -8,7 +8,7 @@ import { LangSwitch, LimitedField } from "./common";
 import { PinIcon } from "./icons";
 import { QrCode } from "./qr";
 
-interface Links { facilitator: string; participant: string; viewer: string }
+interface Links { facilitator: string; participant: string; viewer: string; join?: string }
 
 /** The hub screen link: the viewer link plus `join=<participant link>`. */
 export const screenLink = (links: Links): string =>
@@ -65,7 +65,8 @@ export function Landing() {
           <LinkRow label={t("linkFacilitator")} url={links.facilitator} testid="link-facilitator" />
           <LinkRow label={t("linkParticipant")} url={links.participant} testid="link-participant" />
           <LinkRow label={t("linkScreen")} url={screenLink(links)} testid="link-screen" />
-          <QrCode text={links.participant} label={t("scanToJoin")} class="qr small" />
+          {links.join ? <LinkRow label={t("linkJoin")} url={links.join} testid="link-join" /> : null}
+          <QrCode text={links.join ?? links.participant} label={t("scanToJoin")} class="qr small" />
         </section>
       ) : null}
     </main>
