@@ -7,22 +7,17 @@ session fixture builds it once with npm.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.support.servers import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "client" / "web"
@@ -39,88 +34,20 @@ CHROMIUM_ARGS = [
 UNIT_MS = int(os.environ.get("PRIKBORD_E2E_UNIT_MS", "1000"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
+class Server(ServerProcess):
     """One ``prikbord serve`` node with its own embedded Valkey. Restarts keep
     the port and the data directory, so browsers reconnect to the same board."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = data_dir / "server.log"
+        super().__init__("", data_dir)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> Server:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [sys.executable, "-m", "prikbord.cli", "serve", "--host", "127.0.0.1"]
-        args += ["--port", str(self.port), "--data", str(self.data_dir)]
-        env = {**os.environ, "PRIKBORD_LOG_LEVEL": "warning"}
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited {self.proc.returncode}: {self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as resp:
-                    if resp.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        raise TimeoutError(f"server not ready: {self.log_tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: a crashed node, no close frames."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def create_board(self, title: str = "E2E board", layout: str = "wall") -> dict[str, Any]:
-        req = urllib.request.Request(
-            self.url + "/api/boards",
-            data=json.dumps({"title": title, "layout": layout}).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            body: dict[str, Any] = json.load(resp)
-        return body
+        return self.http
 
     def snapshot(self, board: str, token: str) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.url}/api/boards/{board}?t={token}", timeout=10) as r:
-            body: dict[str, Any] = json.load(r)
+        body: dict[str, Any] = self.get_json(f"/api/boards/{board}?t={token}")
         return body
-
-
-def token_of(link: str) -> str:
-    for part in link.split("#", 1)[1].split("&"):
-        if part.startswith("t="):
-            return part[2:]
-    raise ValueError(link)
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +56,7 @@ def web_dist() -> Path:
     if not index.exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.skip("client/web/dist is missing and npm is not installed")
+            pytest.fail("client/web/dist is missing and npm is not installed (apt-get install npm)")
         install = "ci" if (WEB / "package-lock.json").exists() else "install"
         subprocess.run([npm, install], cwd=WEB, check=True)
         subprocess.run([npm, "run", "build"], cwd=WEB, check=True)

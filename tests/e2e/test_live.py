@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Browsers, Server, add_card, card, join, token_of, wait_connected
+from tests.e2e.conftest import Browsers, Server, add_card, card, join, wait_connected
+from tests.support.servers import token_of
 
 pytestmark = pytest.mark.e2e
 
@@ -119,16 +120,33 @@ def test_wall_drag_reaches_the_other_participant(server: Server, people: Browser
     join(bob, links["participant"], "Bob")
     add_card(ann, "Drag me")
     c = card(ann, "Drag me")
+    bob_card = card(bob, "Drag me")
+    expect(bob_card).to_be_visible()
+    before = _position(c.get_attribute("style"))
     box = c.bounding_box()
     assert box is not None
     ann.mouse.move(box["x"] + 40, box["y"] + 70)
     ann.mouse.down()
     ann.mouse.move(box["x"] + 240, box["y"] + 270, steps=10)
     ann.mouse.up()
-    bob_card = card(bob, "Drag me")
-    expect(bob_card).to_have_attribute("style", re.compile(r"left: 2[0-9][0-9]px"))
-    style = bob_card.get_attribute("style") or ""
-    assert "top: 2" in style, style
+    # Ann's card moved by the drag (about 200 px right and down)…
+    ann.wait_for_function(
+        "([el, x]) => parseInt(el.style.left) >= x + 150", arg=[c.element_handle(), before[0]]
+    )
+    after = _position(c.get_attribute("style"))
+    assert after[0] - before[0] >= 150 and after[1] - before[1] >= 150, (before, after)
+    # …and Bob sees it at the very same place.
+    expect(bob_card).to_have_attribute(
+        "style",
+        re.compile(rf"left: {after[0]}px.*top: {after[1]}px|top: {after[1]}px.*left: {after[0]}px"),
+    )
+
+
+def _position(style: str | None) -> tuple[int, int]:
+    left = re.search(r"left: (-?\d+)px", style or "")
+    top = re.search(r"top: (-?\d+)px", style or "")
+    assert left and top, style
+    return int(left.group(1)), int(top.group(1))
 
 
 def test_facilitator_layout_change_reaches_everyone(server: Server, people: Browsers) -> None:

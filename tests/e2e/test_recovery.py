@@ -14,9 +14,9 @@ from tests.e2e.conftest import (
     card,
     join,
     shot,
-    token_of,
     wait_connected,
 )
+from tests.support.servers import token_of
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +65,7 @@ def test_hub_screen_is_live_and_recovers_from_a_crash(server: Server, people: Br
     screen.goto(links["viewer"])
     wait_connected(screen)
     screen.evaluate("() => { window.__noReload = 'still here'; }")
-    expect(screen.get_by_test_id("join-link")).to_contain_text("/b/")
+    expect(screen.get_by_test_id("join-link")).to_contain_text("/j/")
 
     ann = people.page()
     join(ann, links["participant"], "Ann")

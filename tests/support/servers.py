@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from tests.support.valkey import free_port
 
@@ -48,7 +48,7 @@ class ServerProcess:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    def start(self, timeout: float = 20.0) -> ServerProcess:
+    def start(self, timeout: float = 20.0) -> Self:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PRIKBORD_LOG_LEVEL": "warning", **self.extra_env}
         args = [sys.executable, "-m", "prikbord.cli", "serve", "--port", str(self.port)]
@@ -96,7 +96,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def restart(self) -> ServerProcess:
+    def restart(self) -> Self:
         self.stop()
         return self.start()
 
