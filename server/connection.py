@@ -119,7 +119,13 @@ class Connection:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            await self._send(self._next_frame(queue))
+            try:
+                await self._send(self._next_frame(queue))
+            except Exception as exc:  # the peer is gone: the read loop ends it
+                log.debug("send to %s failed: %s", self.id, exc)
+                self._closing = True
+                self._queue.clear()
+                return
             self.sent_frames += 1
 
     @staticmethod

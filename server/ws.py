@@ -204,7 +204,7 @@ class _Session:
         finally:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await writer
+                await writer  # the writer ends quietly on send errors
             await self._leave()
 
     async def _leave(self) -> None:
