@@ -42,6 +42,9 @@ class Settings:
     ops_per_second: float = limits.OPS_PER_SECOND
     ops_burst: int = limits.OPS_BURST
     heartbeat_ms: int = 15_000
+    #: A socket that sends no ``hello`` within this time is closed (4004):
+    #: half-open sockets must not hold server memory.
+    hello_timeout_s: float = 10.0
     #: Presence entries expire this long after their node stopped refreshing
     #: them: long enough to ride out a redeploy without leave/join floods.
     presence_ttl_ms: int = 45_000
@@ -75,6 +78,7 @@ class Settings:
             ops_per_second=float(get("OPS_PER_SECOND", str(base.ops_per_second))),
             ops_burst=int(get("OPS_BURST", str(base.ops_burst))),
             heartbeat_ms=int(get("HEARTBEAT_MS", str(base.heartbeat_ms))),
+            hello_timeout_s=float(get("HELLO_TIMEOUT_S", str(base.hello_timeout_s))),
             presence_ttl_ms=int(get("PRESENCE_TTL_MS", str(base.presence_ttl_ms))),
             hub_linger_s=float(get("HUB_LINGER_S", str(base.hub_linger_s))),
             open_board_creation=get("OPEN_BOARD_CREATION", "1") not in ("0", "false", "no"),

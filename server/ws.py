@@ -32,7 +32,6 @@ from server.tokens import new_actor_id
 
 log = logging.getLogger("prikbord.ws")
 
-HELLO_TIMEOUT_S = 10.0
 #: How long an op waits for this node to apply the sender's previous op
 #: before it is checked anyway (the reducer still has the last word).
 READ_YOUR_WRITES_WAIT_S = 2.0
@@ -84,7 +83,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(CloseCode.GOING_AWAY, "server restarting: reconnect")
         return
     try:
-        hello = await asyncio.wait_for(_receive_hello(ws), HELLO_TIMEOUT_S)
+        hello = await asyncio.wait_for(_receive_hello(ws), node.settings.hello_timeout_s)
         session = await _Session.open(ws, node, hello)
     except TimeoutError:
         await _close(ws, CloseCode.HANDSHAKE_TIMEOUT, "no hello in time")

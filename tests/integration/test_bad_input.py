@@ -145,3 +145,9 @@ async def test_viewer_cannot_write_and_budget_and_rate_limits_hold(nodes: Nodes)
     assert after["votes"]["c"] == {voter.welcome["actor"]: 5}
     await viewer.close()
     await voter.close()
+
+
+async def test_a_silent_socket_is_closed_after_the_hello_timeout(nodes: Nodes) -> None:
+    node = nodes.start(PRIKBORD_HELLO_TIMEOUT_S="0.5")
+    wire = await Wire.connect(node.ws)
+    assert await wire.wait_closed() == CloseCode.HANDSHAKE_TIMEOUT
