@@ -143,6 +143,8 @@ def _board_create(args: argparse.Namespace) -> int:
     try:
         board, links = answer["board"], answer["links"]
         rows = [(role, links[role]) for role in ("facilitator", "participant", "viewer")]
+        if "join" in links:  # the short link for posters and the wall
+            rows.append(("join", links["join"]))
     except (KeyError, TypeError):
         raise _Fail(EXIT_ERROR, f"unexpected answer from {server}") from None
     if args.json:

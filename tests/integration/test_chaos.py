@@ -86,22 +86,25 @@ async def test_twenty_clients_two_nodes_one_sigkill_converge_exactly_once(nodes:
 
     in_flight_at_kill = 0
 
-    async def chaos() -> None:
-        nonlocal in_flight_at_kill
-        await asyncio.sleep(0.3)
-        in_flight_at_kill = sum(not t.done() for t in tasks)
-        a.kill()  # mid-run: in-flight ops on node a are unacked
+    async def restart_later() -> None:
         await asyncio.sleep(0.5)
         a.start()  # a new process on the same port; its clients resume
 
     tasks = []
-    chaos_task = asyncio.create_task(chaos())
+    restart = None
     for n in range(OPS):
         client = clients[rng.randrange(CLIENTS)]
         tasks.append(asyncio.create_task(one(client, _random_op(rng, n))))
         if n % 50 == 49:
             await asyncio.sleep(0.02)
-    await chaos_task
+        if n == OPS // 2 + 25:  # mid-batch: the latest ops are on the wire, unacked
+            for _ in range(3):
+                await asyncio.sleep(0)
+            in_flight_at_kill = sum(not t.done() for t in tasks)
+            a.kill()
+            restart = asyncio.create_task(restart_later())
+    assert restart is not None
+    await restart
     async with asyncio.timeout(120):
         await asyncio.gather(*tasks)
     assert in_flight_at_kill > 0, "the kill must hit ops in flight"

@@ -83,10 +83,10 @@ async def test_cli_board_create_card_add_and_identity(nodes: Nodes, tmp_path: Pa
     assert rc == 0, err
     created = json.loads(out)
     link = created["links"]["participant"]
-    assert set(created["links"]) == {"facilitator", "participant", "viewer"}
+    assert set(created["links"]) == {"facilitator", "participant", "viewer", "join"}
 
     rc, out, err = await cli("board", "create", "--server", node.http, env=env)
-    assert rc == 0 and "facilitator:" in out and "viewer:" in out, err
+    assert rc == 0 and "facilitator:" in out and "viewer:" in out and "/j/" in out, err
 
     ids = []
     for text in ("first", "second"):
