@@ -104,18 +104,21 @@ class Node:
         handle = self._linger.pop(board, None)
         if handle is not None:
             handle.cancel()
-        hub = self.hubs.get(board)
-        if hub is not None:
-            return hub
+        # A hub is in ``self.hubs`` from before its subscription (so events
+        # queue in its inbox) but is handed out only once it has loaded: the
+        # loading task comes first.
         loading = self._loading.get(board)
         if loading is None:
+            hub = self.hubs.get(board)
+            if hub is not None:
+                return hub
             loading = asyncio.get_running_loop().create_task(self._open_hub(board))
             self._loading[board] = loading
         try:
             return await asyncio.shield(loading)
         finally:
-            if loading.done():
-                self._loading.pop(board, None)
+            if loading.done() and self._loading.get(board) is loading:
+                del self._loading[board]
 
     async def _open_hub(self, board: str) -> BoardHub:
         hub = BoardHub(board, self.store, self.settings)

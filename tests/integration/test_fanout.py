@@ -113,3 +113,25 @@ async def test_short_join_link_redirects_to_a_participant_link(nodes: Nodes) -> 
         raise AssertionError("expected 404")
     except urllib.error.HTTPError as exc:
         assert exc.code == 404
+
+
+async def test_a_join_rush_on_a_cold_node_gets_the_loaded_board(nodes: Nodes) -> None:
+    """A redeploy's reconnect storm: many joins while the node loads the board."""
+    a, b = nodes.start(), nodes.start()
+    board = a.create_board("Rush")
+    bid, token = board["board"], token_of(board["links"]["participant"])
+    w = await Wire.join(a.ws, bid, token)
+    for i in range(5):
+        await w.op(str(i), card(f"c{i}"))
+    joins = await asyncio.gather(*(Wire.join(b.ws, bid, token, f"r{i}") for i in range(20)))
+    for j in joins:
+        assert j.welcome["epoch"] == w.welcome["epoch"]
+        assert j.welcome["seq"] == 6
+        assert sorted(j.welcome["snapshot"]["cards"]) == [f"c{i}" for i in range(5)]
+    acks = await asyncio.gather(
+        *(j.op(f"k{i}", {"type": "comment.add", "id": f"m{i}", "card": "c0", "body": "hi"})
+          for i, j in enumerate(joins))
+    )  # fmt: skip
+    assert [ack["t"] for ack in acks] == ["ack"] * 20
+    for x in [w, *joins]:
+        await x.close()
