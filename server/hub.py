@@ -97,6 +97,11 @@ class BoardHub:
             except (RedisError, OSError) as exc:
                 log.warning("board %s: storage error %s; re-checking soon", self.board, exc)
                 self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
+            except Exception:
+                # A bug, or data we cannot read: never let it stop the board
+                # on this node. Log it loudly and re-sync from the log.
+                log.exception("board %s: unexpected error in the pump", self.board)
+                self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
 
     def on_message(self, raw: bytes) -> None:
         self._inbox.put_nowait(raw)
@@ -202,6 +207,8 @@ class BoardHub:
         replay: list[bytes] | None = None
         if resume is not None and resume[0] == self.epoch:
             replay = await self._replay_since(resume[1])
+            if resume[0] != self.epoch:  # reloaded meanwhile: never mix epochs
+                replay = None
         # No await from here on: atomic with respect to the pump.
         if replay is not None and resume is not None:
             conn.send_frame(make_welcome(resume[1], True, None))

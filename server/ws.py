@@ -32,6 +32,10 @@ from server.tokens import new_actor_id
 
 log = logging.getLogger("prikbord.ws")
 
+#: Focus (presence) changes per connection: a person moves between cards a
+#: few times a second at most; more is a script flooding every node.
+FOCUS_PER_SECOND = 5.0
+FOCUS_BURST = 10
 #: How long an op waits for this node to apply the sender's previous op
 #: before it is checked anyway (the reducer still has the last word).
 READ_YOUR_WRITES_WAIT_S = 2.0
@@ -83,18 +87,18 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(CloseCode.GOING_AWAY, "server restarting: reconnect")
         return
     try:
-        hello = await asyncio.wait_for(_receive_hello(ws), node.settings.hello_timeout_s)
+        try:
+            hello = await asyncio.wait_for(_receive_hello(ws), node.settings.hello_timeout_s)
+        except TimeoutError:
+            raise _Reject(CloseCode.HANDSHAKE_TIMEOUT, "no hello in time") from None
         session = await _Session.open(ws, node, hello)
-    except TimeoutError:
-        await _close(ws, CloseCode.HANDSHAKE_TIMEOUT, "no hello in time")
-        return
     except _Reject as rej:
         await _close(ws, rej.code, rej.reason)
         return
     except WebSocketDisconnect:
         return
-    except (RedisError, OSError) as exc:
-        log.warning("storage unavailable during a join: %s", exc)
+    except (RedisError, OSError, TimeoutError) as exc:
+        log.warning("storage unavailable during a join: %s", exc or type(exc).__name__)
         await _close(ws, CloseCode.INTERNAL, "storage unavailable: retry")
         return
     await session.run()
@@ -144,6 +148,8 @@ class _Session:
         self.conn = conn
         settings = node.settings
         self.bucket = TokenBucket(settings.ops_per_second, settings.ops_burst, time.monotonic())
+        #: Each focus change is a Redis write and a publish to every node.
+        self.focus_bucket = TokenBucket(FOCUS_PER_SECOND, FOCUS_BURST, time.monotonic())
         self.focus: str | None = None
         #: Seq of this connection's last acked op: its next op is checked
         #: against a state that includes it (read-your-writes).
@@ -244,7 +250,9 @@ class _Session:
             case Ping():
                 self.conn.send_frame(codec.encode(Pong(t="pong", n=msg.n)))
             case Focus():
-                if msg.card != self.focus:
+                if not self.focus_bucket.take(time.monotonic()):
+                    self._error(ErrorCode.RATE_LIMITED, "too many focus changes: slow down")
+                elif msg.card != self.focus:
                     self.focus = msg.card
                     await self._put_presence()
             case Hello():

@@ -151,3 +151,16 @@ async def test_a_silent_socket_is_closed_after_the_hello_timeout(nodes: Nodes) -
     node = nodes.start(PRIKBORD_HELLO_TIMEOUT_S="0.5")
     wire = await Wire.connect(node.ws)
     assert await wire.wait_closed() == CloseCode.HANDSHAKE_TIMEOUT
+
+
+async def test_focus_floods_are_rate_limited(nodes: Nodes) -> None:
+    node = nodes.start()
+    board = node.create_board()
+    wire = await Wire.join(node.ws, board["board"], token_of(board["links"]["participant"]))
+    for i in range(40):
+        await wire.send({"t": "focus", "card": f"c{i % 2}"})
+    error = await wire.expect("error")
+    assert error["code"] == ErrorCode.RATE_LIMITED
+    await wire.send({"t": "ping", "n": 1})
+    assert (await wire.expect("pong"))["n"] == 1
+    await wire.close()
