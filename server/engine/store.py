@@ -26,9 +26,11 @@ from protocol import codec
 from protocol.messages import Member
 from server.engine.keys import BOARDS_KEY, SECRET_KEY, board_keys, short_key
 
-#: 31 unambiguous characters; 31^6 ≈ 887 million codes.
+#: 31 unambiguous characters; 31^8 ≈ 8.5e11 codes, so guessing one of a
+#: thousand boards takes ~850 million tries (a short code is as good as the
+#: participant link it redirects to). Eight characters still fit on a wall.
 SHORT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-SHORT_LENGTH = 6
+SHORT_LENGTH = 8
 
 
 class BoardNotFound(Exception):
@@ -94,7 +96,7 @@ class Store:
         return BoardHead(epoch.decode(), int(seq or 0))
 
     async def create_short_code(self, board: str) -> str:
-        """A short join code for the board: 6 characters people can type from
+        """A short join code for the board: 8 characters people can type from
         a wall screen (no 0/O, 1/I/L), unique, kept as long as the board."""
         for _ in range(20):
             code = "".join(secrets.choice(SHORT_ALPHABET) for _ in range(SHORT_LENGTH))

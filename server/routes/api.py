@@ -25,6 +25,24 @@ class CreateBoard(BaseModel):
     layout: Layout = "wall"
 
 
+#: Board creation takes a title and a layout: a few hundred bytes at most.
+MAX_JSON_BODY = 4096
+
+
+async def _read_capped(request: Request, cap: int) -> bytes | None:
+    """The request body, or None once it passes ``cap`` bytes (read no more)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
@@ -54,8 +72,10 @@ async def create_board(request: Request) -> Response:
     node: Node = request.app.state.node
     if not node.settings.open_board_creation:
         return _error(403, "forbidden", "board creation is closed on this server")
+    raw = await _read_capped(request, MAX_JSON_BODY)
+    if raw is None:
+        return _error(413, "too_large", f"a request body is at most {MAX_JSON_BODY} bytes")
     try:
-        raw = await request.body()
         body = CreateBoard.model_validate_json(raw or b"{}")
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
@@ -74,10 +94,12 @@ async def create_board(request: Request) -> Response:
 
 
 def _token_of(request: Request) -> str | None:
+    """The link token, from the Authorization header only: a token in the
+    query string would land in every access log on the way."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
-    return request.query_params.get("t")
+    return None
 
 
 async def read_board(request: Request) -> Response:

@@ -45,10 +45,6 @@ class Server(ServerProcess):
     def url(self) -> str:
         return self.http
 
-    def snapshot(self, board: str, token: str) -> dict[str, Any]:
-        body: dict[str, Any] = self.get_json(f"/api/boards/{board}?t={token}")
-        return body
-
 
 @pytest.fixture(scope="session")
 def web_dist() -> Path:

@@ -37,7 +37,7 @@ def test_landing_creates_a_board_with_a_screen_link(server: Server, people: Brow
     wall = people.page(1920, 1080)
     wall.goto(screen)
     short = wall.get_by_test_id("join-link").inner_text()
-    assert "/j/" in short and len(short.rsplit("/j/", 1)[1]) == 6
+    assert "/j/" in short and len(short.rsplit("/j/", 1)[1]) == 8
     assert page.get_by_test_id("link-join").input_value().endswith(short)
     scanner = people.page()
     join(scanner, "http://" + short, "Scanner")

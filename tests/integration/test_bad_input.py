@@ -94,7 +94,7 @@ def _frames(bid: str) -> list[tuple[str, bytes | str | dict[str, Any], int]]:
 
 
 async def _state(node: ServerProcess, bid: str, token: str) -> Any:
-    return node.get_json(f"/api/boards/{bid}?t={token}")
+    return node.snapshot(bid, token)
 
 
 async def test_every_bad_frame_gets_its_error_and_changes_nothing(nodes: Nodes) -> None:
@@ -164,3 +164,35 @@ async def test_focus_floods_are_rate_limited(nodes: Nodes) -> None:
     await wire.send({"t": "ping", "n": 1})
     assert (await wire.expect("pong"))["n"] == 1
     await wire.close()
+
+
+def test_rest_refuses_big_bodies_bad_json_and_tokens_in_the_url(nodes: Nodes) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    node = nodes.start()
+
+    def post(body: bytes) -> tuple[int, dict[str, Any]]:
+        req = urllib.request.Request(node.http + "/api/boards", data=body, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.load(resp)
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.load(exc)
+
+    assert post(b"{" + b" " * 10_000 + b"}")[0] == 413
+    status, body = post(b'{"title": 5}')
+    assert status == 422 and body["error"] == "invalid"
+    status, body = post(b'{"title": "x", "layout": "spiral"}')
+    assert status == 422 and "layout" in body["message"]
+    assert post(b"not json")[0] == 422
+    status, created = post(b'{"title": "REST"}')
+    assert status == 201
+    token = token_of(created["links"]["participant"])
+    try:
+        node.get_json(f"/api/boards/{created['board']}?t={token}")
+        raise AssertionError("a token in the URL must not be accepted")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 401
+    assert node.snapshot(created["board"], token)["settings"]["title"] == "REST"

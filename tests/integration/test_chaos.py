@@ -117,7 +117,7 @@ async def test_twenty_clients_two_nodes_one_sigkill_converge_exactly_once(nodes:
             await client.wait_for_seq(head)
             while client.pending:  # optimistic ops all confirmed or dropped
                 await asyncio.sleep(0.05)
-    server_state = a.get_json(f"/api/boards/{board['board']}?t={token_of(links['viewer'])}")
+    server_state = a.snapshot(board["board"], token_of(links["viewer"]))
     head = server_state["seq"]
     for client in clients:
         await client.wait_for_seq(head)

@@ -35,7 +35,7 @@ async def test_unacked_ops_resent_after_sigkill_apply_exactly_once(nodes: Nodes)
     w2 = await Wire.join(b.ws, bid, token, "writer", identity=identity)
     acks = [await w2.op(op_id, card(op_id)) for op_id in op_ids if op_id not in acked]
     assert all(ack["t"] == "ack" for ack in acks)
-    snap = b.get_json(f"/api/boards/{bid}?t={token}")
+    snap = b.snapshot(bid, token)
     assert sorted(snap["cards"]) == sorted(op_ids)
     log = cast(list[object], redis.Redis.from_url(nodes.valkey.url).xrange(f"{{b:{bid}}}:log"))
     assert len(log) == 1 + len(op_ids)  # board creation + each op exactly once
@@ -125,18 +125,18 @@ async def test_embedded_valkey_survives_server_restart_with_all_data(tmp_path: P
         w = await Wire.join(server.ws, bid, token)
         for i in range(20):
             assert (await w.op(str(i), card(f"c{i}")))["t"] == "ack"
-        before = server.get_json(f"/api/boards/{bid}?t={token}")
+        before = server.snapshot(bid, token)
         await w.close()
         server.kill()  # SIGKILL the server: its Valkey must die with it…
         assert not _valkey_running(data)
         server.start()  # …and the new one finds every acked op on disk
-        after = server.get_json(f"/api/boards/{bid}?t={token}")
+        after = server.snapshot(bid, token)
         assert after == before
         assert len(after["cards"]) == 20
         server.stop()
         assert not _valkey_running(data)
         server.start()
-        assert server.get_json(f"/api/boards/{bid}?t={token}") == before
+        assert server.snapshot(bid, token) == before
     finally:
         server.stop()
 
@@ -208,7 +208,7 @@ async def test_redis_outage_is_an_error_not_a_loss_and_nodes_recover(nodes: Node
             b.ws, bid, token, "reader", resume=(reader.welcome["epoch"], reader.last_seq)
         )
     await reader.wait_seq(ack["seq"], timeout=20)
-    snap = b.get_json(f"/api/boards/{bid}?t={token}")
+    snap = b.snapshot(bid, token)
     assert sorted(snap["cards"]) == ["before", "during"]
     await writer.close()
     await reader.close()

@@ -46,8 +46,8 @@ async def test_concurrent_writers_on_two_nodes_see_one_order(nodes: Nodes) -> No
     await wb.wait_seq(head)
     assert [e["seq"] for e in wa.events] == [e["seq"] for e in wb.events]
     assert [e["op_id"] for e in wa.events] == [e["op_id"] for e in wb.events]
-    snap_a = a.get_json(f"/api/boards/{board['board']}?t={token}")
-    snap_b = b.get_json(f"/api/boards/{board['board']}?t={token}")
+    snap_a = a.snapshot(board["board"], token)
+    snap_b = b.snapshot(board["board"], token)
     assert snap_a == snap_b
     assert len(snap_a["cards"]) == 80
     await wa.close()
@@ -89,7 +89,7 @@ async def test_short_join_link_redirects_to_a_participant_link(nodes: Nodes) -> 
     board = a.create_board("Short")
     join = board["links"]["join"]
     code = join.rsplit("/j/", 1)[1]
-    assert len(code) == 6 and code.isalnum() and code.upper() == code
+    assert len(code) == 8 and code.isalnum() and code.upper() == code
     assert unquote(board["links"]["viewer"].split("&join=")[1]) == join
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -109,7 +109,7 @@ async def test_short_join_link_redirects_to_a_participant_link(nodes: Nodes) -> 
     assert wire.welcome["role"] == "participant"
     await wire.close()
     try:
-        opener.open(f"{a.http}/j/NOPE99")
+        opener.open(f"{a.http}/j/NOPE9999")
         raise AssertionError("expected 404")
     except urllib.error.HTTPError as exc:
         assert exc.code == 404

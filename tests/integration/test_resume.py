@@ -100,7 +100,7 @@ async def test_join_after_snapshots_rebuilds_the_same_state(nodes: Nodes) -> Non
     await w.wait_seq(28)
     b = nodes.start()
     fresh = await Wire.join(b.ws, bid, token)
-    via_rest = b.get_json(f"/api/boards/{bid}?t={token}")
+    via_rest = b.snapshot(bid, token)
     assert fresh.welcome["snapshot"] == via_rest
     assert via_rest["seq"] == 28
     assert via_rest["cards"]["c3"]["deleted"] is True

@@ -118,9 +118,17 @@ class ServerProcess:
         except (urllib.error.URLError, OSError):
             return False
 
-    def get_json(self, path: str) -> Any:
-        with urllib.request.urlopen(self.http + path, timeout=10) as resp:
+    def get_json(self, path: str, token: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        req = urllib.request.Request(self.http + path, headers=headers)
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return json.load(resp)
+
+    def snapshot(self, board: str, token: str) -> dict[str, Any]:
+        """The board as JSON from the REST API (token in the header, never
+        in the URL, so it stays out of access logs)."""
+        body: dict[str, Any] = self.get_json(f"/api/boards/{board}", token)
+        return body
 
 
 def token_of(link: str) -> str:
