@@ -95,6 +95,8 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
                 return Rejection(ErrorCode.EXISTS, "card id already used")
             if len(state.cards) >= limits.MAX_CARDS:
                 return _full(limits.MAX_CARDS, "cards")
+            if op.section and op.section not in state.sections:
+                return Rejection(ErrorCode.NOT_FOUND, "no such section")
         case CardSet() | CardMove() | CardDelete():
             card = state.live_card(op.id)
             if card is None:
@@ -103,6 +105,10 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
                 invalid = _edit_breaks_card(card, op)
                 if invalid is not None:
                     return invalid
+            # A section the board has known (a deleted one too: the card then
+            # shows under "no section", and a concurrent delete loses nothing).
+            if isinstance(op, CardMove) and op.section and op.section not in state.sections:
+                return Rejection(ErrorCode.NOT_FOUND, "no such section")
             return _owner_or_facilitator(card.author, actor, role)
         case CommentAdd():
             if op.id in state.comments:

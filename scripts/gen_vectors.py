@@ -151,6 +151,7 @@ def reducer_cases() -> list[dict[str, Any]]:
             ("ann", P, _move("c1", x=20)),
         ]),
         _case("card.add minimal gets defaults; full link card", [
+            ("fran", F, _sec("nergens")),
             ("ann", P, {"type": "card.add", "id": "c1", "body": "Alleen tekst"}),
             ("bob", P, {"type": "card.add", "id": "c2", "kind": "link", "title": "Site",
                         "body": "regel 1\nregel 2\tmet tab", "color": "purple",
@@ -160,6 +161,7 @@ def reducer_cases() -> list[dict[str, Any]]:
                          "color": "orange"}),
         ]),
         _case("card.set and card.move: last writer wins by seq", [
+            ("fran", F, _sec("s9")),
             ("ann", P, _add("c1", url="https://a.nl")),
             ("ann", P, _set("c1", title="Eerste", color="pink", kind="question")),
             ("fran", F, _set("c1", title="Tweede", body="door facilitator")),
@@ -309,6 +311,16 @@ def reducer_cases() -> list[dict[str, Any]]:
             event_wire(3, "ann", P, _del("c1")),
             event_wire(4, "", V, None),
             event_wire(2, "ann", P, _add("c2")),
+        ]),
+        _case("cards only go to sections the board knows; a deleted one still counts", [
+            ("fran", F, _sec("s1")),
+            ("ann", P, _add("c1", section="s1")),
+            ("ann", P, _add("c2", section="geheim")),
+            ("ann", P, _move("c1", section="geheim")),
+            ("fran", F, {"type": "section.delete", "id": "s1"}),
+            ("ann", P, _add("c3", section="s1")),
+            ("ann", P, _move("c1", section="")),
+            ("ann", P, _move("c1", section="s1")),
         ]),
         _case("edits that would empty a card or unlink a link card are no-ops", [
             ("ann", P, _add("c1", body="tekst")),

@@ -67,13 +67,14 @@ def test_card_add_fills_author_and_times() -> None:
 
 def test_card_set_and_move_last_writer_wins_by_seq() -> None:
     state = run([
-        ev(1, _add(url="https://a.nl"), "ann", at=10),
-        ev(2, {"type": "card.set", "id": "c1", "title": "first", "color": "pink"}, "ann", at=20),
-        ev(3, {"type": "card.set", "id": "c1", "title": "second"}, "f", FAC, at=30),
-        ev(4, {"type": "card.set", "id": "c1", "url": ""}, "ann", at=40),
-        ev(5, {"type": "card.move", "id": "c1", "section": "s9", "pos": "a5", "x": 7}, "ann"),
-        ev(6, {"type": "card.move", "id": "c1", "y": 8}, "f", FAC, at=60),
-        ev(7, {"type": "card.move", "id": "c1", "section": ""}, "ann", at=70),
+        ev(1, {"type": "section.add", "id": "s9", "title": "S", "pos": "a0"}, "f", FAC),
+        ev(2, _add(url="https://a.nl"), "ann", at=10),
+        ev(3, {"type": "card.set", "id": "c1", "title": "first", "color": "pink"}, "ann", at=20),
+        ev(4, {"type": "card.set", "id": "c1", "title": "second"}, "f", FAC, at=30),
+        ev(5, {"type": "card.set", "id": "c1", "url": ""}, "ann", at=40),
+        ev(6, {"type": "card.move", "id": "c1", "section": "s9", "pos": "a5", "x": 7}, "ann"),
+        ev(7, {"type": "card.move", "id": "c1", "y": 8}, "f", FAC, at=60),
+        ev(8, {"type": "card.move", "id": "c1", "section": ""}, "ann", at=70),
     ])  # fmt: skip
     card = state.cards["c1"]
     assert (card.title, card.color, card.url) == ("second", "pink", "")
@@ -346,3 +347,16 @@ def test_to_wire_from_wire_round_trip() -> None:
         ev(19, {"type": "card.delete", "id": "c1"}),
     ]
     assert to_wire(replay(state, tail)) == to_wire(replay(again, tail))
+
+
+def test_cards_only_go_to_known_sections_and_deleted_ones_keep_their_cards() -> None:
+    state = run([
+        ev(1, {"type": "section.add", "id": "s1", "title": "S", "pos": "a0"}, "f", FAC),
+        ev(2, {**_add(), "section": "s1"}, "ann"),
+        ev(3, {"type": "card.add", "id": "c2", "title": "x", "section": "nope"}, "ann"),
+        ev(4, {"type": "section.delete", "id": "s1"}, "f", FAC),
+        ev(5, {"type": "card.add", "id": "c3", "title": "late", "section": "s1"}, "ann"),
+    ])  # fmt: skip
+    assert "c2" not in state.cards  # an unknown section: a no-op
+    assert state.cards["c1"].section == "s1" and state.sections["s1"].deleted
+    assert state.cards["c3"].section == "s1"  # raced with the delete: kept, shown unsorted

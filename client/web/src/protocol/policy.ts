@@ -38,6 +38,7 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
     case "card.add":
       if (state.cards.has(op.id)) return { code: ErrorCode.EXISTS, message: "card id already used" };
       if (state.cards.size >= L.MAX_CARDS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_CARDS} cards` };
+      if (op.section && !state.sections.has(op.section)) return notFound("section");
       return null;
     case "card.set":
     case "card.move":
@@ -55,6 +56,9 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
         }
         if (kind === "link" && !url) return { code: ErrorCode.INVALID, message: "a link card needs a url" };
       }
+      // A section the board has known (a deleted one too: the card then shows
+      // under "no section", and a concurrent delete loses nothing).
+      if (op.type === "card.move" && op.section && !state.sections.has(op.section)) return notFound("section");
       return ownerOrFacilitator(c.author, actor, role);
     }
     case "comment.add":
