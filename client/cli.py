@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import urllib.error
 import urllib.request
@@ -46,7 +47,12 @@ class _Fail(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="prikbord", description="Prikbord command line client.")
+    p = argparse.ArgumentParser(
+        prog="prikbord",
+        description="Prikbord: a real-time collaborative pinboard.",
+        epilog="Server side: 'prikbord serve --help' runs a server node; "
+        "'prikbord admin --help' has operator commands.",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     board = sub.add_parser("board", help="boards").add_subparsers(
@@ -208,6 +214,9 @@ def _remember(store: IdentityStore, link: BoardLink, client: PrikbordClient) -> 
 
 
 def _watch(args: argparse.Namespace, link: BoardLink) -> int:
+    # Ctrl-C must stop the watcher even when this process was started with
+    # SIGINT ignored (a background job of a script, nohup, some CI runners).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return asyncio.run(_watch_async(args, link))
     except KeyboardInterrupt:

@@ -365,8 +365,9 @@ class PrikbordClient:
                 pass
 
     def new_id(self) -> str:
-        """A fresh object id (card, comment, section): 72 random bits."""
-        return secrets.token_urlsafe(9)
+        """A fresh object id (card, comment, section): 72 random bits, never
+        starting with '-' (it would read as an option on a command line)."""
+        return "c" + secrets.token_urlsafe(9)
 
     def _next_pos(self, keys: list[str]) -> str:
         return str(generate_key_between(max(keys) if keys else None, None))

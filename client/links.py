@@ -44,6 +44,11 @@ def parse_link(link: str) -> BoardLink:
         raise ValueError(f"board link has an invalid port: {link!r}") from None
     match = _PATH_RE.match(parts.path)
     if match is None:
+        if parts.path.startswith("/j/"):
+            raise ValueError(
+                "a /j/ short link is for people (it opens the board in a browser); "
+                "use the participant link, /b/<board>#t=…"
+            )
         raise ValueError(
             f"board link path must be /b/<board> or /screen/<board>, got {parts.path!r}"
         )

@@ -54,10 +54,19 @@ class Signer:
         return actor if isinstance(actor, str) and 0 < len(actor) <= 40 else None
 
 
+def _random_id() -> str:
+    """72 random bits, URL-safe, 12 characters, starting with a letter or
+    digit (an id starting with '-' reads as an option on a command line)."""
+    while True:
+        candidate = secrets.token_urlsafe(9)
+        if candidate[0].isalnum():
+            return candidate
+
+
 def new_actor_id() -> str:
-    """A fresh participant id: 72 random bits, URL-safe, 12 characters."""
-    return secrets.token_urlsafe(9)
+    """A fresh participant id."""
+    return _random_id()
 
 
 def new_board_id() -> str:
-    return secrets.token_urlsafe(9)
+    return _random_id()
