@@ -7,8 +7,9 @@ browser app) is a separate TypeScript project. Nothing here imports
 ``server``: the two meet only on the wire (``protocol``).
 """
 
+from client.actions import Sent
 from client.backoff import Backoff
-from client.client import PrikbordClient, Sent
+from client.client import PrikbordClient
 from client.errors import (
     ClientClosed,
     ClientError,

@@ -24,13 +24,13 @@ import secrets
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import NamedTuple, Self
+from typing import Self
 
-from fractional_indexing import generate_key_between
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
 from websockets.typing import Subprotocol
 
+from client.actions import BoardActions
 from client.backoff import Backoff
 from client.errors import ClientClosed, ClientError, ConnectFailed, OpRejected, TerminalClose
 from client.links import BoardLink, parse_link
@@ -65,24 +65,7 @@ from protocol.messages import (
 )
 from protocol.model import BoardState
 from protocol.ops import (
-    BoardSet,
-    CardAdd,
-    CardDelete,
-    CardKind,
-    CardMove,
-    CardSet,
-    Color,
-    CommentAdd,
-    CommentDelete,
-    Layout,
     Op,
-    ReactionSet,
-    SectionAdd,
-    SectionDelete,
-    SectionSet,
-    Theme,
-    VoteCast,
-    VoteRetract,
 )
 
 log = logging.getLogger("prikbord.client")
@@ -99,13 +82,6 @@ _RETRY_DELAY_S = 1.0
 #: A Close frame waits this long for the server's answer; a dead link must not
 #: hold up a reconnect or a user's ``close()``.
 _CLOSE_TIMEOUT_S = 2.0
-
-
-class Sent(NamedTuple):
-    """An acked op: the id of the object it made or touched, and its seq."""
-
-    id: str
-    seq: int
 
 
 class _Reconnect(Exception):
@@ -149,7 +125,7 @@ def _retrieved(fut: asyncio.Future[int]) -> None:
         fut.exception()
 
 
-class PrikbordClient:
+class PrikbordClient(BoardActions):
     """A live, optimistic replica of one board.
 
     ``async with PrikbordClient(link, name="Ann") as c`` returns once joined
@@ -363,130 +339,6 @@ class PrikbordClient:
                 await ws.send(encode(Focus(t="focus", card=card)))
             except ConnectionClosed:
                 pass
-
-    def new_id(self) -> str:
-        """A fresh object id (card, comment, section): 72 random bits, never
-        starting with '-' (it would read as an option on a command line)."""
-        return "c" + secrets.token_urlsafe(9)
-
-    def _next_pos(self, keys: list[str]) -> str:
-        return str(generate_key_between(max(keys) if keys else None, None))
-
-    async def add_card(
-        self,
-        body: str = "",
-        *,
-        title: str = "",
-        kind: CardKind = "note",
-        color: Color = "yellow",
-        url: str | None = None,
-        section: str | None = None,
-        pos: str | None = None,
-        x: int = 0,
-        y: int = 0,
-        id: str | None = None,
-    ) -> Sent:
-        """Add a card (``body`` is its text); by default at the end of its section."""
-        card_id = id or self.new_id()
-        if pos is None:
-            cards = self.state.cards.values()
-            pos = self._next_pos(
-                [c.pos for c in cards if not c.deleted and c.section == (section or "")]
-            )
-        op = CardAdd(
-            type="card.add", id=card_id, kind=kind, title=title, body=body, color=color,
-            url=url, section=section, pos=pos, x=x, y=y,
-        )  # fmt: skip
-        return Sent(card_id, await self.send(op))
-
-    async def update_card(
-        self,
-        card_id: str,
-        *,
-        kind: CardKind | None = None,
-        title: str | None = None,
-        body: str | None = None,
-        color: Color | None = None,
-        url: str | None = None,
-    ) -> Sent:
-        """Edit a card; None leaves a field unchanged, ``url=""`` clears it."""
-        op = CardSet(
-            type="card.set", id=card_id, kind=kind, title=title, body=body, color=color, url=url
-        )
-        return Sent(card_id, await self.send(op))
-
-    async def move_card(
-        self,
-        card_id: str,
-        *,
-        section: str | None = None,
-        pos: str | None = None,
-        x: int | None = None,
-        y: int | None = None,
-    ) -> Sent:
-        """Move a card; ``section=""`` takes it out of any section."""
-        op = CardMove(type="card.move", id=card_id, section=section, pos=pos, x=x, y=y)
-        return Sent(card_id, await self.send(op))
-
-    async def delete_card(self, card_id: str) -> Sent:
-        return Sent(card_id, await self.send(CardDelete(type="card.delete", id=card_id)))
-
-    async def comment(self, card_id: str, body: str, *, id: str | None = None) -> Sent:
-        """Comment on a card; returns the comment id."""
-        comment_id = id or self.new_id()
-        op = CommentAdd(type="comment.add", id=comment_id, card=card_id, body=body)
-        return Sent(comment_id, await self.send(op))
-
-    async def delete_comment(self, comment_id: str) -> Sent:
-        op = CommentDelete(type="comment.delete", id=comment_id)
-        return Sent(comment_id, await self.send(op))
-
-    async def react(self, card_id: str, emoji: str, on: bool = True) -> Sent:
-        """Set (or with ``on=False`` clear) one of the allowed emoji on a card."""
-        op = ReactionSet.model_validate(
-            {"type": "reaction.set", "card": card_id, "emoji": emoji, "on": on}
-        )
-        return Sent(card_id, await self.send(op))
-
-    async def vote(self, card_id: str) -> Sent:
-        return Sent(card_id, await self.send(VoteCast(type="vote.cast", card=card_id)))
-
-    async def unvote(self, card_id: str) -> Sent:
-        return Sent(card_id, await self.send(VoteRetract(type="vote.retract", card=card_id)))
-
-    async def set_board(
-        self,
-        *,
-        title: str | None = None,
-        layout: Layout | None = None,
-        theme: Theme | None = None,
-        vote_budget: int | None = None,
-    ) -> Sent:
-        """Change board settings (facilitator); returns the board id."""
-        op = BoardSet(
-            type="board.set", title=title, layout=layout, theme=theme, vote_budget=vote_budget
-        )
-        return Sent(self.link.board, await self.send(op))
-
-    async def add_section(
-        self, title: str, *, pos: str | None = None, id: str | None = None
-    ) -> Sent:
-        """Add a section (facilitator), by default after the last one."""
-        section_id = id or self.new_id()
-        if pos is None:
-            pos = self._next_pos([s.pos for s in self.state.sections.values() if not s.deleted])
-        op = SectionAdd(type="section.add", id=section_id, title=title, pos=pos)
-        return Sent(section_id, await self.send(op))
-
-    async def update_section(
-        self, section_id: str, *, title: str | None = None, pos: str | None = None
-    ) -> Sent:
-        op = SectionSet(type="section.set", id=section_id, title=title, pos=pos)
-        return Sent(section_id, await self.send(op))
-
-    async def delete_section(self, section_id: str) -> Sent:
-        op = SectionDelete(type="section.delete", id=section_id)
-        return Sent(section_id, await self.send(op))
 
     # --- watching ------------------------------------------------------------
 
