@@ -56,6 +56,8 @@ class BoardHub:
         self.epoch = ""
         self.conns: dict[str, Connection] = {}
         self.ring: deque[bytes] = deque(maxlen=RING_SIZE)
+        #: Applied events waiting for the next fan-out (see ``_flush``).
+        self._pending: list[bytes] = []
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._snapshot_cache: tuple[int, bytes] | None = None
         self._presence_pending = False
@@ -94,6 +96,8 @@ class BoardHub:
                     await self._check_head()
                 else:
                     await self._ingest(item)
+                if self._inbox.empty():
+                    self._flush()
             except (RedisError, OSError) as exc:
                 log.warning("board %s: storage error %s; re-checking soon", self.board, exc)
                 self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
@@ -161,19 +165,34 @@ class BoardHub:
         else:
             apply(self.state, event)
         self.ring.append(raw)
-        self._fan_out(raw)
+        self._pending.append(raw)
         self._wake_waiters()
         if self.state.seq % self.settings.snapshot_every == 0:
             self._save_snapshot()
 
-    def _fan_out(self, raw: bytes) -> None:
-        """One encode per event; the same bytes go to every local socket."""
+    def _flush(self) -> None:
+        """Fan out the applied events not yet sent: one encode per batch, the
+        same bytes to every local socket. The pump flushes whenever its inbox
+        is empty, so at a calm rate every event goes out alone, at once; when
+        events arrive faster than they are sent (a backlog from pub/sub),
+        they go out together, one frame per socket per batch: the cost per
+        delivery falls as the load rises (BENCHMARKS.md)."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
         if not self.conns:
             return
-        frame = codec.events_frame((raw,))
-        for conn in self.conns.values():
-            conn.send_event(raw, frame)
-        self.delivered += len(self.conns)
+        for i in range(0, len(pending), limits.REPLAY_BATCH):
+            batch = pending[i : i + limits.REPLAY_BATCH]
+            frame = codec.events_frame(batch)
+            if len(batch) == 1:
+                for conn in self.conns.values():
+                    conn.send_event(batch[0], frame)
+            else:
+                for conn in self.conns.values():
+                    conn.send_frame(frame)
+        self.delivered += len(self.conns) * len(pending)
 
     async def caught_up(self, seq: int, within: float) -> bool:
         """Wait until this node applied ``seq`` (read-your-writes for the
@@ -209,7 +228,10 @@ class BoardHub:
             replay = await self._replay_since(resume[1])
             if resume[0] != self.epoch:  # reloaded meanwhile: never mix epochs
                 replay = None
-        # No await from here on: atomic with respect to the pump.
+        # No await from here on: atomic with respect to the pump. Events
+        # applied but not yet fanned out go to the sockets already here; the
+        # welcome below includes them.
+        self._flush()
         if replay is not None and resume is not None:
             conn.send_frame(make_welcome(resume[1], True, None))
             for i in range(0, len(replay), limits.REPLAY_BATCH):
