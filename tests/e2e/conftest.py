@@ -95,10 +95,12 @@ class Browsers:
         self.browser = browser
         self.contexts: list[BrowserContext] = []
 
-    def page(self, width: int = 1366, height: int = 800, *, mobile: bool = False) -> Page:
+    def page(
+        self, width: int = 1366, height: int = 800, *, mobile: bool = False, locale: str = "en-GB"
+    ) -> Page:
         ctx = self.browser.new_context(
             viewport={"width": width, "height": height},
-            locale="en-GB",
+            locale=locale,
             is_mobile=mobile,
             has_touch=mobile,
             device_scale_factor=1,

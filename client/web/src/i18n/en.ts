@@ -117,6 +117,21 @@ export const en = {
   role_facilitator: "facilitator",
   notFound: "Page not found.",
   home: "Home",
+  addCardTo: "Add a card to {column}",
+  confirmDeleteComment: "Delete this comment?",
+  saveBlocked: "Cannot save yet: “{field}” is too long ({n} of at most {max} characters). Shorten it first.",
+  err_100: "too many changes at once, try again in a moment",
+  err_101: "the server cannot save right now, try again later",
+  err_300: "the server could not read what was sent; reload the page",
+  err_301: "the server does not know this action; reload the page",
+  err_302: "something in it is missing, wrong or too long",
+  err_303: "it is too large to send",
+  err_304: "not connected to the board yet, try again in a moment",
+  err_310: "this link may not do that (read-only or not yours)",
+  err_311: "it no longer exists (someone deleted it)",
+  err_312: "it already exists",
+  err_320: "the board is full",
+  err_321: "you have no dot votes left",
 };
 export type Catalog = typeof en;
 export type MsgKey = keyof Catalog;

@@ -48,4 +48,13 @@ export const useLang = (): Lang =>
     () => current,
   );
 
+/** Server error codes (protocol/SPEC.md §9) with a message in the catalogues. */
+export const ERROR_CODES = [100, 101, 300, 301, 302, 303, 304, 310, 311, 312, 320, 321] as const;
+type ErrorKey = `err_${(typeof ERROR_CODES)[number]}`;
+
+/** A server error in the user's language; the server's own (English) text
+ * only for a code this client does not know. */
+export const errorText = (code: number, serverMsg: string): string =>
+  (ERROR_CODES as readonly number[]).includes(code) ? t(`err_${code}` as ErrorKey) : serverMsg;
+
 export type { MsgKey };

@@ -1,6 +1,6 @@
 /** The board page: join with a name, then the live board. */
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { t, type MsgKey } from "../i18n";
+import { errorText, t, type MsgKey } from "../i18n";
 import * as L from "../protocol/limits";
 import { votesUsed, type Card } from "../protocol/model";
 import { cpLen } from "../protocol/ops";
@@ -9,7 +9,7 @@ import { ConnectionStatus, LangSwitch, LimitedField } from "./common";
 import { CardEditor, type EditorTarget } from "./editor";
 import { GearIcon, PeopleIcon, PinIcon, PlusIcon } from "./icons";
 import { fragmentParams, safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
-import { ColumnsLayout, GridLayout, WallLayout } from "./layouts";
+import { ColumnsLayout, GridLayout, WallLayout, columnInView } from "./layouts";
 import type { SortMode } from "./order";
 import { LayoutSwitch, SettingsDialog } from "./settings";
 
@@ -48,7 +48,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const session = useMemo(
     () => new Session({
       url: wsUrl(), board, token, name, store: safeStorage,
-      onRejected: (_op, code, msg) => setToast(t("opRejected", { msg: `${msg} (${code})` })),
+      onRejected: (_op, code, msg) => setToast(t("opRejected", { msg: `${errorText(code, msg)} (${code})` })),
     }),
     [board, token, name],
   );
@@ -58,6 +58,9 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const [settings, setSettings] = useState(false);
   const [sort, setSort] = useState<SortMode>("manual");
   const [composing, setComposing] = useState<string | null>(null);
+  /** The user's own card just added: scrolled into view once it is rendered.
+   * Only ever set by this user's Save, so others' changes never move the view. */
+  const [reveal, setReveal] = useState<string | null>(null);
 
   useEffect(() => {
     session.start();
@@ -72,6 +75,14 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       session.stop();
     };
   }, [session]);
+  useEffect(() => {
+    if (!reveal || editor) return;
+    const el = document.querySelector<HTMLElement>(`[data-card="${CSS.escape(reveal)}"]`);
+    if (!el) return;
+    setReveal(null);
+    const smooth = !window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+    el.scrollIntoView({ block: "nearest", inline: "nearest", behavior: smooth ? "smooth" : "auto" });
+  });
   useEffect(() => {
     if (!toast) return;
     const id = setTimeout(() => setToast(""), 6000);
@@ -105,7 +116,8 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const onEdit = (card: Card) => setEditor({ card });
   const ctx = { session, state, members, recent, onEdit, onComposing: setComposing };
   const frozen = composing !== null || editor !== null;
-  const props = { ctx, sort, frozen };
+  const onAdd = canWrite ? (section: string) => setEditor({ card: null, section, ...freeSpot(state.cards.size) }) : undefined;
+  const props = { ctx, sort, frozen, onAdd };
 
   return (
     <div class={`app layout-${layout}`}>
@@ -140,13 +152,14 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
         {layout === "columns" ? <ColumnsLayout {...props} /> : layout === "grid" ? <GridLayout {...props} /> : <WallLayout {...props} />}
       </main>
       {canWrite ? (
-        <button type="button" class="fab" onClick={() => setEditor({ card: null, ...freeSpot(state.cards.size) })} data-testid="add-card">
+        <button type="button" class="fab" data-testid="add-card"
+          onClick={() => setEditor({ card: null, ...(layout === "columns" ? { section: columnInView() } : {}), ...freeSpot(state.cards.size) })}>
           <PlusIcon /> {t("addCard")}
         </button>
       ) : null}
       <p class="sr-only">{t("moveHint")}</p>
       {toast ? <div class="toast" role="alert">{toast}</div> : null}
-      {editor ? <CardEditor session={session} state={state} target={editor} onClose={() => setEditor(null)} /> : null}
+      {editor ? <CardEditor session={session} state={state} target={editor} onClose={() => setEditor(null)} onAdded={setReveal} /> : null}
       {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}
     </div>
   );

@@ -143,7 +143,8 @@ function Comments({ card, ctx, comments, canWrite, me }: {
           <li key={m.id} data-testid="comment">
             <strong>{m.author_name}</strong> <span class="comment-body">{m.body}</span>
             {canWrite && (m.author === me || role === "facilitator") ? (
-              <button type="button" class="icon small" aria-label={t("deleteComment")} onClick={() => ctx.session?.submit({ type: "comment.delete", id: m.id })}>×</button>
+              <button type="button" class="icon small" aria-label={t("deleteComment")} data-testid="comment-delete"
+                onClick={() => { if (confirm(t("confirmDeleteComment"))) ctx.session?.submit({ type: "comment.delete", id: m.id }); }}>×</button>
             ) : null}
           </li>
         ))}

@@ -17,17 +17,39 @@ export interface EditorTarget {
   y?: number;
 }
 
-export function CardEditor({ session, state, target, onClose }: { session: Session; state: BoardState; target: EditorTarget; onClose: () => void }) {
+/** The column a new card goes to unless the user picks another: the one they
+ * tapped "add" in, else the first column (never "No column" by surprise). */
+export const defaultSection = (state: BoardState, target: EditorTarget): string => {
+  if (target.card) return target.card.section;
+  const sections = liveSections(state);
+  if (target.section !== undefined && (target.section === "" || sections.some((s) => s.id === target.section))) return target.section;
+  return sections[0]?.id ?? "";
+};
+
+/** Why Save cannot be used (a field over its limit), or "" when it can. */
+export const saveBlocker = (fields: { label: string; value: string; max: number }[]): string => {
+  const over = fields.find((f) => cpLen(f.value) > f.max);
+  return over ? t("saveBlocked", { field: over.label, n: cpLen(over.value), max: over.max }) : "";
+};
+
+export function CardEditor({ session, state, target, onClose, onAdded }: {
+  session: Session; state: BoardState; target: EditorTarget; onClose: () => void; onAdded?: (id: string) => void;
+}) {
   const c = target.card;
   const [kind, setKind] = useState<CardKind>((c?.kind as CardKind) ?? "note");
   const [title, setTitle] = useState(c?.title ?? "");
   const [body, setBody] = useState(c?.body ?? "");
   const [url, setUrl] = useState(c?.url ?? "");
   const [color, setColor] = useState<Color>((c?.color as Color) ?? "yellow");
-  const [section, setSection] = useState(c?.section ?? target.section ?? "");
+  const [section, setSection] = useState(() => defaultSection(state, target));
   const [error, setError] = useState("");
   const dialog = useRef<HTMLDialogElement>(null);
   const sections = liveSections(state);
+  const blocked = saveBlocker([
+    { label: t("title"), value: title, max: L.MAX_CARD_TITLE },
+    { label: t("body"), value: body, max: L.MAX_CARD_BODY },
+    { label: t("url"), value: url.trim(), max: L.MAX_URL },
+  ]);
 
   useEffect(() => {
     const d = dialog.current;
@@ -39,7 +61,7 @@ export function CardEditor({ session, state, target, onClose }: { session: Sessi
   const save = (e: Event) => {
     e.preventDefault();
     const u = url.trim();
-    if (cpLen(title) > L.MAX_CARD_TITLE || cpLen(body) > L.MAX_CARD_BODY || cpLen(u) > L.MAX_URL) return;
+    if (blocked) return;
     if (u && !isSafeUrl(u)) return setError(t("badUrl"));
     if (kind === "link" && !u) return setError(t("needUrl"));
     if (!pyStrip(title) && !pyStrip(body) && !u) return setError(t("needContent"));
@@ -55,11 +77,13 @@ export function CardEditor({ session, state, target, onClose }: { session: Sessi
     } else {
       const col = columns(state, "manual").get(section) ?? [];
       const last = col[col.length - 1];
+      const id = newId();
       session.submit({
-        type: "card.add", id: newId(), kind, title, body, color, ...(u ? { url: u } : {}),
+        type: "card.add", id, kind, title, body, color, ...(u ? { url: u } : {}),
         ...(section ? { section } : {}), pos: posBetween(last?.pos ?? null, null),
         x: Math.round(target.x ?? 40), y: Math.round(target.y ?? 40),
       });
+      onAdded?.(id);
     }
     onClose();
   };
@@ -97,9 +121,11 @@ export function CardEditor({ session, state, target, onClose }: { session: Sessi
           </div>
         ) : null}
         {error ? <p class="error" role="alert">{error}</p> : null}
+        {blocked ? <p class="error" id="card-save-blocked" data-testid="card-save-blocked">{blocked}</p> : null}
         <div class="actions">
           <button type="button" class="btn ghost" onClick={onClose}>{t("cancel")}</button>
-          <button type="submit" class="btn primary" data-testid="card-save">{t("save")}</button>
+          <button type="submit" class="btn primary" data-testid="card-save" disabled={blocked !== ""}
+            aria-describedby={blocked ? "card-save-blocked" : undefined}>{t("save")}</button>
         </div>
       </form>
     </dialog>

@@ -6,6 +6,7 @@ import { t } from "../i18n";
 import * as L from "../protocol/limits";
 import type { Card } from "../protocol/model";
 import { CardView, type CardCtx } from "./card";
+import { PlusIcon } from "./icons";
 import { columns, liveCards, liveSections, posAt, sortCards, stableOrder, type SortMode } from "./order";
 
 interface Drag {
@@ -27,7 +28,25 @@ export interface LayoutProps {
   sort: SortMode;
   /** While true the order of cards stays as the user saw it. */
   frozen: boolean;
+  /** Open the editor for a new card in this column (absent when read-only). */
+  onAdd?: ((section: string) => void) | undefined;
 }
+
+/** The section column the user is looking at in the columns strip (on a phone
+ * the strip scrolls sideways): the first one at least half in view. */
+export const columnInView = (): string | undefined => {
+  const strip = document.querySelector<HTMLElement>("[data-testid=layout-columns]");
+  if (!strip) return undefined;
+  const view = strip.getBoundingClientRect();
+  const left = Math.max(view.left, 0);
+  const right = Math.min(view.right, window.innerWidth);
+  for (const col of strip.querySelectorAll<HTMLElement>(":scope > [data-column]")) {
+    const id = col.dataset.column ?? "";
+    const r = col.getBoundingClientRect();
+    if (id !== "" && r.width > 0 && Math.min(r.right, right) - Math.max(r.left, left) >= r.width / 2) return id;
+  }
+  return undefined;
+};
 
 const refocus = (id: string): void => {
   requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-card="${CSS.escape(id)}"]`)?.focus());
@@ -134,7 +153,7 @@ function useStable(frozen: boolean) {
   };
 }
 
-export function ColumnsLayout({ ctx, sort, frozen }: LayoutProps) {
+export function ColumnsLayout({ ctx, sort, frozen, onAdd }: LayoutProps) {
   const session = ctx.session;
   const state = ctx.state;
   const cols = columns(state, sort);
@@ -173,7 +192,10 @@ export function ColumnsLayout({ ctx, sort, frozen }: LayoutProps) {
   };
   const colTitle = (id: string) => (id === "" ? t("noSection") : state.sections.get(id)?.title || "—");
   const noSection = cols.get("") ?? [];
-  const visible = order.filter((id) => id !== "" || noSection.length > 0 || sections.length === 0 || drag !== null);
+  // An empty "No column" shows up as a drop target only while dragging, at the
+  // end: inserted first, it would shift every column under the pointer.
+  const dropOnly = noSection.length === 0 && sections.length > 0;
+  const visible = dropOnly ? [...order.slice(1), ...(drag !== null ? [""] : [])] : order;
   return (
     <div class="columns" data-testid="layout-columns">
       {visible.map((id) => {
@@ -181,7 +203,13 @@ export function ColumnsLayout({ ctx, sort, frozen }: LayoutProps) {
         const over = drag?.target?.column === id;
         return (
           <section key={id} class={`column${over ? " drop" : ""}`} data-column={id} aria-label={colTitle(id)} data-testid="column">
-            <h2 class="column-title">{colTitle(id)} <span class="count">{cards.length}</span></h2>
+            <div class="column-head">
+              <h2 class="column-title">{colTitle(id)} <span class="count">{cards.length}</span></h2>
+              {onAdd ? (
+                <button type="button" class="icon column-add" aria-label={t("addCardTo", { column: colTitle(id) })} title={t("addCardTo", { column: colTitle(id) })}
+                  onClick={() => onAdd(id)} data-testid="column-add"><PlusIcon /></button>
+              ) : null}
+            </div>
             <div class="column-cards">
               {cards.map((card, i) => (
                 <Fragment key={card.id}>

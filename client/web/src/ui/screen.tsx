@@ -1,10 +1,11 @@
 /** The hub screen: read-only, large type, auto-fit, a big QR code to join.
  * Runs unattended for days: reconnects forever, reloads after an upgrade. */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { t } from "../i18n";
 import { Session } from "../sync/session";
 import { CardView } from "./card";
 import { ConnectionStatus } from "./common";
+import { fitFont } from "./fit";
 import { fragmentParams, safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
 import { columns, liveCards, liveSections, sortCards } from "./order";
 import { QrCode } from "./qr";
@@ -22,7 +23,6 @@ const fetchWebVersion = async (): Promise<string | null> => {
 
 const MAX_FONT = 30;
 const MIN_FONT = 11;
-
 
 export function HubScreen({ board }: { board: string }) {
   const params = fragmentParams();
@@ -62,29 +62,44 @@ export function HubScreen({ board }: { board: string }) {
   useEffect(() => { document.title = `${state.settings.title} · Prikbord`; }, [state.settings.title]);
   useEffect(() => { document.documentElement.dataset.theme = state.settings.theme === "light" ? "hub" : state.settings.theme; }, [state.settings.theme]);
 
-  // Auto-fit: shrink the type until every card fits the screen.
+  // Auto-fit: the largest type at which every card fits the card area.
+  // Measured after every render (cards, comments, layout, sections, title all
+  // change the height) and on every resize of the area; trial sizes are set
+  // directly on the element, so one pass settles without extra renders.
+  const root = useRef<HTMLDivElement>(null);
   const area = useRef<HTMLDivElement>(null);
   const [font, setFont] = useState(MAX_FONT);
-  const count = liveCards(state).length;
-  const sig = `${count}:${state.seq}`;
-  useEffect(() => { setFont(MAX_FONT); }, [count]);
+  const fontNow = useRef(MAX_FONT);
+  const fit = useCallback(() => {
+    const el = area.current;
+    const top = root.current;
+    if (!el || !top) return;
+    const apply = (size: number) => { top.style.fontSize = `${size}px`; };
+    const best = fitFont((size) => { apply(size); return el.scrollHeight <= el.clientHeight; }, MIN_FONT, MAX_FONT, fontNow.current);
+    apply(best);
+    top.dataset.font = String(best);
+    if (best !== fontNow.current) {
+      fontNow.current = best;
+      setFont(best);
+    }
+  }, []);
+  useLayoutEffect(fit);
   useLayoutEffect(() => {
     const el = area.current;
-    if (!el) return;
-    if (el.scrollHeight > el.clientHeight + 2 && font > MIN_FONT) setFont((f) => Math.max(MIN_FONT, Math.floor(f * 0.9)));
-  }, [sig, font]);
-  useEffect(() => {
-    const onResize = () => setFont(MAX_FONT);
-    window.addEventListener("resize", onResize);
-    return () => window.removeEventListener("resize", onResize);
-  }, []);
+    const ro = typeof ResizeObserver !== "undefined" && el ? new ResizeObserver(() => fit()) : null;
+    if (ro && el) ro.observe(el);
+    window.addEventListener("resize", fit);
+    void document.fonts?.ready.then(fit);
+    return () => { ro?.disconnect(); window.removeEventListener("resize", fit); };
+  }, [fit]);
+  const count = liveCards(state).length;
 
   const ctx = { session: null, state, members: session.members, recent, big: true };
   const layout = state.settings.layout;
   const sections = liveSections(state);
   const cols = columns(state, "manual");
   return (
-    <div class="screen" style={{ fontSize: `${font}px` }}>
+    <div class="screen" ref={root} style={{ fontSize: `${font}px` }} data-font={font} data-testid="screen">
       <header class="screen-head">
         <h1 data-testid="board-title">{state.settings.title}</h1>
         <ConnectionStatus session={session} />
@@ -95,7 +110,7 @@ export function HubScreen({ board }: { board: string }) {
           {layout === "columns" && sections.length > 0 ? (
             <div class="columns">
               {["", ...sections.map((s) => s.id)].filter((id) => id !== "" || (cols.get("")?.length ?? 0) > 0).map((id) => (
-                <section key={id} class="column">
+                <section key={id} class="column" style={{ flexGrow: Math.max(1, Math.sqrt(cols.get(id)?.length ?? 0)) }}>
                   <h2 class="column-title">{id ? state.sections.get(id)?.title || "—" : t("noSection")}</h2>
                   <div class="column-cards">{(cols.get(id) ?? []).map((c) => <CardView key={c.id} card={c} ctx={ctx} />)}</div>
                 </section>
