@@ -129,7 +129,11 @@ class _Client:
             self.ws = ws = await WSClient.connect(url + path, on_message=self._on_raw)
             if not self.spec.subscribe:
                 self.ready.set_result(None)
-        await asyncio.wait_for(asyncio.shield(self.ready), 60)
+        done, _ = await asyncio.wait([self.ready, ws.closed], timeout=60,
+                                     return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        if self.ready not in done:
+            ws.close()
+            raise ConnectionError(f"closed before joining: {ws.close_code}")
         self.stats.join_times.append(time.time() - started)
         if self.spec.reconnect:
             self.watcher = loop.create_task(self._watch(ws))
@@ -153,9 +157,9 @@ class _Client:
 
     # --- receiving -------------------------------------------------------------
 
-    def _delivered(self, k: int, sent_at: float, now: float) -> None:
+    def _delivered(self, k: int, sent_at: float, now: float, count: bool = True) -> None:
         st = self.stats
-        st.deliveries += 1
+        st.deliveries += count
         st.latencies.append(now - sent_at)
         counts = self.k_counts
         if k >= len(counts):
@@ -210,11 +214,12 @@ class _Client:
             counts.extend(bytes(idx + 1 - len(counts)))
         if counts[idx] < 255:
             counts[idx] += 1
+        self.stats.deliveries += 1
         op = ev.get("op")
         title = op.get("title", "") if isinstance(op, dict) else ""
         k_s, _, t_s = title.partition(" ")
         if t_s and k_s.isdigit():
-            self._delivered(int(k_s), float(t_s), now)
+            self._delivered(int(k_s), float(t_s), now, count=False)
 
     def _on_raw(self, _opcode: int, data: bytes) -> None:
         if data == b"ready":
@@ -251,7 +256,13 @@ class _Client:
     def _publish(self, k: int) -> None:
         assert self.ws is not None
         now = time.time()
-        if self.system == "prikbord":
+        if self.system == "prikbord" and self.spec.window and k:
+            # Closed-loop writers move their own card: a board holds at most
+            # 5,000 cards (SPEC §4), and a move is a typical small op.
+            op = {"type": "card.move", "id": f"c{self.idx}x0", "x": k % 10000}
+            self.ws.send_binary(msgpack.packb({"t": "op", "id": f"o{k}", "op": op}))
+            self.outstanding += 1
+        elif self.system == "prikbord":
             op = {
                 "type": "card.add",
                 "id": f"c{self.idx}x{k}",
@@ -326,6 +337,7 @@ async def _run(system: str, specs: list[Spec], base_idx: int, pipe: Pipe) -> Non
                 failed += 1
                 code = c.ws.close_code if c.ws is not None else 0
                 why = f"{type(exc).__name__}:{code}"
+                c.ws = None
                 reasons[why] = reasons.get(why, 0) + 1
 
     t_connect = time.time()

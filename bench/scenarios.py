@@ -32,6 +32,8 @@ CONNS_PER_WORKER = 600
 #: Give up waiting for stragglers after this long without a new delivery.
 DRAIN_QUIET_S = 2.0
 DRAIN_MAX_S = 20.0
+#: A reconnect storm that has not resumed within this long is a failure.
+STORM_MAX_S = 40.0
 
 
 class Env:
@@ -472,7 +474,15 @@ def storm(env: Env, n_clients: int, rate: float, restart: str = "term") -> dict[
             new_b = start_node("prikbord", env.redis_url, env.workdir / "nodes", port=b.port)
             ns[1] = new_b
             t_back = time.time()
-            _drain(workers, 0, t0 + duration)
+            # Every client of the restarted node must be back (bounded), then
+            # the stream must go quiet, before loss is counted.
+            deadline = time.time() + STORM_MAX_S
+            while time.time() < deadline:
+                c = workers.counts()
+                if sum(int(x["resumed"]) for x in c) >= n_clients // 2:
+                    break
+                time.sleep(0.2)
+            _drain(workers, 10**12, t0 + duration)
             heads = {board: env.head(board)}
             res = workers.collect(heads)
         finally:
@@ -522,8 +532,9 @@ def memory(env: Env, system: str, n_conns: int, boards: int) -> dict[str, Any]:
             warm.kill()
     return {
         "scenario": "memory", "system": system, "connections": n_conns,
-        "connect_failed": workers.failed, "rss_before_mb": rss0 / 2**20,
-        "rss_after_mb": rss1 / 2**20, "kib_per_conn": (rss1 - rss0) / 1024 / n_conns,
+        "connect_failed": workers.failed, "connect_why": workers.why, "rss_before_mb": rss0 / 2**20,
+        "rss_after_mb": rss1 / 2**20,
+        "kib_per_conn": (rss1 - rss0) / 1024 / max(1, n_conns - workers.failed),
     }  # fmt: skip
 
 
@@ -545,7 +556,7 @@ def ops_throughput(env: Env, writers: int, window: int, duration: float) -> dict
             cpu0, vk0 = cpu_seconds(pids), env.valkey_cpu()
             t0 = time.time() + 0.2
             workers.go(t0)
-            end = _drain(workers, 0, t0 + duration)
+            end = _drain(workers, 10**12, t0 + duration)
             cpu1, vk1 = cpu_seconds(pids), env.valkey_cpu()
             c = workers.counts()
             heads = {board: env.head(board)}
