@@ -82,6 +82,7 @@ class BoardHub:
             raise RuntimeError(f"log of {self.board} does not continue its snapshot")
         self.state, self.epoch = state, head.epoch
         self.ring.clear()
+        self._pending = []  # events of the state we replace: never sent now
         self._snapshot_cache = None
         for raw in raws:
             self._apply(raw)
@@ -96,8 +97,6 @@ class BoardHub:
                     await self._check_head()
                 else:
                     await self._ingest(item)
-                if self._inbox.empty():
-                    self._flush()
             except (RedisError, OSError) as exc:
                 log.warning("board %s: storage error %s; re-checking soon", self.board, exc)
                 self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
@@ -106,6 +105,10 @@ class BoardHub:
                 # on this node. Log it loudly and re-sync from the log.
                 log.exception("board %s: unexpected error in the pump", self.board)
                 self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
+            # Outside the try: what was applied goes out even if a later step
+            # of the same item failed.
+            if self._inbox.empty():
+                self._flush()
 
     def on_message(self, raw: bytes) -> None:
         self._inbox.put_nowait(raw)
