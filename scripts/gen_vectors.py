@@ -473,9 +473,7 @@ def _events_frame(name: str, raws: list[bytes]) -> dict[str, Any]:
 
 def events_frames() -> list[dict[str, Any]]:
     one = _sealed(event_wire(1, "ann", P, _add("c1")))
-    every = [
-        _sealed(event_wire(seq, "fran", F, op)) for seq, op in enumerate(FULL_OPS, start=1)
-    ]
+    every = [_sealed(event_wire(seq, "fran", F, op)) for seq, op in enumerate(FULL_OPS, start=1)]
     hidden = Event.model_validate(event_wire(2, "ann", P, _vote("c1")))
     placeholder = codec.placeholder_event(hidden)
     many = [_sealed(event_wire(seq, "bob", P, _vote("c1"))) for seq in range(1, 21)]
