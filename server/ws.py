@@ -192,6 +192,8 @@ class _Session:
         resume = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
         await hub.attach(conn, resume, make_welcome)
         node.connections[conn.id] = conn
+        if node.shutting_down:  # the node began to stop while this join waited
+            conn.abort(CloseCode.GOING_AWAY, "server restarting: reconnect")
         return cls(ws, node, hub, conn)
 
     async def run(self) -> None:
