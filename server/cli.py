@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
             os.environ["PRIKBORD_WORKER_LIFELINE"] = "1"
         if args.public_url:
             os.environ["PRIKBORD_PUBLIC_URL"] = args.public_url
-        where = f"embedded Valkey, data in {args.data}" if embedded else url
+        where = f"embedded Valkey, data in {args.data.resolve()}" if embedded else url
         print(f"Prikbord on http://{args.host}:{args.port} ({where})", flush=True)
         uvicorn.run(
             "server.app:app_from_env",
