@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     UNIT_MS,
+    WEB,
     Browsers,
     Server,
     add_card,
@@ -84,3 +85,26 @@ def test_hub_screen_is_live_and_recovers_from_a_crash(server: Server, people: Br
     expect(card(screen, "Before the crash")).to_have_count(1)
     assert screen.evaluate("() => window.__noReload") == "still here"  # no reload
     shot(screen, "hub-screen-1920x1080")
+
+
+def test_hub_screen_reloads_itself_after_a_server_upgrade(server: Server, people: Browsers) -> None:
+    """An upgrade ships a new web app: the unattended screen notices on its
+    reconnect (``/api/version``) and reloads itself into the new one."""
+    links = server.create_board("Upgrade", "grid")["links"]
+    screen = people.page(1920, 1080)
+    screen.goto(links["viewer"])
+    wait_connected(screen)
+    screen.evaluate("() => { window.__oldApp = true; }")
+    index = WEB / "dist" / "index.html"
+    original = index.read_bytes()
+    try:
+        server.stop()
+        new_build = original.replace(b"</head>", b'<meta name="build" content="upgraded"></head>')
+        assert new_build != original
+        index.write_bytes(new_build)
+        server.start()
+        screen.wait_for_function("() => window.__oldApp === undefined", timeout=60 * UNIT_MS)
+        wait_connected(screen, 40 * UNIT_MS)
+        assert screen.locator("meta[name=build]").get_attribute("content") == "upgraded"
+    finally:
+        index.write_bytes(original)
