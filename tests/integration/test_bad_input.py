@@ -14,7 +14,7 @@ import websockets
 from protocol.errors import CloseCode, ErrorCode
 from server.embedded import EmbeddedValkey
 from server.tokens import Signer
-from tests.integration.conftest import Nodes
+from tests.support.cluster import Nodes
 from tests.support.servers import ServerProcess, token_of
 from tests.support.wire import Wire, card
 

@@ -19,7 +19,7 @@ from client.links import parse_link
 from client.updates import Applied, Disconnected, Subscription
 from protocol.model import to_wire
 from protocol.ops import CardAdd
-from tests.integration.conftest import Nodes
+from tests.support.cluster import Nodes
 from tests.support.servers import ROOT, ServerProcess
 from tests.support.valkey import free_port
 from tests.support.wire import Wire

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.integration.conftest import Nodes
+from tests.support.cluster import Nodes
 from tests.support.servers import token_of
 from tests.support.wire import Wire, card
 

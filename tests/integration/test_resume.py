@@ -6,7 +6,7 @@ import asyncio
 import sys
 
 from protocol.errors import CloseCode
-from tests.integration.conftest import Nodes
+from tests.support.cluster import Nodes
 from tests.support.servers import token_of
 from tests.support.wire import Wire, card
 

@@ -21,7 +21,7 @@ from client.errors import OpRejected
 from protocol import codec
 from protocol.model import to_wire
 from protocol.ops import REACTIONS, Op
-from tests.integration.conftest import Nodes
+from tests.support.cluster import Nodes
 from tests.support.servers import token_of
 
 FULL = os.environ.get("PRIKBORD_FULL") == "1"

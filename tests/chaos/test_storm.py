@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.integration.conftest import Nodes
+from tests.support.cluster import Nodes
 from tests.support.servers import ServerProcess, token_of
 from tests.support.wire import Wire, card
 
