@@ -51,12 +51,12 @@ class BoardActions:
 
     link: BoardLink
 
-    @property
-    def state(self) -> BoardState:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the client this is mixed into
 
-    async def send(self, op: Op) -> int:
-        raise NotImplementedError
+        @property
+        def state(self) -> BoardState: ...
+
+        async def send(self, op: Op) -> int: ...
 
     def new_id(self) -> str:
         """A fresh object id (card, comment, section): 72 random bits, never
