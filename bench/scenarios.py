@@ -287,34 +287,8 @@ def _fill_board(env: Env, node: Node, cards: int, comments: int, votes: int) -> 
 
     import uvloop
 
-    from bench.wsclient import WSClient
-
     async def writer(token: str, ops: list[dict[str, Any]], name: str) -> None:
-        ws = await WSClient.connect(node.ws + "/ws", "prikbord.v1")
-        done = asyncio.get_running_loop().create_future()
-        acked = 0
-
-        def on_message(_op: int, data: bytes) -> None:
-            nonlocal acked
-            msg = msgpack.unpackb(data)
-            if msg.get("t") in ("ack", "error"):
-                if msg["t"] == "error":
-                    raise RuntimeError(f"fill op refused: {msg}")
-                acked += 1
-                if acked == len(ops) and not done.done():
-                    done.set_result(None)
-            elif msg.get("t") == "welcome" and not ops:
-                done.set_result(None)
-
-        ws.on_message = on_message
-        ws.send_binary(msgpack.packb({"t": "hello", "v": 1, "board": board, "token": token,
-                                      "name": name}))  # fmt: skip
-        for i, op in enumerate(ops):
-            ws.send_binary(msgpack.packb({"t": "op", "id": f"f{i}", "op": op}))
-            if i % 200 == 199:
-                await asyncio.sleep(0)
-        await asyncio.wait_for(done, 120)
-        ws.close()
+        await _send_ops(node, board, token, name, ops, op_prefix="f", strict=True)
 
     body = "Een idee voor de hub: " + "x" * 120
     card_ops: list[dict[str, Any]] = [{"type": "board.set", "vote_budget": 100}]
@@ -423,28 +397,50 @@ def join(env: Env, cards: int, comments: int, votes: int, missed: int, reps: int
 
 
 async def _publish_n(node: Node, board: str, token: str, n: int) -> None:
+    ops = [{"type": "card.move", "id": f"c{i % 50}", "x": i % 10000} for i in range(n)]
+    await _send_ops(node, board, token, "mover", ops, op_prefix="mv", strict=False)
+
+
+async def _send_ops(
+    node: Node,
+    board: str,
+    token: str,
+    name: str,
+    ops: list[dict[str, Any]],
+    *,
+    op_prefix: str,
+    strict: bool,
+) -> None:
+    """Join as ``name``, send ``ops`` without waiting, return when each has
+    its answer. ``strict``: an error frame stops the bench (fixture data
+    must all land); otherwise errors count as answers."""
     import asyncio
 
     from bench.wsclient import WSClient
 
     ws = await WSClient.connect(node.ws + "/ws", "prikbord.v1")
     done = asyncio.get_running_loop().create_future()
-    acked = 0
+    answered = 0
 
     def on_message(_op: int, data: bytes) -> None:
-        nonlocal acked
+        nonlocal answered
         msg = msgpack.unpackb(data)
         if msg.get("t") in ("ack", "error"):
-            acked += 1
-            if acked == n and not done.done():
+            if strict and msg["t"] == "error":
+                raise RuntimeError(f"bench op refused: {msg}")
+            answered += 1
+            if answered == len(ops) and not done.done():
                 done.set_result(None)
+        elif msg.get("t") == "welcome" and not ops and not done.done():
+            done.set_result(None)
 
     ws.on_message = on_message
     ws.send_binary(msgpack.packb({"t": "hello", "v": 1, "board": board, "token": token,
-                                  "name": "mover"}))  # fmt: skip
-    for i in range(n):
-        op = {"type": "card.move", "id": f"c{i % 50}", "x": i % 10000}
-        ws.send_binary(msgpack.packb({"t": "op", "id": f"mv{i}", "op": op}))
+                                  "name": name}))  # fmt: skip
+    for i, op in enumerate(ops):
+        ws.send_binary(msgpack.packb({"t": "op", "id": f"{op_prefix}{i}", "op": op}))
+        if i % 200 == 199:
+            await asyncio.sleep(0)
     await asyncio.wait_for(done, 120)
     ws.close()
 
