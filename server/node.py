@@ -26,6 +26,12 @@ from server.tokens import Signer
 
 log = logging.getLogger("prikbord.node")
 
+#: How long a join waits for pub/sub to be ready: long enough to ride out a
+#: reconnect (a killed connection is back in well under a second), short
+#: enough that a join during an outage is refused promptly (4003, "not
+#: ready: …") and the client tries again, perhaps on another node.
+BUS_READY_WAIT_S = 2.0
+
 
 class StorageUnavailable(Exception):
     """Redis/Valkey could not be reached at start."""
@@ -95,12 +101,16 @@ class Node:
 
     @property
     def ready(self) -> bool:
-        return self.bus.healthy and not self.shutting_down
+        """Pub/sub proven by its own probe (bus.py) and not stopping."""
+        return self.bus.ready and not self.shutting_down
 
     # --- boards ------------------------------------------------------------
 
     async def hub(self, board: str) -> BoardHub:
-        """The board's hub, subscribed and loaded. Raises BoardNotFound."""
+        """The board's hub, subscribed and loaded. Raises BoardNotFound, and
+        BusUnavailable when pub/sub does not work: a node that cannot deliver
+        events takes no joins."""
+        await self.bus.wait_ready(BUS_READY_WAIT_S)
         handle = self._linger.pop(board, None)
         if handle is not None:
             handle.cancel()

@@ -25,6 +25,7 @@ from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pon
 from protocol.policy import check
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
 from server.connection import Connection
+from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, now_ms
 from server.hub import BoardHub
 from server.node import Node
@@ -97,6 +98,11 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await _close(ws, rej.code, rej.reason)
         return
     except WebSocketDisconnect:
+        return
+    except BusUnavailable as exc:
+        # This node cannot deliver events (its pub/sub is down): refused at
+        # once, so the client retries, here later or on another node.
+        await _close(ws, CloseCode.INTERNAL, f"not ready: {exc.reason}: retry")
         return
     except (RedisError, OSError, TimeoutError) as exc:
         log.warning("storage unavailable during a join: %s", exc or type(exc).__name__)

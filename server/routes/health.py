@@ -14,14 +14,16 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready only when this node's own pub/sub probe comes back: a node that
-    cannot deliver events must not get traffic."""
+    """Ready only after Redis confirmed this node's pub/sub subscriptions and
+    its own probe came back over them (and while it keeps coming back): a
+    node that cannot deliver events must not get traffic."""
     node: Node = request.app.state.node
     ok = node.ready
     body = {
         "ready": ok,
         "node": node.name,
-        "bus_healthy": node.bus.healthy,
+        "bus_healthy": node.bus.ready,
+        "bus": node.bus.reason or "ok",
         "shutting_down": node.shutting_down,
     }
     return JSONResponse(body, status_code=200 if ok else 503)
