@@ -16,15 +16,17 @@ import msgpack
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from protocol import limits
-from protocol.errors import ErrorCode, ProtocolError
+from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolError
 from protocol.messages import (
     CLIENT_TYPES,
     ClientMessage,
     Event,
+    Hello,
     Role,
     ServerMessage,
 )
 from protocol.ops import OP_TYPES, Op
+from protocol.version import PROTOCOL_VERSION
 
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 _server_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)
@@ -99,19 +101,47 @@ def _validation_message(exc: ValidationError) -> str:
 
 
 def _op_id_of(obj: Any) -> str | None:
-    if isinstance(obj, dict):
+    """The ``id`` of an ``op`` frame as sent, valid or not, cut to a safe
+    length: a refusal carries it so the sender can match it (SPEC §9)."""
+    if isinstance(obj, dict) and obj.get("t") == "op":
         op_id = obj.get("id")
-        if isinstance(op_id, str) and len(op_id) <= limits.MAX_OP_ID:
-            return op_id
+        if isinstance(op_id, str):
+            return op_id[: limits.MAX_ERROR_OP_ID]
     return None
 
 
+def _op_id_hint(data: bytes) -> str | None:
+    """The op id of a frame the decoder refused (over 64 KiB, a string over
+    its cap, a bin value...), read best-effort from its top-level map: the
+    values of ``t`` and ``id`` are decoded under the caps, every other value
+    is skipped unread. Only the first MAX_MAP_LEN entries are looked at, so
+    the work stays bounded by the frame (which uvicorn caps at 1 MiB)."""
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=True, **_UNPACK_CAPS)
+    unpacker.feed(data)
+    found: dict[str, Any] = {}
+    try:
+        for _ in range(min(unpacker.read_map_header(), limits.MAX_MAP_LEN)):
+            key = unpacker.unpack()
+            if key in ("t", "id") and key not in found:
+                found[key] = unpacker.unpack()
+            else:
+                unpacker.skip()
+    except Exception:  # malformed past this point: keep what was found
+        pass
+    return _op_id_of(found)
+
+
 def decode_client(data: bytes) -> ClientMessage:
-    """Bytes from a client → a validated message, or ProtocolError."""
-    obj = unpack_client(data)
+    """Bytes from a client → a validated message, or ProtocolError. A
+    refused ``op`` frame's error names its op id whenever the frame had a
+    string ``id`` (even an invalid one), however the frame was wrong."""
+    try:
+        obj = unpack_client(data)
+    except ProtocolError as exc:
+        raise ProtocolError(exc.code, exc.message, _op_id_hint(data)) from exc.__cause__
     if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
         raise ProtocolError(ErrorCode.BAD_FRAME, "a frame is a map with a string 't'")
-    op_id = _op_id_of(obj) if obj["t"] == "op" else None
+    op_id = _op_id_of(obj)
     if obj["t"] not in CLIENT_TYPES:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {obj['t'][:40]!r}")
     if obj["t"] == "op":
@@ -124,6 +154,45 @@ def decode_client(data: bytes) -> ClientMessage:
         return _client_adapter.validate_python(obj)
     except ValidationError as exc:
         raise ProtocolError(ErrorCode.INVALID, _validation_message(exc), op_id) from exc
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def decode_hello(data: bytes) -> Hello:
+    """The first frame of a connection → a Hello, or HandshakeRefused.
+
+    The checks run in the SPEC's order (§3): a msgpack map with ``t``
+    "hello" (else 4101); ``v`` an integer (else 4101) that is our version
+    (else 4100) — checked before the other fields, whose rules another
+    version may change; the other fields (4101); the token's length (4102:
+    a token that cannot be valid is an invalid link, like a forged one).
+    Verifying the token (4102) and finding the board (4103) follow on the
+    server. An identity that cannot be valid is dropped: a new actor."""
+    try:
+        obj = unpack_client(data)
+    except ProtocolError as exc:
+        raise HandshakeRefused(CloseCode.BAD_HANDSHAKE, f"bad hello: {exc.message}") from None
+    if not isinstance(obj, dict) or obj.get("t") != "hello":
+        raise HandshakeRefused(CloseCode.BAD_HANDSHAKE, "the first frame must be hello")
+    if not _is_int(obj.get("v")):
+        raise HandshakeRefused(CloseCode.BAD_HANDSHAKE, "bad hello: v must be an integer")
+    if obj["v"] != PROTOCOL_VERSION:
+        raise HandshakeRefused(
+            CloseCode.PROTOCOL_VERSION, f"server speaks protocol {PROTOCOL_VERSION}"
+        )
+    try:
+        hello = Hello.model_validate(obj)
+    except ValidationError as exc:
+        raise HandshakeRefused(
+            CloseCode.BAD_HANDSHAKE, f"bad hello: {_validation_message(exc)}"
+        ) from None
+    if not 0 < len(hello.token) <= limits.MAX_TOKEN:
+        raise HandshakeRefused(CloseCode.UNAUTHORIZED, "invalid link for this board")
+    if hello.identity is not None and not 0 < len(hello.identity) <= limits.MAX_TOKEN:
+        hello = hello.model_copy(update={"identity": None})
+    return hello
 
 
 def decode_server(data: bytes) -> ServerMessage:

@@ -13,7 +13,8 @@ WebSocket close codes (4000-4999 are ours):
 * ``41xx`` **terminal** — do not reconnect without changing something (token,
   version, board).
 
-A close reason is at most 123 bytes (RFC 6455) and never carries internal text.
+A close reason is at most 123 bytes (RFC 6455) and never carries internal text:
+:func:`close_reason` cuts one to fit.
 """
 
 from __future__ import annotations
@@ -71,6 +72,27 @@ class CloseCode(IntEnum):
 #: Standard close codes after which a client reconnects too (1001 going away,
 #: 1006 abnormal, 1011 server error, 1012 service restart, 1013 try again later).
 RECONNECT_STANDARD_CODES = frozenset({1000, 1001, 1005, 1006, 1011, 1012, 1013, 1014})
+
+
+#: RFC 6455: a close frame's payload is at most 125 bytes, 2 of them the code.
+#: A longer reason makes the close itself fail (the peer sees 1006, not ours).
+MAX_CLOSE_REASON = 123
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to at most 123 bytes of UTF-8, on a character boundary."""
+    data = text.encode("utf-8", "replace")  # a lone surrogate becomes "?"
+    # "ignore" drops only the partial character the cut may leave at the end.
+    return data[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
+
+
+class HandshakeRefused(Exception):
+    """The first frame is not an acceptable ``hello``: close with ``code``."""
+
+    def __init__(self, code: CloseCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = close_reason(reason)
 
 
 class ProtocolError(Exception):

@@ -5,14 +5,17 @@ before the server has to refuse.
 """
 
 #: Inbound frame cap. The largest legal op (a card with every field at its
-#: maximum) packs to about 12 KiB; 64 KiB leaves room without letting one
-#: frame cost the server real memory.
+#: maximum, every character 4 bytes of UTF-8) packs to about 25 KiB; 64 KiB
+#: leaves room without letting one frame cost the server real memory.
 MAX_CLIENT_FRAME = 64 * 1024
 #: Server frames carry whole snapshots; a 5,000-card board stays well below.
 MAX_SERVER_FRAME = 32 * 1024 * 1024
 
 #: Decoder caps for inbound frames: no legal message nests deeper or longer.
-MAX_STR_LEN = 8 * 1024
+#: Field caps count characters, this one counts bytes: it must hold the
+#: longest field (a 4000-character card body) at 4 bytes per character, so
+#: that a legal text is never refused by the decoder before its field rule.
+MAX_STR_LEN = 16 * 1024
 MAX_BIN_LEN = 0  # no legal inbound message carries binary
 MAX_ARRAY_LEN = 64
 MAX_MAP_LEN = 32
@@ -29,6 +32,13 @@ MAX_COMMENT = 1000
 MAX_URL = 2000
 MAX_POS = 64
 MAX_TOKEN = 512
+
+#: UTF-8 needs at most this many bytes per character (code point).
+MAX_UTF8_BYTES_PER_CHAR = 4
+#: An ``error`` frame repeats the op id of the frame it refuses, even an
+#: invalid one, cut to this many characters: enough for any id a client
+#: plausibly makes, little enough that an error frame stays small.
+MAX_ERROR_OP_ID = 256
 
 #: Wall coordinates are logical pixels on a fixed 10,000 x 10,000 canvas.
 MAX_COORD = 10_000

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from protocol import limits
-from protocol.ops import Id, Op, no_controls
+from protocol.ops import Id, Op, drop_nil, no_controls
 
 Role = Literal["viewer", "participant", "facilitator"]
 ROLES: tuple[Role, ...] = ("viewer", "participant", "facilitator")
@@ -29,12 +36,20 @@ DisplayName = Annotated[
 ]
 #: Integers a JavaScript client can hold exactly.
 SafeInt = Annotated[int, Field(ge=0, le=2**53 - 1)]
-Token = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_TOKEN)]
 Epoch = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    """Client messages. Unknown fields are ignored, so a newer client's
+    additive field reaches an older server harmlessly (SPEC §11); nil on a
+    field is the same as leaving it out. (Fields *inside* an op are strict.)"""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nil_is_absent(cls, data: Any) -> Any:
+        return drop_nil(data)
 
 
 class Resume(_Msg):
@@ -45,16 +60,20 @@ class Resume(_Msg):
 
 
 class Hello(_Msg):
-    """First client frame: who and where. Nothing else is accepted before it."""
+    """First client frame: who and where. Nothing else is accepted before it.
+
+    ``token`` and ``identity`` are any strings here: one that is too long or
+    does not verify is the server's verdict (4102, or a new actor), not a
+    malformed hello (see ``codec.decode_hello``)."""
 
     t: Literal["hello"]
     v: SafeInt
     board: Id
-    token: Token
+    token: str
     name: DisplayName
     #: The signed identity from an earlier welcome, so a returning device keeps
     #: its authorship, votes and op_id namespace.
-    identity: Token | None = None
+    identity: str | None = None
     resume: Resume | None = None
 
 

@@ -7,7 +7,7 @@ unique per board and never reused: a create with a taken id is a no-op.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fractional_indexing import validate_order_key
@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -63,6 +64,25 @@ def no_controls(text: str) -> str:
     return text
 
 
+def is_blank(text: str) -> bool:
+    """Empty or whitespace only (``str.isspace``): counts as no text at all
+    wherever a text must not be empty."""
+    return not text.strip()
+
+
+def _not_blank(text: str) -> str:
+    if is_blank(text):
+        raise ValueError("must contain more than whitespace")
+    return text
+
+
+def drop_nil(data: Any) -> Any:
+    """nil on a field means the same as leaving the field out."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if v is not None}
+    return data
+
+
 #: Base-62 digits only: the library's validator checks the head and the last
 #: digit but not the alphabet, and ASCII keys compare the same in Python and JS.
 Pos = Annotated[
@@ -85,11 +105,21 @@ BoardTitle = Annotated[
 SectionTitle = Annotated[str, _text(limits.MAX_SECTION_TITLE), AfterValidator(no_controls)]
 CardTitle = Annotated[str, _text(limits.MAX_CARD_TITLE), AfterValidator(no_controls)]
 CardBody = Annotated[str, _text(limits.MAX_CARD_BODY), AfterValidator(no_controls)]
-CommentBody = Annotated[str, _text(limits.MAX_COMMENT, 1), AfterValidator(no_controls)]
+CommentBody = Annotated[
+    str, _text(limits.MAX_COMMENT, 1), AfterValidator(no_controls), AfterValidator(_not_blank)
+]
 
 
 class _Op(BaseModel):
+    """Unknown fields are refused: an old server must not silently drop a
+    field the user set. nil on a field is the same as leaving it out."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nil_is_absent(cls, data: Any) -> Any:
+        return drop_nil(data)
 
 
 class BoardSet(_Op):
@@ -130,15 +160,21 @@ class CardAdd(_Op):
     title: CardTitle = ""
     body: CardBody = ""
     color: Color = "yellow"
-    url: Url | None = None
-    section: Id | None = None
+    #: "" means none, as in card.set/card.move; the event leaves it out.
+    url: Url | Literal[""] | None = None
+    section: Id | Literal[""] | None = None
     pos: Pos = "a0"
     x: Coord = 0
     y: Coord = 0
 
+    @field_validator("url", "section", mode="after")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
     @model_validator(mode="after")
     def _has_content(self) -> CardAdd:
-        if not (self.title.strip() or self.body.strip() or self.url):
+        if is_blank(self.title) and is_blank(self.body) and not self.url:
             raise ValueError("a card needs a title, a body or a URL")
         if self.kind == "link" and not self.url:
             raise ValueError("a link card needs a url")

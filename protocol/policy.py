@@ -30,6 +30,7 @@ from protocol.ops import (
     SectionSet,
     VoteCast,
     VoteRetract,
+    is_blank,
 )
 
 
@@ -72,7 +73,7 @@ def _edit_breaks_card(card: Card, op: CardSet) -> Rejection | None:
     body = card.body if op.body is None else op.body
     url = card.url if op.url is None else op.url
     kind = card.kind if op.kind is None else op.kind
-    if not (title.strip() or body.strip() or url):
+    if is_blank(title) and is_blank(body) and not url:
         return Rejection(ErrorCode.INVALID, "a card needs a title, a body or a URL")
     if kind == "link" and not url:
         return Rejection(ErrorCode.INVALID, "a link card needs a url")

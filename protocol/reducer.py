@@ -95,6 +95,9 @@ def apply(state: BoardState, event: Event) -> BoardState:
 
 
 def _set_card(card: Card, op: CardSet, at: int) -> None:
+    named = (op.kind, op.title, op.body, op.color, op.url)
+    if all(v is None for v in named):
+        return  # names no field: changes nothing, updated_at included
     card.kind = op.kind if op.kind is not None else card.kind
     card.title = op.title if op.title is not None else card.title
     card.body = op.body if op.body is not None else card.body
@@ -104,6 +107,8 @@ def _set_card(card: Card, op: CardSet, at: int) -> None:
 
 
 def _move_card(card: Card, op: CardMove, at: int) -> None:
+    if all(v is None for v in (op.section, op.pos, op.x, op.y)):
+        return  # names no field: changes nothing, updated_at included
     card.section = op.section if op.section is not None else card.section
     card.pos = op.pos if op.pos is not None else card.pos
     card.x = op.x if op.x is not None else card.x

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from protocol import codec
-from protocol.errors import CloseCode
+from protocol.errors import CloseCode, close_reason
 from protocol.messages import Role
 
 log = logging.getLogger("prikbord.connection")
@@ -153,7 +153,7 @@ class Connection:
 
     async def _close_quietly(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
-            await self._close(code, reason[:120])
+            await self._close(code, close_reason(reason))
 
     async def writer(self) -> None:
         """Drain the queue until the connection closes. Owned by the socket's

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from protocol import codec, limits
-from protocol.errors import CloseCode, ErrorCode, ProtocolError
+from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolError, close_reason
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
 from protocol.policy import check
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
@@ -79,14 +79,14 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     node: Node = ws.app.state.node
     if SUBPROTOCOL not in ws.scope.get("subprotocols", []):
         await ws.accept()
-        await ws.close(CloseCode.PROTOCOL_VERSION, f"offer subprotocol {SUBPROTOCOL}")
+        await _close(ws, CloseCode.PROTOCOL_VERSION, f"offer subprotocol {SUBPROTOCOL}")
         return
     await ws.accept(subprotocol=SUBPROTOCOL)
     if not origin_allowed(ws, node.settings.allowed_origins):
-        await ws.close(CloseCode.ORIGIN_REJECTED, "origin not allowed")
+        await _close(ws, CloseCode.ORIGIN_REJECTED, "origin not allowed")
         return
     if node.shutting_down:
-        await ws.close(CloseCode.GOING_AWAY, "server restarting: reconnect")
+        await _close(ws, CloseCode.GOING_AWAY, "server restarting: reconnect")
         return
     try:
         try:
@@ -114,7 +114,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
 async def _close(ws: WebSocket, code: int, reason: str) -> None:
     if ws.application_state != WebSocketState.DISCONNECTED:
         with contextlib.suppress(Exception):
-            await ws.close(code, reason[:120])
+            await ws.close(code, close_reason(reason))
 
 
 async def _receive_frame(ws: WebSocket) -> bytes | None:
@@ -127,22 +127,15 @@ async def _receive_frame(ws: WebSocket) -> bytes | None:
 
 
 async def _receive_hello(ws: WebSocket) -> Hello:
+    """The first frame as a Hello; its checks and their order are the
+    protocol's (``codec.decode_hello``, SPEC §3)."""
     data = await _receive_frame(ws)
     if data is None:
         raise _Reject(CloseCode.BAD_HANDSHAKE, "frames are binary msgpack")
     try:
-        obj = codec.unpack_client(data)
-    except ProtocolError as exc:
-        raise _Reject(CloseCode.BAD_HANDSHAKE, exc.message) from None
-    if isinstance(obj, dict) and obj.get("t") == "hello" and obj.get("v") != PROTOCOL_VERSION:
-        raise _Reject(CloseCode.PROTOCOL_VERSION, f"server speaks protocol {PROTOCOL_VERSION}")
-    try:
-        msg = codec.decode_client(data)
-    except ProtocolError as exc:
-        raise _Reject(CloseCode.BAD_HANDSHAKE, f"bad hello: {exc.message}") from None
-    if not isinstance(msg, Hello):
-        raise _Reject(CloseCode.BAD_HANDSHAKE, "the first frame must be hello")
-    return msg
+        return codec.decode_hello(data)
+    except HandshakeRefused as exc:
+        raise _Reject(exc.code, exc.reason) from None
 
 
 class _Session:

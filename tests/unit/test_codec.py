@@ -8,7 +8,13 @@ import msgpack
 import pytest
 
 from protocol import codec, limits
-from protocol.errors import ErrorCode, ProtocolError
+from protocol.errors import (
+    MAX_CLOSE_REASON,
+    CloseCode,
+    ErrorCode,
+    HandshakeRefused,
+    ProtocolError,
+)
 from protocol.messages import (
     Ack,
     Error,
@@ -221,25 +227,68 @@ def test_invalid_op_fields_echo_op_id(fields: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     "obj",
     [
-        {"t": "ping", "n": 1, "x": 2},
-        {"t": "focus", "card": "c", "cursor": [1, 2]},
-        {"t": "hello", "v": 1, "board": "b", "token": "t", "name": "n", "admin": True},
-        {
-            "t": "hello",
-            "v": 1,
-            "board": "b",
-            "token": "t",
-            "name": "n",
-            "resume": {"epoch": "e", "seq": 1, "x": 0},
-        },
-        {"t": "op", "id": "o", "op": SAMPLE_OPS["vote.cast"], "seq": 3},
         {"t": "op", "id": "o", "op": {**SAMPLE_OPS["vote.cast"], "count": 3}},
         {"t": "op", "id": "o", "op": {**SAMPLE_OPS["card.delete"], "author": "bob"}},
     ],
-    ids=lambda obj: "-".join(map(str, obj.keys())),
+    ids=["vote-count", "delete-author"],
 )
-def test_extra_fields_are_invalid(obj: dict[str, Any]) -> None:
-    assert _reject(obj).code == ErrorCode.INVALID
+def test_unknown_op_fields_are_invalid(obj: dict[str, Any]) -> None:
+    """An old server must not silently drop a field the user set."""
+    err = _reject(obj)
+    assert err.code == ErrorCode.INVALID and err.op_id == "o"
+
+
+_HELLO = {"t": "hello", "v": 1, "board": "b", "token": "t", "name": "n"}
+
+
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    [
+        ({"t": "ping", "n": 1, "x": 2}, Ping(t="ping", n=1)),
+        ({"t": "focus", "card": "c", "cursor": [1, 2]}, Focus(t="focus", card="c")),
+        ({**_HELLO, "admin": True}, Hello(t="hello", v=1, board="b", token="t", name="n")),
+        (
+            {**_HELLO, "resume": {"epoch": "e", "seq": 1, "x": 0}},
+            Hello.model_validate({**_HELLO, "resume": {"epoch": "e", "seq": 1}}),
+        ),
+        (
+            {"t": "op", "id": "o", "op": SAMPLE_OPS["vote.cast"], "seq": 3},
+            OpMsg(t="op", id="o", op=op(SAMPLE_OPS["vote.cast"])),
+        ),
+    ],
+    ids=["ping", "focus", "hello", "resume", "op-envelope"],
+)
+def test_client_messages_ignore_unknown_fields(obj: dict[str, Any], expected: Any) -> None:
+    """Additive changes to client messages stay compatible (SPEC §11)."""
+    assert codec.decode_client(codec.pack(obj)) == expected
+
+
+def test_nil_is_the_same_as_absent() -> None:
+    msg = codec.decode_client(
+        codec.pack(_op_msg(type="card.add", id="c", title="t", kind=None, url=None, x=None))
+    )
+    assert isinstance(msg, OpMsg)
+    assert codec.op_to_wire(msg.op) == codec.op_to_wire(op(
+        {"type": "card.add", "id": "c", "title": "t"}))  # fmt: skip
+    assert codec.decode_client(codec.pack({"t": "ping", "n": None})) == Ping(t="ping", n=0)
+    hello = codec.decode_client(codec.pack({**_HELLO, "identity": None, "resume": None}))
+    assert isinstance(hello, Hello) and hello.identity is None and hello.resume is None
+    err = _reject(_op_msg(type="comment.add", id="m", card="c", body=None))
+    assert err.code == ErrorCode.INVALID and err.op_id == "op-1"
+
+
+def test_card_add_empty_url_and_section_mean_none() -> None:
+    msg = codec.decode_client(codec.pack(_op_msg(type="card.add", id="c", title="t", url="",
+                                                 section="")))  # fmt: skip
+    assert isinstance(msg, OpMsg) and isinstance(msg.op, CardAdd)
+    assert "url" not in codec.op_to_wire(msg.op) and "section" not in codec.op_to_wire(msg.op)
+    assert _reject(_op_msg(type="card.add", id="c", kind="link", url="")).code == 302
+
+
+@pytest.mark.parametrize("body", [" ", "\n\t", "\u3000\u00a0"])
+def test_blank_comment_is_invalid(body: str) -> None:
+    err = _reject(_op_msg(type="comment.add", id="m", card="c", body=body))
+    assert err.code == ErrorCode.INVALID and err.op_id == "op-1"
 
 
 @pytest.mark.parametrize(
@@ -265,19 +314,80 @@ def test_card_fields_over_their_caps_are_invalid(field: str, cap: int) -> None:
         _op_msg(type="section.add", id="s", title="x" * (limits.MAX_SECTION_TITLE + 1), pos="a0"),
         _op_msg(type="comment.add", id="m", card="c", body="x" * (limits.MAX_COMMENT + 1)),
         {"t": "hello", "v": 1, "board": "b", "token": "t", "name": "n" * (limits.MAX_NAME + 1)},
-        {"t": "hello", "v": 1, "board": "b", "token": "t" * (limits.MAX_TOKEN + 1), "name": "n"},
         {"t": "hello", "v": 1, "board": "b" * (limits.MAX_ID + 1), "token": "t", "name": "n"},
         {"t": "op", "id": "o" * (limits.MAX_OP_ID + 1), "op": SAMPLE_OPS["vote.cast"]},
     ],
-    ids=["url", "board-title", "section-title", "comment", "name", "token", "board", "op-id"],
+    ids=["url", "board-title", "section-title", "comment", "name", "board", "op-id"],
 )
 def test_strings_over_field_caps_are_invalid(obj: dict[str, Any]) -> None:
     assert _reject(obj).code == ErrorCode.INVALID
 
 
-def test_over_long_op_id_is_not_echoed() -> None:
-    err = _reject({"t": "op", "id": "o" * 500, "op": SAMPLE_OPS["vote.cast"]})
-    assert err.code == ErrorCode.INVALID and err.op_id is None
+def test_invalid_op_ids_are_echoed_cut_to_a_safe_length() -> None:
+    """The sender must learn its op was refused, or it resends it forever."""
+    err = _reject({"t": "op", "id": "o" * 65, "op": SAMPLE_OPS["vote.cast"]})
+    assert err.code == ErrorCode.INVALID and err.op_id == "o" * 65
+    err = _reject({"t": "op", "id": "é" * 500, "op": SAMPLE_OPS["vote.cast"]})
+    assert err.code == ErrorCode.INVALID and err.op_id == "é" * limits.MAX_ERROR_OP_ID
+    assert _reject({"t": "op", "id": 5, "op": SAMPLE_OPS["vote.cast"]}).op_id is None
+
+
+def test_every_character_cap_fits_the_decoder_at_four_bytes_a_character() -> None:
+    """Character caps and the decoder's byte cap agree: text within its
+    character limit is never refused by the decoder, whatever its script."""
+    caps = [
+        limits.MAX_CARD_BODY, limits.MAX_CARD_TITLE, limits.MAX_COMMENT, limits.MAX_URL,
+        limits.MAX_BOARD_TITLE, limits.MAX_SECTION_TITLE, limits.MAX_NAME, limits.MAX_TOKEN,
+    ]  # fmt: skip
+    assert max(caps) * limits.MAX_UTF8_BYTES_PER_CHAR <= limits.MAX_STR_LEN
+    widest = _op_msg(
+        type="card.add", id="c" * limits.MAX_ID, title="😂" * limits.MAX_CARD_TITLE,
+        body="😂" * limits.MAX_CARD_BODY, url="https://x.nl/" + "😂" * (limits.MAX_URL - 13),
+        pos="a" + "1" * (limits.MAX_POS - 1), section="s" * limits.MAX_ID,
+    )  # fmt: skip
+    data = codec.pack({**widest, "id": "o" * limits.MAX_OP_ID})
+    assert len(data) <= limits.MAX_CLIENT_FRAME
+    assert isinstance(codec.decode_client(data), OpMsg)
+
+
+@pytest.mark.parametrize(
+    ("name", "obj", "code"),
+    [
+        ("frame over 64 KiB", _op_msg(type="card.add", id="c", body="x" * 70_000),
+         ErrorCode.TOO_LARGE),
+        ("string over the decoder cap", _op_msg(type="card.add", id="c",
+                                                body="x" * (limits.MAX_STR_LEN + 1)),
+         ErrorCode.BAD_FRAME),
+        ("bin value", _op_msg(type="vote.cast", card=b"c"), ErrorCode.BAD_FRAME),
+        ("id after the op", {"t": "op", "op": {"type": "card.add", "body": "x" * 70_000},
+                             "id": "op-1"}, ErrorCode.TOO_LARGE),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)  # fmt: skip
+def test_frames_refused_by_the_decoder_still_name_their_op_id(
+    name: str, obj: dict[str, Any], code: ErrorCode
+) -> None:
+    err = _reject(obj)
+    assert (err.code, err.op_id) == (code, "op-1"), name
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        codec.pack({"t": "ping", "id": "p"}) + b"\x00" * limits.MAX_CLIENT_FRAME,
+        codec.pack({"t": "op", "id": "x" * (limits.MAX_STR_LEN + 1)}),
+        b"\x83\xa1t\xa2op\xa2op" + b"\x91" * 5000 + b"\xc0\xa2id\xa1x",
+        b"\xdf\x00\x00\x00\x2a"
+        + b"\xa1x\x00" * 40
+        + codec.pack("t")
+        + codec.pack("op")
+        + codec.pack("id")
+        + codec.pack("late"),
+    ],
+    ids=["not-an-op", "id-over-decoder-cap", "too-deep-before-id", "id-past-the-scan"],
+)
+def test_no_op_id_is_made_up(raw: bytes) -> None:
+    assert _reject(raw=raw).op_id is None
 
 
 @pytest.mark.parametrize(
@@ -545,3 +655,61 @@ def test_encode_leaves_out_none() -> None:
     assert "op" not in msgpack.unpackb(frame)["ev"][0]
     msg = codec.decode_server(frame)
     assert isinstance(msg, Events) and msg.ev == [ev(1, None)]
+
+
+# --- The handshake -------------------------------------------------------------
+
+
+def _hello_verdict(obj: Any = None, *, raw: bytes | None = None) -> int:
+    with pytest.raises(HandshakeRefused) as info:
+        codec.decode_hello(raw if raw is not None else codec.pack(obj))
+    assert len(info.value.reason.encode()) <= MAX_CLOSE_REASON
+    return info.value.code
+
+
+@pytest.mark.parametrize(
+    ("obj", "code"),
+    [
+        # The frame: a map with t "hello" (4101).
+        ({"t": "op", "id": "1", "op": SAMPLE_OPS["vote.cast"]}, CloseCode.BAD_HANDSHAKE),
+        ({"t": "ping"}, CloseCode.BAD_HANDSHAKE),
+        (["hello"], CloseCode.BAD_HANDSHAKE),
+        # v: an integer (4101), then our version (4100), before other fields.
+        ({k: v for k, v in _HELLO.items() if k != "v"}, CloseCode.BAD_HANDSHAKE),
+        ({**_HELLO, "v": None}, CloseCode.BAD_HANDSHAKE),
+        ({**_HELLO, "v": "1"}, CloseCode.BAD_HANDSHAKE),
+        ({**_HELLO, "v": 1.0}, CloseCode.BAD_HANDSHAKE),
+        ({**_HELLO, "v": True}, CloseCode.BAD_HANDSHAKE),
+        ({**_HELLO, "v": 2}, CloseCode.PROTOCOL_VERSION),
+        ({"t": "hello", "v": 2}, CloseCode.PROTOCOL_VERSION),
+        ({"t": "hello", "v": 0, "name": 5}, CloseCode.PROTOCOL_VERSION),
+        ({**_HELLO, "v": -1}, CloseCode.PROTOCOL_VERSION),
+        # The other fields (4101).
+        ({**_HELLO, "name": "  "}, CloseCode.BAD_HANDSHAKE),
+        ({**_HELLO, "board": "a b"}, CloseCode.BAD_HANDSHAKE),
+        ({**_HELLO, "token": 5}, CloseCode.BAD_HANDSHAKE),
+        ({**_HELLO, "resume": {"epoch": "e"}}, CloseCode.BAD_HANDSHAKE),
+        # A token that cannot be valid is an invalid link (4102).
+        ({**_HELLO, "token": "t" * (limits.MAX_TOKEN + 1)}, CloseCode.UNAUTHORIZED),
+        ({**_HELLO, "token": ""}, CloseCode.UNAUTHORIZED),
+        ({**_HELLO, "name": "", "token": ""}, CloseCode.BAD_HANDSHAKE),
+    ],
+)
+def test_hello_checks_run_in_the_spec_order(obj: Any, code: CloseCode) -> None:
+    assert _hello_verdict(obj) == code
+
+
+def test_hello_frame_errors_are_bad_handshake() -> None:
+    assert _hello_verdict(raw=b"\xc1") == CloseCode.BAD_HANDSHAKE
+    big = codec.pack({**_HELLO, "name": "x" * (limits.MAX_CLIENT_FRAME + 1)})
+    assert _hello_verdict(raw=big) == CloseCode.BAD_HANDSHAKE
+
+
+def test_hello_accepts_unknown_fields_and_drops_an_impossible_identity() -> None:
+    hello = codec.decode_hello(codec.pack({**_HELLO, "future": {"x": 1}}))
+    assert hello == Hello(t="hello", v=1, board="b", token="t", name="n")
+    long_identity = {**_HELLO, "identity": "i" * (limits.MAX_TOKEN + 1)}
+    assert codec.decode_hello(codec.pack(long_identity)).identity is None
+    assert codec.decode_hello(codec.pack({**_HELLO, "identity": "id"})).identity == "id"
+    token = "t" * limits.MAX_TOKEN
+    assert codec.decode_hello(codec.pack({**_HELLO, "token": token})).token == token

@@ -91,7 +91,9 @@ def test_client_frame(frame: dict[str, Any]) -> None:
         with pytest.raises(ProtocolError) as info:
             codec.decode_client(data)
         assert info.value.code == frame["code"]
-        assert set(frame) == {"name", "hex", "ok", "code"}
+        # The op id the refusal carries (None when the frame named none).
+        assert info.value.op_id == frame["id"]
+        assert set(frame) == {"name", "hex", "ok", "code", "id"}
 
 
 def _event_wire(event: Event) -> dict[str, Any]:

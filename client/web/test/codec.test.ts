@@ -3,18 +3,19 @@ import { decodeClient, decodeServer, encode, unpack } from "../src/protocol/code
 import { ProtocolError } from "../src/protocol/errors";
 import { fromHex, loadVectors } from "./vectors";
 
-type ClientFrame = { name: string; hex: string; ok: true; message: Record<string, unknown> } | { name: string; hex: string; ok: false; code: number };
+type ClientFrame = { name: string; hex: string; ok: true; message: Record<string, unknown> } | { name: string; hex: string; ok: false; code: number; id: string | null };
 const vectors = loadVectors<{ version: number; client_frames: ClientFrame[]; events_frames: { name: string; hex: string; frame: unknown }[] }>("codec.json");
 
-const codeOf = (hex: string): number | null => {
+const refusalOf = (hex: string): { code: number; id: string | null } | null => {
   try {
     decodeClient(fromHex(hex));
     return null;
   } catch (e) {
-    if (e instanceof ProtocolError) return e.code;
+    if (e instanceof ProtocolError) return { code: e.code, id: e.opId };
     throw e;
   }
 };
+const codeOf = (hex: string): number | null => refusalOf(hex)?.code ?? null;
 
 describe("client frames (golden vectors)", () => {
   for (const f of vectors.client_frames) {
@@ -25,7 +26,8 @@ describe("client frames (golden vectors)", () => {
         // What we encode, the server decodes to the same message.
         expect(decodeClient(encode(msg))).toEqual(f.message);
       } else {
-        expect(codeOf(f.hex)).toBe(f.code);
+        // The code, and the op id the refusal carries (null: none).
+        expect(refusalOf(f.hex)).toEqual({ code: f.code, id: f.id });
       }
     });
   }

@@ -61,7 +61,7 @@ class StrictReader {
     this.pos += n;
     return p;
   }
-  private u8(): number { return this.view.getUint8(this.need(1)); }
+  u8(): number { return this.view.getUint8(this.need(1)); }
   private u16(): number { return this.view.getUint16(this.need(2)); }
   private u32(): number { return this.view.getUint32(this.need(4)); }
   private str(n: number): string {
@@ -90,6 +90,47 @@ class StrictReader {
       Object.defineProperty(out, k, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
     }
     return out;
+  }
+  /** The entry count of a map header (throws if the next value is no map). */
+  mapHeader(): number {
+    const b = this.u8();
+    if ((b & 0xf0) === 0x80) return b & 0x0f;
+    if (b === 0xde) return this.u16();
+    if (b === 0xdf) return this.u32();
+    throw new Error("not a map");
+  }
+  /** Skip one value unread: no caps but depth (bounded by the frame). */
+  skip(depth = 0): void {
+    if (depth > MAX_DEPTH) throw new Error("too deep");
+    const b = this.u8();
+    const items = (n: number): void => { for (let i = 0; i < n; i++) this.skip(depth + 1); };
+    if (b <= 0x7f || b >= 0xe0) return;
+    if ((b & 0xe0) === 0xa0) { this.need(b & 0x1f); return; }
+    if ((b & 0xf0) === 0x90) return items(b & 0x0f);
+    if ((b & 0xf0) === 0x80) return items(2 * (b & 0x0f));
+    switch (b) {
+      case 0xc0: case 0xc2: case 0xc3: return;
+      case 0xc4: case 0xd9: this.need(this.u8()); return;
+      case 0xc5: case 0xda: this.need(this.u16()); return;
+      case 0xc6: case 0xdb: this.need(this.u32()); return;
+      case 0xc7: this.need(this.u8() + 1); return;
+      case 0xc8: this.need(this.u16() + 1); return;
+      case 0xc9: this.need(this.u32() + 1); return;
+      case 0xcc: case 0xd0: this.need(1); return;
+      case 0xcd: case 0xd1: this.need(2); return;
+      case 0xca: case 0xce: case 0xd2: this.need(4); return;
+      case 0xcb: case 0xcf: case 0xd3: this.need(8); return;
+      case 0xd4: this.need(2); return;
+      case 0xd5: this.need(3); return;
+      case 0xd6: this.need(5); return;
+      case 0xd7: this.need(9); return;
+      case 0xd8: this.need(17); return;
+      case 0xdc: return items(this.u16());
+      case 0xdd: return items(this.u32());
+      case 0xde: return items(2 * this.u16());
+      case 0xdf: return items(2 * this.u32());
+      default: throw new Error("reserved type");
+    }
   }
   value(depth = 0): unknown {
     if (depth > MAX_DEPTH) throw new Error("too deep");
@@ -144,6 +185,30 @@ export const unpackClient = (data: Uint8Array): unknown => {
   }
 };
 
+/** A refused op frame's id as sent, valid or not, cut to MAX_ERROR_OP_ID
+ * characters (codec._op_id_of): the refusal carries it (SPEC §9). */
+const opIdOf = (obj: Record<string, unknown>): string | null =>
+  obj.t === "op" && typeof obj.id === "string" ? Array.from(obj.id).slice(0, L.MAX_ERROR_OP_ID).join("") : null;
+
+/** The op id of a frame the decoder refused, read best-effort from the first
+ * MAX_MAP_LEN entries of its top-level map (codec._op_id_hint): `t` and `id`
+ * decoded under the caps, every other value skipped unread. */
+export const opIdHint = (data: Uint8Array): string | null => {
+  const found: Record<string, unknown> = {};
+  try {
+    const r = new StrictReader(data);
+    const n = Math.min(r.mapHeader(), L.MAX_MAP_LEN);
+    for (let i = 0; i < n; i++) {
+      const key = r.value();
+      if ((key === "t" || key === "id") && !(key in found)) found[key] = r.value();
+      else r.skip();
+    }
+  } catch {
+    // malformed past this point: keep what was found
+  }
+  return opIdOf(found);
+};
+
 const fail302 = (where: string, msg: string): never => {
   throw new ProtocolError(ErrorCode.INVALID, `${where}: ${msg}`);
 };
@@ -160,7 +225,9 @@ const intField = (min = -Infinity) => (v: unknown, where: string): number => {
   if (v < min) fail302(where, `Input should be greater than or equal to ${min}`);
   return v;
 };
-const token = strField(1, L.MAX_TOKEN);
+/** Any string: a token too long or not verifying is the server's verdict
+ * (4102, or a new actor for an identity), not a malformed hello. */
+const anyString = (v: unknown, where: string): string => (typeof v === "string" ? v : fail302(where, "Input should be a valid string"));
 /** Integers a JavaScript client can hold exactly (messages.SafeInt). */
 const safeInt = (v: unknown, where: string): number => {
   const n = intField(0)(v, where);
@@ -174,30 +241,39 @@ const displayName = (v: unknown, where: string): string => {
 };
 const resume = (v: unknown, where: string): unknown => {
   if (!isPlainMap(v)) return fail302(where, "Input should be a valid dictionary");
-  return checkFields(v, { epoch: { check: strField(1, 64) }, seq: { check: safeInt } }, `${where}.`);
+  return checkFields(v, { epoch: { check: strField(1, 64) }, seq: { check: safeInt } }, `${where}.`, "ignore");
 };
 
 const CLIENT_SCHEMAS = {
   hello: {
     v: { check: safeInt },
     board: { check: checkId },
-    token: { check: token },
+    token: { check: anyString },
     name: { check: displayName },
-    identity: { check: token, optional: true },
+    identity: { check: anyString, optional: true },
     resume: { check: resume, optional: true },
   },
   focus: { card: { check: checkId, optional: true } },
   ping: { n: { check: safeInt, default: 0 } },
 };
 
-/** Bytes from a client → a validated message, or ProtocolError (what the server does). */
+/** Bytes from a client → a validated message, or ProtocolError (what the
+ * server does). Client messages ignore unknown fields; ops refuse them. A
+ * refused op frame's error names its op id whenever the frame had a string
+ * `id`, however the frame was wrong. */
 export const decodeClient = (data: Uint8Array): ClientMessage => {
-  const obj = unpackClient(data);
+  let obj: unknown;
+  try {
+    obj = unpackClient(data);
+  } catch (e) {
+    if (e instanceof ProtocolError) throw new ProtocolError(e.code, e.message, opIdHint(data));
+    throw e;
+  }
   if (!isPlainMap(obj) || typeof obj.t !== "string") {
     throw new ProtocolError(ErrorCode.BAD_FRAME, "a frame is a map with a string 't'");
   }
   const t = obj.t;
-  const opId = t === "op" && typeof obj.id === "string" && obj.id.length <= L.MAX_OP_ID ? obj.id : null;
+  const opId = opIdOf(obj);
   if (!CLIENT_TYPES.has(t)) throw new ProtocolError(ErrorCode.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(t.slice(0, 40))}`);
   const { t: _t, ...rest } = obj;
   try {
@@ -209,10 +285,10 @@ export const decodeClient = (data: Uint8Array): ClientMessage => {
       const fields = checkFields(rest, {
         id: { check: strField(1, L.MAX_OP_ID, { re: OP_ID_RE }) },
         op: { check: (v: unknown) => parseOp(v, "op.") },
-      }, "");
+      }, "", "ignore");
       return { t: "op", ...fields } as OpMsg;
     }
-    const fields = checkFields(rest, CLIENT_SCHEMAS[t as "hello" | "focus" | "ping"], "");
+    const fields = checkFields(rest, CLIENT_SCHEMAS[t as "hello" | "focus" | "ping"], "", "ignore");
     return { t, ...fields } as ClientMessage;
   } catch (e) {
     if (e instanceof ProtocolError) throw new ProtocolError(e.code, e.message, opId);

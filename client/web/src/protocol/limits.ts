@@ -1,7 +1,8 @@
 /** Every bound of the protocol, mirrored from protocol/limits.py. Forms use
  * the same numbers so a user sees the limit before the server refuses. */
 export const MAX_CLIENT_FRAME = 64 * 1024;
-export const MAX_STR_LEN = 8 * 1024;
+/** Bytes; holds the longest field (4000 characters) at 4 bytes each. */
+export const MAX_STR_LEN = 16 * 1024;
 export const MAX_BIN_LEN = 0;
 export const MAX_ARRAY_LEN = 64;
 export const MAX_MAP_LEN = 32;
@@ -17,6 +18,8 @@ export const MAX_COMMENT = 1000;
 export const MAX_URL = 2000;
 export const MAX_POS = 64;
 export const MAX_TOKEN = 512;
+/** An error frame repeats a refused frame's op id cut to this many characters. */
+export const MAX_ERROR_OP_ID = 256;
 export const MAX_COORD = 10_000;
 
 export const MAX_CARDS = 5000;

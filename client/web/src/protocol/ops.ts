@@ -67,6 +67,10 @@ export const pyStrip = (s: string): string => s.replace(PY_STRIP, "");
 /** C0 controls, DEL and C1 controls (Unicode category Cc). */
 const isControl = (c: number): boolean => c < 32 || (c >= 0x7f && c <= 0x9f);
 
+/** Empty or whitespace only (Python's str.isspace set): counts as no text
+ * wherever a text must not be empty. */
+export const isBlank = (s: string): boolean => pyStrip(s) === "";
+
 /** Text fields refuse control characters except newline and tab. */
 export const hasControls = (s: string): boolean => {
   for (let i = 0; i < s.length; i++) {
@@ -167,6 +171,11 @@ const url = (v: unknown, where: string): string => {
 };
 const coord = int(0, L.MAX_COORD);
 const text = (max: number, min = 0) => str(min, max, { controls: false });
+const nonBlank = (check: (v: unknown, w: string) => string) => (v: unknown, where: string): string => {
+  const s = check(v, where);
+  if (isBlank(s)) fail(where, "must contain more than whitespace");
+  return s;
+};
 
 const SCHEMAS: Record<OpType, Record<string, Field>> = {
   "board.set": {
@@ -188,8 +197,9 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     title: { check: text(L.MAX_CARD_TITLE), default: "" },
     body: { check: text(L.MAX_CARD_BODY), default: "" },
     color: { check: oneOf(COLORS), default: "yellow" },
-    url: { check: url, optional: true },
-    section: { check: checkId, optional: true },
+    // "" means none, as in card.set/card.move; the event leaves it out.
+    url: { check: either(url, ""), optional: true },
+    section: { check: either(checkId, ""), optional: true },
     pos: { check: pos, default: "a0" },
     x: { check: coord, default: 0 },
     y: { check: coord, default: 0 },
@@ -210,31 +220,34 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     y: { check: coord, optional: true },
   },
   "card.delete": { id: { check: checkId } },
-  "comment.add": { id: { check: checkId }, card: { check: checkId }, body: { check: text(L.MAX_COMMENT, 1) } },
+  "comment.add": { id: { check: checkId }, card: { check: checkId }, body: { check: nonBlank(text(L.MAX_COMMENT, 1)) } },
   "comment.delete": { id: { check: checkId } },
   "reaction.set": { card: { check: checkId }, emoji: { check: oneOf(REACTIONS) }, on: { check: bool } },
   "vote.cast": { card: { check: checkId } },
   "vote.retract": { card: { check: checkId } },
 };
 
-/** Validate fields of a map against a schema: unknown fields refused, required
- * fields present, defaults filled, nil optional fields dropped. */
-export const checkFields = (obj: Wire, schema: Record<string, Field>, prefix: string): Wire => {
+/** Validate fields of a map against a schema: unknown fields refused (ops)
+ * or ignored (client messages), required fields present, defaults filled.
+ * nil on any field is the same as leaving it out. */
+export const checkFields = (
+  obj: Wire, schema: Record<string, Field>, prefix: string, unknown: "refuse" | "ignore" = "refuse",
+): Wire => {
   const out: Wire = {};
-  for (const key of Object.keys(obj)) {
-    if (!(key in schema)) fail(`${prefix}${key}`, "Extra inputs are not permitted");
+  if (unknown === "refuse") {
+    for (const key of Object.keys(obj)) {
+      if (!(key in schema)) fail(`${prefix}${key}`, "Extra inputs are not permitted");
+    }
   }
   for (const [key, field] of Object.entries(schema)) {
     const where = `${prefix}${key}`;
-    const present = Object.prototype.hasOwnProperty.call(obj, key);
-    const v = present ? obj[key] : undefined;
+    const present = Object.prototype.hasOwnProperty.call(obj, key) && obj[key] !== null && obj[key] !== undefined;
     if (!present) {
       if (field.optional) continue;
       if (field.default !== undefined) { out[key] = field.default; continue; }
       fail(where, "Field required");
     }
-    if (v === null && field.optional) continue;
-    out[key] = field.check(v, where);
+    out[key] = field.check(obj[key], where);
   }
   return out;
 };
@@ -247,9 +260,13 @@ export const parseOp = (obj: unknown, prefix = ""): Op => {
   if (!OP_TYPES.has(type)) throw new ProtocolError(ErrorCode.UNKNOWN_TYPE, `unknown op type ${JSON.stringify(type.slice(0, 40))}`);
   const { type: _t, ...rest } = obj;
   const fields = checkFields(rest, SCHEMAS[type as OpType], `${prefix}${type}.`);
+  if (type === "card.add") {
+    if (fields.url === "") delete fields.url;
+    if (fields.section === "") delete fields.section;
+  }
   const op = { type, ...fields } as Op;
   if (op.type === "card.add") {
-    if (!(pyStrip(op.title) || pyStrip(op.body) || op.url)) fail(`${prefix}${type}`, "a card needs a title, a body or a URL");
+    if (isBlank(op.title) && isBlank(op.body) && !op.url) fail(`${prefix}${type}`, "a card needs a title, a body or a URL");
     if (op.kind === "link" && !op.url) fail(`${prefix}${type}`, "a link card needs a url");
   }
   return op;

@@ -5,7 +5,7 @@
 import * as L from "./limits";
 import { ErrorCode } from "./errors";
 import { liveCard, votesUsed, type BoardState, type Role } from "./model";
-import { pyStrip, type Op } from "./ops";
+import { isBlank, type Op } from "./ops";
 
 export interface Rejection { code: number; message: string }
 
@@ -51,7 +51,7 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
         const body = op.body ?? c.body;
         const url = op.url ?? c.url;
         const kind = op.kind ?? c.kind;
-        if (!(pyStrip(title) || pyStrip(body) || url)) {
+        if (isBlank(title) && isBlank(body) && !url) {
           return { code: ErrorCode.INVALID, message: "a card needs a title, a body or a URL" };
         }
         if (kind === "link" && !url) return { code: ErrorCode.INVALID, message: "a link card needs a url" };

@@ -62,6 +62,8 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
     case "card.set": {
       const c = state.cards.get(op.id);
       if (!c) break;
+      // An op that names no field changes nothing, updated_at included.
+      if ([op.kind, op.title, op.body, op.color, op.url].every((v) => v === undefined || v === null)) break;
       set(c, "kind", op.kind); set(c, "title", op.title); set(c, "body", op.body);
       set(c, "color", op.color); set(c, "url", op.url);
       c.updated_at = at;
@@ -70,6 +72,7 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
     case "card.move": {
       const c = state.cards.get(op.id);
       if (!c) break;
+      if ([op.section, op.pos, op.x, op.y].every((v) => v === undefined || v === null)) break;
       set(c, "section", op.section); set(c, "pos", op.pos); set(c, "x", op.x); set(c, "y", op.y);
       c.updated_at = at;
       break;
