@@ -20,6 +20,7 @@ from server.config import Settings
 from server.lifeline import die_with_parent
 from server.node import Node
 from server.routes import api, health, pages
+from server.shutdown import drain_on_signals
 from server.ws import websocket_endpoint
 
 log = logging.getLogger("prikbord.app")
@@ -38,10 +39,14 @@ def create_app(settings: Settings) -> Starlette:
         node = Node(settings)
         await node.start()
         app.state.node = node
+        # uvicorn closes sockets with 1012 before the lifespan ends: drain
+        # first, on the signal itself, so clients get 4000 (SPEC §10).
+        restore_signals = drain_on_signals(node.drain)
         log.info("node %s ready (redis %s)", node.name, settings.redis_url)
         try:
             yield
         finally:
+            restore_signals()
             await node.stop()
 
     routes = [

@@ -60,6 +60,8 @@ class Node:
         self._tasks: list[asyncio.Task[None]] = []
         self.connections: dict[str, Connection] = {}
         self.shutting_down = False
+        #: Set with ``shutting_down``: sockets still in their handshake wait on it.
+        self.stopping = asyncio.Event()
         #: Deliveries of hubs already closed, so the metric only ever grows.
         self.delivered_closed = 0
 
@@ -76,12 +78,19 @@ class Node:
         self._tasks.append(loop.create_task(self.bus.run(), name="bus"))
         self._tasks.append(loop.create_task(self._presence_refresher(), name="presence"))
 
-    async def stop(self) -> None:
-        """Tell every client to reconnect elsewhere, then release Redis."""
+    async def drain(self) -> None:
+        """Tell every client to reconnect elsewhere (4000), sockets still in
+        their handshake too. Runs on SIGTERM before the server closes its
+        sockets (``server/shutdown.py``), and again, harmlessly, in stop()."""
         self.shutting_down = True
+        self.stopping.set()
         for conn in list(self.connections.values()):
             conn.abort(CloseCode.GOING_AWAY, "server restarting: reconnect")
         await asyncio.sleep(0.05)  # let the close frames go out
+
+    async def stop(self) -> None:
+        """Drain, then release Redis."""
+        await self.drain()
         for handle in self._linger.values():
             handle.cancel()
         tasks = [*self._tasks, *self._hub_tasks.values(), *self._loading.values()]

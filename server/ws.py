@@ -89,10 +89,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await _close(ws, CloseCode.GOING_AWAY, "server restarting: reconnect")
         return
     try:
-        try:
-            hello = await asyncio.wait_for(_receive_hello(ws), node.settings.hello_timeout_s)
-        except TimeoutError:
-            raise _Reject(CloseCode.HANDSHAKE_TIMEOUT, "no hello in time") from None
+        hello = await _await_hello(ws, node)
         session = await _Session.open(ws, node, hello)
     except _Reject as rej:
         await _close(ws, rej.code, rej.reason)
@@ -124,6 +121,28 @@ async def _receive_frame(ws: WebSocket) -> bytes | None:
         raise WebSocketDisconnect(message.get("code", 1000))
     data = message.get("bytes")
     return data if isinstance(data, bytes) else None
+
+
+async def _await_hello(ws: WebSocket, node: Node) -> Hello:
+    """The hello, unless it does not come in time (4004) or the node starts
+    to stop first (4000, like every joined socket)."""
+    loop = asyncio.get_running_loop()
+    hello = loop.create_task(_receive_hello(ws))
+    stopping = loop.create_task(node.stopping.wait())
+    try:
+        await asyncio.wait(
+            (hello, stopping),
+            timeout=node.settings.hello_timeout_s,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+    finally:
+        hello.cancel()
+        stopping.cancel()
+    if hello.done():  # also when it ended in the same step as ``stopping``
+        return hello.result()  # or its _Reject / WebSocketDisconnect
+    if stopping.done():
+        raise _Reject(CloseCode.GOING_AWAY, "server restarting: reconnect")
+    raise _Reject(CloseCode.HANDSHAKE_TIMEOUT, "no hello in time")
 
 
 async def _receive_hello(ws: WebSocket) -> Hello:
