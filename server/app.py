@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from server.config import Settings
 from server.lifeline import die_with_parent
+from server.logfilter import InvalidUtf8Filter
 from server.node import Node
 from server.routes import api, health, pages
 from server.shutdown import drain_on_signals
@@ -42,10 +43,12 @@ def create_app(settings: Settings) -> Starlette:
         # uvicorn closes sockets with 1012 before the lifespan ends: drain
         # first, on the signal itself, so clients get 4000 (SPEC §10).
         restore_signals = drain_on_signals(node.drain)
+        remove_filter = app.state.invalid_utf8.install()
         log.info("node %s ready (redis %s)", node.name, settings.redis_url)
         try:
             yield
         finally:
+            remove_filter()
             restore_signals()
             await node.stop()
 
@@ -68,6 +71,7 @@ def create_app(settings: Settings) -> Starlette:
         ),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.invalid_utf8 = InvalidUtf8Filter()
     app.state.version = _version()
     app.state.web_version = pages.web_version()
     return app

@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from protocol import codec, limits
 from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolError, close_reason
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
-from protocol.policy import check
+from protocol.policy import check, may_write
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
@@ -274,7 +274,9 @@ class _Session:
             case Ping():
                 self.conn.send_frame(codec.encode(Pong(t="pong", n=msg.n)))
             case Focus():
-                if not self.focus_bucket.take(time.monotonic()):
+                if not may_write(self.conn.role):  # a hub screen edits no card
+                    self._error(ErrorCode.FORBIDDEN, "this link is read-only")
+                elif not self.focus_bucket.take(time.monotonic()):
                     self._error(ErrorCode.RATE_LIMITED, "too many focus changes: slow down")
                 elif msg.card != self.focus:
                     self.focus = msg.card

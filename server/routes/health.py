@@ -42,6 +42,8 @@ async def metrics(request: Request) -> Response:
         f"prikbord_bus_messages_total {node.bus.messages}",
         "# TYPE prikbord_bus_reconnects_total counter",
         f"prikbord_bus_reconnects_total {node.bus.reconnects}",
+        "# TYPE prikbord_invalid_utf8_frames_total counter",
+        f"prikbord_invalid_utf8_frames_total {request.app.state.invalid_utf8.count}",
         "# TYPE prikbord_ready gauge",
         f"prikbord_ready {int(node.ready)}",
     ]

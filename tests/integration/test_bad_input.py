@@ -3,7 +3,9 @@ no state change, the connection survives, and no traceback in the log."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import urllib.request
 from typing import Any
 
 import msgpack
@@ -43,6 +45,21 @@ async def test_handshake_refusals_have_documented_close_codes(
     bid, token = board["board"], token_of(board["links"]["participant"])
     hello = {"t": "hello", "v": 1, "board": bid, "token": token, "name": "x"}
     assert await _closed_with(node.ws, {**hello, "v": 2}) == CloseCode.PROTOCOL_VERSION
+    # SPEC §3: frame, then v (an integer: else 4101; not 1: 4100, whatever the
+    # other fields say, a later version may change them), fields, token.
+    no_v = {k: v for k, v in hello.items() if k != "v"}
+    assert await _closed_with(node.ws, no_v) == CloseCode.BAD_HANDSHAKE
+    assert await _closed_with(node.ws, {**hello, "v": "1"}) == CloseCode.BAD_HANDSHAKE
+    no_name = {k: v for k, v in hello.items() if k != "name"}
+    assert await _closed_with(node.ws, {**no_name, "v": 2}) == CloseCode.PROTOCOL_VERSION
+    assert await _closed_with(node.ws, {**hello, "name": " "}) == CloseCode.BAD_HANDSHAKE
+    long_token = {**hello, "token": "t" * 513}
+    assert await _closed_with(node.ws, long_token) == CloseCode.UNAUTHORIZED
+    # Unknown fields are ignored, so additive changes stay compatible (§11).
+    newer = await Wire.connect(node.ws)
+    await newer.send({**hello, "locale": "nl", "resume": None})
+    assert (await newer.expect("welcome"))["role"] == "participant"
+    await newer.close()
     assert await _closed_with(node.ws, b"\xc1\xc1") == CloseCode.BAD_HANDSHAKE
     assert await _closed_with(node.ws, "text hello") == CloseCode.BAD_HANDSHAKE
     assert (
@@ -84,6 +101,10 @@ def _frames(bid: str) -> list[tuple[str, bytes | str | dict[str, Any], int]]:
         ("bad pos", {"t": "op", "id": "p1", "op": card("p", pos="!!")}, ErrorCode.INVALID),
         ("coords", {"t": "op", "id": "x1", "op": card("x", x=-5)}, ErrorCode.INVALID),
         ("oversized", msgpack.packb(big), ErrorCode.TOO_LARGE),
+        ("over the decoder cap", msgpack.packb({"t": "op", "id": "cap1", "op": card("cap", body="x" * 20_000)}), ErrorCode.BAD_FRAME),
+        ("op id over cap", {"t": "op", "id": "o" * 65, "op": card("o")}, ErrorCode.INVALID),
+        ("op id not a string", {"t": "op", "id": 65, "op": card("o")}, ErrorCode.INVALID),
+        ("blank comment", {"t": "op", "id": "b1", "op": {"type": "comment.add", "id": "k", "card": "theirs", "body": " \n "}}, ErrorCode.INVALID),
         ("hello again", {"t": "hello", "v": 1, "board": bid, "token": "t", "name": "n"}, ErrorCode.INVALID),
         ("missing card", {"t": "op", "id": "m1", "op": {"type": "card.set", "id": "nope", "title": "x"}}, ErrorCode.NOT_FOUND),
         ("comment on nothing", {"t": "op", "id": "m2", "op": {"type": "comment.add", "id": "k", "card": "nope", "body": "hi"}}, ErrorCode.NOT_FOUND),
@@ -91,6 +112,20 @@ def _frames(bid: str) -> list[tuple[str, bytes | str | dict[str, Any], int]]:
         ("others' card", {"t": "op", "id": "f2", "op": {"type": "card.delete", "id": "theirs"}}, ErrorCode.FORBIDDEN),
         ("taken id", {"t": "op", "id": "d1", "op": card("theirs")}, ErrorCode.EXISTS),
     ]  # fmt: skip
+
+
+def _decoded(frame: bytes | str | dict[str, Any]) -> Any:
+    if isinstance(frame, dict | str):
+        return frame
+    try:
+        return msgpack.unpackb(frame, raw=False)
+    except Exception:  # the bad frames that are not msgpack at all
+        return None
+
+
+def _metrics(node: ServerProcess) -> str:
+    with urllib.request.urlopen(node.http + "/metrics", timeout=5) as resp:
+        return str(resp.read().decode())
 
 
 async def _state(node: ServerProcess, bid: str, token: str) -> Any:
@@ -112,14 +147,30 @@ async def test_every_bad_frame_gets_its_error_and_changes_nothing(nodes: Nodes) 
             await wire.send_raw(frame)
         error = await wire.expect("error")
         assert error["code"] == code, (name, error)
-        if isinstance(frame, dict) and frame.get("t") == "op" and isinstance(frame.get("id"), str):
-            assert error.get("id") == frame["id"], name
+        # Every refusal of a frame that names an op id carries that id (§9),
+        # whatever was wrong with the frame: the sender must not resend it.
+        sent = _decoded(frame)
+        if isinstance(sent, dict) and sent.get("t") == "op" and isinstance(sent.get("id"), str):
+            assert error.get("id") == sent["id"], name
+        else:
+            assert error.get("id") is None, name
         await wire.send({"t": "ping", "n": 7})  # the connection survives
         assert (await wire.expect("pong"))["n"] == 7
     assert await _state(node, bid, token) == before
     assert "Traceback" not in node.log_tail(400)
     await wire.close()
     await owner.close()
+
+
+async def test_text_within_its_character_cap_is_never_refused_for_its_bytes(
+    nodes: Nodes,
+) -> None:
+    node = nodes.start()
+    board = node.create_board()
+    wire = await Wire.join(node.ws, board["board"], token_of(board["links"]["participant"]))
+    body = "€" * 3999 + "😂"  # 4000 characters, 12,001 bytes
+    assert (await wire.op("euro", card("euro", body=body)))["t"] == "ack"
+    await wire.close()
 
 
 async def test_viewer_cannot_write_and_budget_and_rate_limits_hold(nodes: Nodes) -> None:
@@ -131,6 +182,8 @@ async def test_viewer_cannot_write_and_budget_and_rate_limits_hold(nodes: Nodes)
     assert viewer.welcome["role"] == "viewer"
     denied = await viewer.op("v1", card("v"))
     assert denied["code"] == ErrorCode.FORBIDDEN
+    await viewer.send({"t": "focus", "card": "c"})  # a hub screen edits no card
+    assert (await viewer.expect("error"))["code"] == ErrorCode.FORBIDDEN
     voter = await Wire.join(node.ws, bid, participant, "voter")
     assert (await voter.op("c", card("c")))["t"] == "ack"
     results = [await voter.op(f"v{i}", {"type": "vote.cast", "card": "c"}) for i in range(6)]
@@ -196,3 +249,25 @@ def test_rest_refuses_big_bodies_bad_json_and_tokens_in_the_url(nodes: Nodes) ->
     except urllib.error.HTTPError as exc:
         assert exc.code == 401
     assert node.snapshot(created["board"], token)["settings"]["title"] == "REST"
+
+
+async def test_text_frames_with_invalid_utf8_are_counted_not_logged_with_tracebacks(
+    nodes: Nodes,
+) -> None:
+    """RFC 6455 fails such a connection (1007); a remote client must not be
+    able to fill our log with a traceback each time."""
+    node = nodes.start(PRIKBORD_LOG_LEVEL="info")
+    board = node.create_board()
+    bid, token = board["board"], token_of(board["links"]["participant"])
+    for i in range(6):
+        wire = await (Wire.join(node.ws, bid, token) if i % 2 else Wire.connect(node.ws))
+        await wire.ws.send(b"\xff\xfe not utf-8", text=True)
+        assert await wire.wait_closed() == 1007
+    wire = await Wire.join(node.ws, bid, token)  # the node is fine
+    await wire.send({"t": "ping", "n": 1})
+    assert (await wire.expect("pong"))["n"] == 1
+    await wire.close()
+    log = node.log_tail(2000)
+    assert "Traceback" not in log and "ERROR" not in log, log
+    assert log.count("invalid UTF-8") == 1, log
+    assert "prikbord_invalid_utf8_frames_total 6" in await asyncio.to_thread(_metrics, node)
