@@ -486,7 +486,7 @@ class PrikbordClient(BoardActions):
         self._limits = dict(w.limits)
         self._replica.set_self(actor=w.actor, role=w.role, name=self.name)
         if self._epoch is not None and w.epoch != self._epoch:
-            self._replica.forget_acked()
+            self._replica.reopen_acked()
         self._epoch = w.epoch
         if w.recovered:
             if not self._replica.loaded:

@@ -143,26 +143,33 @@ class Replica:
         """Replace the confirmed state with a snapshot (never merge).
 
         Pending ops stay: unacked ones will be resent (the server dedupes them
-        by op id). Acked ones whose seq the snapshot already covers are done.
+        by op id). Acked ones whose seq the snapshot already covers are done;
+        acked ones past it are resent too: either the log has them (a lagging
+        node's snapshot: the resend is acked with the same seq) or it lost
+        them (SPEC §3: a log that lost its tail), and then the resend is what
+        saves them.
         """
         state = from_wire(wire)
         if state.board != self.board:
             raise ValueError(f"snapshot is for board {state.board!r}, not {self.board!r}")
         self._confirmed = state
         self.loaded = True
-        for op_id in [
-            p.op_id
-            for p in self._pending.values()
-            if p.acked_seq is not None and p.acked_seq <= state.seq
-        ]:
-            del self._pending[op_id]
+        for pending in list(self._pending.values()):
+            if pending.acked_seq is None:
+                continue
+            if pending.acked_seq <= state.seq:
+                del self._pending[pending.op_id]
+            else:
+                pending.acked_seq = None
         self._view = None
 
-    def forget_acked(self) -> None:
-        """Drop acked pending ops: after an epoch change their seqs mean nothing,
-        and the server owns what it acked."""
-        for op_id in [p.op_id for p in self._pending.values() if p.acked_seq is not None]:
-            del self._pending[op_id]
+    def reopen_acked(self) -> None:
+        """After an epoch change, seqs of the old epoch mean nothing: every
+        acked op whose event we have not applied is resent. The server's
+        exactly-once window acks those the log holds with their first seq
+        and applies those a lost tail took (SPEC §6)."""
+        for pending in self._pending.values():
+            pending.acked_seq = None
         self._view = None
 
     def apply_events(self, events: Iterable[Event]) -> ApplyResult:

@@ -7,12 +7,27 @@ so every node delivers the same order); a seq gap is filled from the log
 before anything after it is applied. Joins register a connection in one
 synchronous step (no ``await``) so no event can slip between the welcome
 and the live stream.
+
+Two promises about the replica (SPEC §3, issue "resume never goes
+backward"):
+
+* **A resume never goes backward.** A client resuming at a seq this node has
+  not reached yet waits until the node caught up from the log; if it cannot
+  in time, the client is told to reconnect — it is never handed an older
+  state of the same epoch.
+* **A diverged log is detected, never papered over.** If the log lost a tail
+  this node had applied (Redis restarted from an older AOF, a failover to a
+  lagging replica, a restore), new events reuse seqs the node already has.
+  The node notices — the log head behind its replica, or an event whose seq
+  it has with other bytes — and gives the board a new epoch (once, whichever
+  node sees it first), reloads from Redis and makes its clients resync. A
+  snapshot is never written from a diverged replica (snapshot.lua checks the
+  log holds the very bytes the replica applied last).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import logging
@@ -28,7 +43,7 @@ from protocol.messages import Presence
 from protocol.model import BoardState, from_wire, to_wire
 from protocol.reducer import apply
 from server.connection import Connection
-from server.engine.store import BoardHead, Store, now_ms
+from server.engine.store import BoardHead, SnapshotSaved, Store, now_ms
 
 if TYPE_CHECKING:
     from server.config import Settings
@@ -43,6 +58,17 @@ MAX_REPLAY = 5000
 #: Presence changes within this window go out as one ``presence`` frame.
 PRESENCE_COALESCE_S = 0.05
 HEAD_RECHECK_DELAY_S = 1.0
+#: How long a resume waits for this node to catch up to the client's seq
+#: from the log. A node paused for seconds drains its backlog in well under
+#: this; one that cannot is behind for a reason, and the client goes
+#: elsewhere rather than wait.
+CATCH_UP_WAIT_S = 3.0
+
+
+class NodeBehind(Exception):
+    """This node could not catch up to a resuming client's seq in time. The
+    client must reconnect (here later, or on another node); it must never be
+    given a state older than the one it has."""
 
 MakeWelcome = Callable[[int, bool, bytes | None], bytes]
 
@@ -65,6 +91,10 @@ class BoardHub:
         self._seq_waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # heap
         self._waiter_count = 0
         self.delivered = 0
+        #: Set when this replica was found to differ from the log: nothing is
+        #: saved from it until it is reloaded.
+        self._diverged = False
+        self.divergences = 0
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -81,6 +111,7 @@ class BoardHub:
         if raws and codec.event_seq(raws[0]) != state.seq + 1:
             raise RuntimeError(f"log of {self.board} does not continue its snapshot")
         self.state, self.epoch = state, head.epoch
+        self._diverged = False
         self.ring.clear()
         self._pending = []  # events of the state we replace: never sent now
         self._snapshot_cache = None
@@ -125,7 +156,12 @@ class BoardHub:
     async def _ingest(self, raw: bytes) -> None:
         seq = codec.event_seq(raw)
         if seq <= self.state.seq:
-            return  # duplicate, or already filled from the log
+            # A duplicate (already filled from the log) has the very bytes we
+            # applied; other bytes mean the log reused a seq: it lost a tail.
+            mine = self._applied(seq)
+            if mine is not None and mine != raw:
+                await self._diverge(f"event {seq} differs from the one applied")
+            return
         if seq > self.state.seq + 1:
             await self._fill(seq - 1)
             if seq != self.state.seq + 1:
@@ -136,8 +172,33 @@ class BoardHub:
         head = await self.store.head(self.board)
         if head.epoch != self.epoch:
             await self._reload(head)
-        elif head.seq > self.state.seq:
+            return
+        if head.seq < self.state.seq:
+            await self._diverge(f"log head {head.seq} is behind this replica")
+            return
+        if self.ring:  # the log must still hold what we applied last
+            stored = await self.store.read_event(self.board, self.state.seq)
+            if stored is not None and stored != self.ring[-1]:
+                await self._diverge(f"the log holds another event at {self.state.seq}")
+                return
+        if head.seq > self.state.seq:
             await self._fill(head.seq)
+
+    def _applied(self, seq: int) -> bytes | None:
+        """The bytes of the event this replica applied at ``seq``, if still
+        in the ring."""
+        first = self.state.seq - len(self.ring) + 1
+        return self.ring[seq - first] if first <= seq <= self.state.seq else None
+
+    async def _diverge(self, why: str) -> None:
+        """This replica holds events the log no longer has. New epoch (a
+        compare-and-set: once, whichever node sees it first), then reload
+        from Redis; ``_reload`` makes the local clients resync."""
+        log.error("board %s diverged from its log (%s): new epoch, reloading", self.board, why)
+        self._diverged = True
+        self.divergences += 1
+        await self.store.rotate_epoch(self.board, self.epoch)
+        await self._reload(await self.store.head(self.board))
 
     async def _fill(self, upto: int) -> None:
         """Apply the events after our seq up to ``upto`` from the log."""
@@ -171,7 +232,7 @@ class BoardHub:
         self._pending.append(raw)
         self._wake_waiters()
         if self.state.seq % self.settings.snapshot_every == 0:
-            self._save_snapshot()
+            self._save_snapshot(raw)
 
     def _flush(self) -> None:
         """Fan out the applied events not yet sent: one encode per batch, the
@@ -228,6 +289,8 @@ class BoardHub:
         events. Returns whether the resume was recovered."""
         replay: list[bytes] | None = None
         if resume is not None and resume[0] == self.epoch:
+            if resume[1] > self.state.seq:
+                await self._catch_up(resume[1])
             replay = await self._replay_since(resume[1])
             if resume[0] != self.epoch:  # reloaded meanwhile: never mix epochs
                 replay = None
@@ -243,6 +306,20 @@ class BoardHub:
             conn.send_frame(make_welcome(self.state.seq, False, self.snapshot_bytes()))
         self.conns[conn.id] = conn
         return replay is not None
+
+    async def _catch_up(self, seq: int) -> None:
+        """Bring this replica up to ``seq`` (a resuming client's) from the
+        log. Returns at once when the log itself does not reach ``seq`` in
+        this epoch (the client then gets the log's state: SPEC §3); raises
+        NodeBehind when the log has it but this node cannot get there in
+        time."""
+        epoch = self.epoch
+        head = await self.store.head(self.board)
+        self.request_head_check()  # the pump fills from the log (or reloads)
+        if head.epoch != epoch or head.seq < seq:
+            return
+        if not await self.caught_up(seq, CATCH_UP_WAIT_S) and self.epoch == epoch:
+            raise NodeBehind(f"board {self.board}: node at {self.state.seq}, client at {seq}")
 
     def detach(self, conn: Connection) -> None:
         self.conns.pop(conn.id, None)
@@ -274,12 +351,21 @@ class BoardHub:
             self._snapshot_cache = cached
         return cached[1]
 
-    def _save_snapshot(self) -> None:
-        seq, data = self.state.seq, self.snapshot_bytes()
+    def _save_snapshot(self, last_event: bytes) -> None:
+        if self._diverged:
+            return
+        seq, data, epoch = self.state.seq, self.snapshot_bytes(), self.epoch
 
         async def save() -> None:
-            with contextlib.suppress(RedisError, OSError):
-                await self.store.save_snapshot(self.board, seq, data)
+            try:
+                saved = await self.store.save_snapshot(
+                    self.board, seq, data, epoch=epoch, last_event=last_event
+                )
+            except (RedisError, OSError):
+                return
+            if saved is SnapshotSaved.DIVERGED:
+                log.warning("board %s: snapshot at %d refused (log differs)", self.board, seq)
+                self.request_head_check()  # finds the divergence, or the new epoch
 
         self._spawn(save())
 

@@ -27,7 +27,7 @@ from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, now_ms
-from server.hub import BoardHub
+from server.hub import BoardHub, NodeBehind
 from server.node import Node
 from server.ratelimit import TokenBucket
 from server.tokens import new_actor_id
@@ -212,7 +212,12 @@ class _Session:
             return codec.welcome_frame(fields, snapshot)
 
         resume = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
-        await hub.attach(conn, resume, make_welcome)
+        try:
+            await hub.attach(conn, resume, make_welcome)
+        except NodeBehind:
+            # Never an older state than the client has: it retries, here or
+            # on another node (SPEC §3, Resume).
+            raise _Reject(CloseCode.INTERNAL, "this node is behind the board: reconnect") from None
         node.connections[conn.id] = conn
         if node.shutting_down:  # the node began to stop while this join waited
             conn.abort(CloseCode.GOING_AWAY, "server restarting: reconnect")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from enum import IntEnum
 from importlib import resources
 from typing import Any, cast
 
@@ -24,7 +25,7 @@ from redis.commands.core import AsyncScript
 
 from protocol import codec
 from protocol.messages import Member
-from server.engine.keys import BOARDS_KEY, SECRET_KEY, board_keys, short_key
+from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, SECRET_KEY, board_keys, short_key
 
 #: 31 unambiguous characters; 31^8 ≈ 8.5e11 codes, so guessing one of a
 #: thousand boards takes ~850 million tries (a short code is as good as the
@@ -47,6 +48,14 @@ class AppendResult:
 class BoardHead:
     epoch: str
     seq: int
+
+
+class SnapshotSaved(IntEnum):
+    """What ``save_snapshot`` did (the values are snapshot.lua's)."""
+
+    DIVERGED = -1  # refused: the replica does not match the log
+    NOT_NEWER = 0
+    STORED = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,7 @@ class Store:
         self._log_retain = log_retain
         self._append: AsyncScript = client.register_script(_script_text("append.lua"))
         self._snapshot: AsyncScript = client.register_script(_script_text("snapshot.lua"))
+        self._rotate: AsyncScript = client.register_script(_script_text("rotate.lua"))
 
     # --- boards ------------------------------------------------------------
 
@@ -163,14 +173,38 @@ class Store:
             return Snapshot(0, None)
         return Snapshot(int(seq), bytes(state))
 
-    async def save_snapshot(self, board: str, seq: int, state: bytes) -> bool:
+    async def save_snapshot(
+        self, board: str, seq: int, state: bytes, *, epoch: str, last_event: bytes
+    ) -> SnapshotSaved:
         """Store the snapshot if newer than the stored one, and trim the log
-        to ``log_retain`` events behind it. Idempotent across nodes."""
+        to ``log_retain`` events behind it. Idempotent across nodes.
+
+        Refused (``DIVERGED``) unless the board is still in ``epoch`` and the
+        log holds exactly ``last_event`` at ``seq``: a replica that applied
+        events the log has since lost must never become the snapshot."""
         keys = board_keys(board)
-        stored = await self._snapshot(
-            keys=[keys.snap, keys.log], args=[seq, state, self._log_retain]
+        result = await self._snapshot(
+            keys=[keys.snap, keys.log, keys.meta],
+            args=[seq, state, self._log_retain, epoch, last_event],
         )
-        return bool(stored)
+        return SnapshotSaved(int(result))
+
+    async def rotate_epoch(self, board: str, expected: str | None = None) -> str | None:
+        """Give the board a new epoch — only if its epoch is still
+        ``expected`` (None: whatever it is) — and tell every node holding
+        it. Atomic, so concurrent callers rotate once. Returns the epoch the
+        board has afterwards (None: no such board)."""
+        keys = board_keys(board)
+        result = await self._rotate(
+            keys=[keys.meta],
+            args=[expected or "", secrets.token_hex(8), keys.presence_changed, EPOCH_CHANGED],
+        )
+        return None if result is None else bytes(result).decode()
+
+    async def read_event(self, board: str, seq: int) -> bytes | None:
+        """The bytes of the event at ``seq``, if the log still holds it."""
+        raws = await self.read_log(board, seq - 1, seq)
+        return raws[0] if raws else None
 
     # --- presence ----------------------------------------------------------
 

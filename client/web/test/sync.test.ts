@@ -91,6 +91,42 @@ describe("replica: optimistic view, resume and gaps", () => {
   });
 });
 
+describe("acked ops and a log that lost its tail (SPEC §3, §6)", () => {
+  const snap = (seq: number) => ({ board: "b", seq, settings: { title: "T", layout: "wall", theme: "light", vote_budget: 5 }, sections: {}, cards: {}, comments: {}, reactions: {}, votes: {} });
+  it("an acked op stays (not resent) until the log passes its seq", () => {
+    const r = new Replica("b", new Outbox(new MemoryStore(), "k", "d"));
+    welcome(r);
+    const p = r.outbox.add(add("c1"));
+    expect(r.outbox.ack(p.id, 2)).toBe(true);
+    expect(r.outbox.unacked()).toHaveLength(0);
+    expect(r.view().cards.has("c1")).toBe(true);
+    r.apply(ev(1, add("c0"), "other"));
+    expect(r.outbox.has(p.id)).toBe(true);
+    r.apply(ev(2, null)); // a placeholder at its seq settles it too
+    expect(r.outbox.has(p.id)).toBe(false);
+  });
+  it("a snapshot behind an acked seq (same epoch) resends it; one past it settles it", () => {
+    const r = new Replica("b", new Outbox(new MemoryStore(), "k", "d"));
+    welcome(r);
+    const lost = r.outbox.add(add("c1"));
+    const kept = r.outbox.add(add("c2"));
+    r.outbox.ack(lost.id, 9);
+    r.outbox.ack(kept.id, 4);
+    welcome(r, { seq: 6, snapshot: snap(6) });
+    expect(r.outbox.unacked().map((p) => p.id)).toEqual([lost.id]);
+    expect(r.outbox.has(kept.id)).toBe(false);
+  });
+  it("a new epoch resends every acked op, in order", () => {
+    const r = new Replica("b", new Outbox(new MemoryStore(), "k", "d"));
+    welcome(r);
+    const a = r.outbox.add(add("c1"));
+    const b = r.outbox.add(add("c2"));
+    r.outbox.ack(a.id, 3);
+    welcome(r, { epoch: "e2", seq: 50, snapshot: snap(50) });
+    expect(r.outbox.unacked().map((p) => p.id)).toEqual([a.id, b.id]);
+  });
+});
+
 describe("backoff", () => {
   it("starts at 0.5 s, doubles, caps at 30 s, full jitter", () => {
     expect(backoffDelay(0, () => 0.999)).toBeLessThan(500);

@@ -11,6 +11,9 @@ export interface PendingOp {
   op: Op;
   /** Not before this time (ms) may the op be resent (after a 1xx error). */
   retryAt?: number;
+  /** The seq the server acked it with. It stays until the log passes that
+   * seq: if the log lost its tail (SPEC §3), the op is resent, not lost. */
+  acked?: number;
 }
 
 /** The part of the Web Storage API we use (tests pass a Map-backed fake). */
@@ -65,6 +68,39 @@ export class Outbox {
     this.ops = this.ops.filter((p) => p.id !== id);
     if (this.ops.length !== n) this.save();
     return this.ops.length !== n;
+  }
+
+  /** The server put the op in the log at `seq`. */
+  ack(id: string, seq: number): boolean {
+    const p = this.ops.find((o) => o.id === id);
+    if (!p || p.acked !== undefined) return false;
+    p.acked = seq;
+    this.save();
+    return true;
+  }
+
+  /** Drop acked ops whose seq the log has passed (`seq` = confirmed seq):
+   * their event is applied (or was a placeholder for us). */
+  settle(seq: number): boolean {
+    const n = this.ops.length;
+    this.ops = this.ops.filter((p) => p.acked === undefined || p.acked > seq);
+    if (this.ops.length !== n) this.save();
+    return this.ops.length !== n;
+  }
+
+  /** A snapshot replaced the replica. Same epoch (`seq` = the snapshot's):
+   * acked ops it covers are done, acked ops past it are resent. New epoch
+   * (`seq` = null): old seqs mean nothing, every acked op is resent; the
+   * server's exactly-once window acks again those the log holds. */
+  reopen(seq: number | null): void {
+    if (seq !== null) this.settle(seq);
+    for (const p of this.ops) delete p.acked;
+    this.save();
+  }
+
+  /** Ops to (re)send after a welcome, in the order they were made. */
+  unacked(): readonly PendingOp[] {
+    return this.ops.filter((p) => p.acked === undefined);
   }
 
   has(id: string): boolean {

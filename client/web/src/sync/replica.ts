@@ -37,6 +37,9 @@ export class Replica {
       // Never merge: the snapshot replaces the replica (SPEC §3, Resume).
       this.confirmed = w.snapshot ? fromWire(w.snapshot) : emptyState(this.board);
       this.confirmed.seq = w.seq;
+      this.outbox.reopen(this.epoch === null || this.epoch === w.epoch ? w.seq : null);
+    } else if (this.epoch !== w.epoch) {
+      this.outbox.reopen(null);
     }
     this.epoch = w.epoch;
     this.invalidate();
@@ -50,6 +53,7 @@ export class Replica {
     // The event proves the op is in the log: it leaves the outbox now, so
     // the view never applies it twice (its ack may come later or never).
     if (e.actor === this.actor && e.op_id) this.outbox.remove(e.op_id);
+    this.outbox.settle(this.confirmed.seq);
     this.invalidate();
     this.onEvent?.(e);
     return "applied";

@@ -76,8 +76,9 @@ export class Session {
     for (const fn of this.listeners) fn();
   }
 
+  /** Ops the server has not acked yet (acked ones wait only for their event). */
   get unsent(): number {
-    return this.replica.outbox.size;
+    return this.replica.outbox.unacked().length;
   }
 
   start(): void {
@@ -204,7 +205,8 @@ export class Session {
         this.emit();
         break;
       case "ack":
-        if (this.replica.outbox.remove(msg.id)) {
+        // Kept (as acked) until the log passes its seq; see Outbox.reopen.
+        if (this.replica.outbox.ack(msg.id, msg.seq) && this.replica.outbox.settle(this.replica.confirmed.seq)) {
           this.replica.invalidate();
           this.emit();
         }
@@ -232,7 +234,7 @@ export class Session {
     this.heartbeatMs = w.heartbeat_ms > 0 ? w.heartbeat_ms : 15_000;
     this.startHeartbeat();
     // Resend everything unacked, in order, with the original ids.
-    for (const p of this.replica.outbox.list()) this.sendOp(p.id, p.op);
+    for (const p of this.replica.outbox.unacked()) this.sendOp(p.id, p.op);
     if (this.focusCard !== null) this.send({ t: "focus", card: this.focusCard });
     this.emit();
     if (reconnected) this.opts.onReconnected?.();
