@@ -92,6 +92,10 @@ def main(argv: list[str]) -> int:
             # Frames over our 64 KiB cap still get a typed error frame;
             # only absurd ones (> 1 MiB) are cut off by uvicorn with 1009.
             ws_max_size=16 * limits.MAX_CLIENT_FRAME,
+            # How dead peers are found (SPEC §8): a WebSocket ping every 20 s,
+            # closed (1011) without a pong within 20 s. Quiet clients stay.
+            ws_ping_interval=20.0,
+            ws_ping_timeout=20.0,
             timeout_graceful_shutdown=5,
             proxy_headers=True,
         )
