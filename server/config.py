@@ -53,6 +53,7 @@ class Settings:
     hub_linger_s: float = 30.0
     #: Open board creation (``POST /api/boards``) to anyone who reaches the
     #: server; hub deployments sit behind their own network.
+    #: Nodes refresh every third of it and sweep expired entries as they go.
     open_board_creation: bool = True
     node_name: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
 

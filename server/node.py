@@ -205,9 +205,12 @@ class Node:
         interval = self.settings.presence_ttl_ms / 3000
         while True:
             await asyncio.sleep(interval)
+        """Every third of the presence TTL: extend this node's connections
+        and sweep expired ones (a dead node's) on every board it holds, so
+        they leave without waiting for a join."""
             for board, hub in list(self.hubs.items()):
-                actors = sorted({c.actor for c in hub.conns.values()})
+                conns = sorted(hub.conns)
                 with contextlib.suppress(RedisError, OSError):
                     await self.store.presence_refresh(
-                        board, actors, self.settings.presence_ttl_ms, now_ms()
+                        board, conns, self.settings.presence_ttl_ms, now_ms()
                     )

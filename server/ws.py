@@ -247,10 +247,10 @@ class _Session:
         self.node.release(self.hub)
         if self.node.shutting_down:
             return  # keep presence through a redeploy (it expires otherwise)
-        still_here = any(c.actor == self.conn.actor for c in self.hub.conns.values())
-        if not still_here:
-            with contextlib.suppress(RedisError, OSError):
-                await self.node.store.presence_remove(self.hub.board, self.conn.actor)
+        # Only this connection's entry: the member stays while the same actor
+        # has another connection, on this node or any other (SPEC §7).
+        with contextlib.suppress(RedisError, OSError):
+            await self.node.store.presence_remove(self.hub.board, self.conn.id, now_ms())
 
     async def _put_presence(self) -> None:
         member = Member(
@@ -258,7 +258,7 @@ class _Session:
             role=self.conn.role, card=self.focus,
         )  # fmt: skip
         await self.node.store.presence_put(
-            self.hub.board, member, self.node.settings.presence_ttl_ms, now_ms()
+            self.hub.board, self.conn.id, member, self.node.settings.presence_ttl_ms, now_ms()
         )
 
     def _error(self, code: ErrorCode, msg: str, op_id: str | None = None) -> None:

@@ -11,9 +11,10 @@ class BoardKeys(NamedTuple):
     meta: str  # hash: epoch, seq (log head), created
     log: str  # stream: one entry per event, id "<seq>-0", field "e"
     ops: str  # zset: "<actor>:<op_id>" scored by seq (exactly-once window)
+    ops_times: str  # zset: seq scored by Redis time ms (the window's time checkpoints)
     snap: str  # hash: seq, state (msgpack snapshot form)
-    presence: str  # hash: actor → msgpack member
-    presence_expiry: str  # zset: actor → expiry ms
+    presence: str  # hash: connection id → msgpack entry (a member plus "at")
+    presence_expiry: str  # zset: connection id → expiry ms
     events: str  # sharded channel: event bytes
     presence_changed: str  # sharded channel: "something changed"
 
@@ -24,6 +25,7 @@ def board_keys(board: str) -> BoardKeys:
         meta=f"{tag}:meta",
         log=f"{tag}:log",
         ops=f"{tag}:ops",
+        ops_times=f"{tag}:opst",
         snap=f"{tag}:snap",
         presence=f"{tag}:pres",
         presence_expiry=f"{tag}:presx",

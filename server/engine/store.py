@@ -75,15 +75,34 @@ def connect(url: str, **kwargs: Any) -> Redis:
 
 
 class Store:
-    def __init__(self, client: Redis, *, dedupe_window: int, log_retain: int) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        dedupe_window: int,
+        log_retain: int,
+        dedupe_ms: int = 24 * 3600 * 1000,
+        presence_cap: int = MAX_PRESENCE_CONNS,
+    ) -> None:
         self.redis = client
+#: Presence entries (connections) per board: bounds its Redis memory (~200
+#: bytes an entry, so ≤ ~400 KB) against a script opening sockets. Twice a
+#: big hub session, since a redeploy leaves the old entries for one TTL.
+MAX_PRESENCE_CONNS = 2000
+#: Connection ids per presence refresh call (Lua unpack's stack is ~8,000).
+_REFRESH_BATCH = 1000
+
+
         self._dedupe_window = dedupe_window
         self._log_retain = log_retain
         self._append: AsyncScript = client.register_script(_script_text("append.lua"))
         self._snapshot: AsyncScript = client.register_script(_script_text("snapshot.lua"))
+        self._dedupe_ms = dedupe_ms
+        self._presence_cap = presence_cap
         self._rotate: AsyncScript = client.register_script(_script_text("rotate.lua"))
 
     # --- boards ------------------------------------------------------------
+        self._presence: AsyncScript = client.register_script(_script_text("presence.lua"))
 
     async def create_board(self, board: str, now_ms: int) -> str:
         """Create the board's meta with a fresh epoch; returns the epoch.
@@ -207,49 +226,66 @@ class Store:
         return raws[0] if raws else None
 
     # --- presence ----------------------------------------------------------
+    #
+    # One entry per connection, on whichever node (presence.lua); readers see
+    # one member per actor, so a person leaves when their last connection on
+    # any node is gone. Each write also sweeps expired entries and publishes
+    # on the board's "changed" channel when the set changed.
 
-    async def presence_put(self, board: str, member: Member, ttl_ms: int, now_ms: int) -> None:
-        """Add or refresh one member, then tell every node (coalesced there)."""
-        keys = board_keys(board)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.presence, member.conn, codec.encode(member))
-            pipe.zadd(keys.presence_expiry, {member.conn: now_ms + ttl_ms})
-            pipe.spublish(keys.presence_changed, b"")
-            await pipe.execute()
+    async def presence_put(
+        self, board: str, conn: str, member: Member, ttl_ms: int, now_ms: int
+    ) -> bool:
+        """Add or update connection ``conn``'s entry (latest name and focus
+        of ``member.actor``). False when the board is at its cap."""
+        entry = codec.pack({**member.model_dump(exclude={"conn"}, exclude_none=True), "at": now_ms})
+        return await self._presence_call(
+            board, "put", ttl_ms, now_ms, self._presence_cap, conn, entry
+        )
 
     async def presence_refresh(
         self, board: str, conns: list[str], ttl_ms: int, now_ms: int
     ) -> None:
-        """Extend the expiry of members that this node still serves."""
-        if conns:
-            expiry = now_ms + ttl_ms
-            await self.redis.zadd(
-                board_keys(board).presence_expiry, dict.fromkeys(conns, expiry), xx=True
+        """Extend the expiry of the connections this node still serves (and
+        the keys' TTL), and sweep expired ones. Run for every board a node
+        holds, even with no connection left."""
+        for i in range(0, max(len(conns), 1), _REFRESH_BATCH):
+            await self._presence_call(
+                board, "refresh", ttl_ms, now_ms, *conns[i : i + _REFRESH_BATCH]
             )
 
-    async def presence_remove(self, board: str, conn: str) -> None:
+    async def presence_remove(self, board: str, conn: str, now_ms: int) -> None:
+        """Drop one connection's entry (its socket closed)."""
+        await self._presence_call(board, "remove", 0, now_ms, conn)
+
+    async def _presence_call(
+        self, board: str, mode: str, ttl_ms: int, now_ms: int, *args: str | int | bytes
+    ) -> bool:
         keys = board_keys(board)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(keys.presence, conn)
-            pipe.zrem(keys.presence_expiry, conn)
-            pipe.spublish(keys.presence_changed, b"")
-            await pipe.execute()
+        changed = await self._presence(
+            keys=[keys.presence, keys.presence_expiry],
+            args=[mode, now_ms, ttl_ms, keys.presence_changed, *args],
+        )
+        return bool(changed)
 
     async def presence_list(self, board: str, now_ms: int) -> list[Member]:
-        """Live members; expired ones are removed on the way."""
+        """Live members, one per actor: the one of its connections that
+        changed last gives name and focus. Read-only; expired entries are
+        skipped here and swept by writers."""
         keys = board_keys(board)
-        expired = await self.redis.zrangebyscore(keys.presence_expiry, "-inf", now_ms)
-        if expired:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.zrem(keys.presence_expiry, *expired)
-                pipe.hdel(keys.presence, *expired)
-                await pipe.execute()
-        raw = cast(dict[bytes, bytes], await self.redis.hgetall(keys.presence))
-        members = []
-        for value in raw.values():
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrangebyscore(keys.presence_expiry, f"({now_ms}", "+inf")
+            pipe.hgetall(keys.presence)
+            live_raw, entries_raw = await pipe.execute()
+        live = set(cast(list[bytes], live_raw))
+        latest: dict[str, tuple[int, bytes, Member]] = {}
+        for conn, value in cast(dict[bytes, bytes], entries_raw).items():
+            if conn not in live:
+                continue
             try:
-                members.append(Member.model_validate(codec.unpack(value)))
-            except Exception:  # a member written by another version: skip it
+                fields = codec.unpack(value)
+                at = int(fields.pop("at"))
+                member = Member.model_validate({**fields, "conn": fields["actor"]})
+            except Exception:  # an entry written by another version: skip it
                 continue
         return sorted(members, key=lambda m: (m.name.lower(), m.conn))
 
@@ -258,6 +294,10 @@ class Store:
     async def shared_secret(self) -> str:
         """The signing secret all nodes share, created on first use."""
         await self.redis.set(SECRET_KEY, secrets.token_urlsafe(32), nx=True)
+            prior = latest.get(member.actor)
+            if prior is None or (at, conn) > prior[:2]:
+                latest[member.actor] = (at, conn, member)
+        members = [m for _at, _conn, m in latest.values()]
         value = cast(bytes | None, await self.redis.get(SECRET_KEY))
         assert value is not None
         return value.decode()
