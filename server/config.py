@@ -36,8 +36,14 @@ class Settings:
     snapshot_every: int = 1000
     #: Events kept in the log behind the newest snapshot, for resumes.
     log_retain: int = 10_000
-    #: Op ids remembered per board for exactly-once (SPEC §6).
-    dedupe_window: int = 100_000
+    #: The exactly-once window (SPEC §6): an op id is remembered for its
+    #: board's next 10,000 events (as far back as a resume reaches: the log
+    #: keeps ``log_retain`` events) and at least 24 hours, so a laptop closed
+    #: overnight with an op in flight still resends it safely. Memory: ~0.9 MB
+    #: per board at the count bound (README, "Redis memory per board"); an
+    #: idle board's window expires entirely after ``dedupe_ms``.
+    dedupe_window: int = 10_000
+    dedupe_ms: int = 24 * 3600 * 1000
     #: Per-connection op rate limit (SPEC §4); raise it for load tests only.
     ops_per_second: float = limits.OPS_PER_SECOND
     ops_burst: int = limits.OPS_BURST
@@ -47,13 +53,13 @@ class Settings:
     hello_timeout_s: float = 10.0
     #: Presence entries expire this long after their node stopped refreshing
     #: them: long enough to ride out a redeploy without leave/join floods.
+    #: Nodes refresh every third of it and sweep expired entries as they go.
     presence_ttl_ms: int = 45_000
     #: Keep a board's state in memory this long after its last local viewer
     #: left, so a reconnect storm does not reload it from Redis.
     hub_linger_s: float = 30.0
     #: Open board creation (``POST /api/boards``) to anyone who reaches the
     #: server; hub deployments sit behind their own network.
-    #: Nodes refresh every third of it and sweep expired entries as they go.
     open_board_creation: bool = True
     node_name: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
 
@@ -76,6 +82,7 @@ class Settings:
             snapshot_every=int(get("SNAPSHOT_EVERY", str(base.snapshot_every))),
             log_retain=int(get("LOG_RETAIN", str(base.log_retain))),
             dedupe_window=int(get("DEDUPE_WINDOW", str(base.dedupe_window))),
+            dedupe_ms=int(get("DEDUPE_MS", str(base.dedupe_ms))),
             ops_per_second=float(get("OPS_PER_SECOND", str(base.ops_per_second))),
             ops_burst=int(get("OPS_BURST", str(base.ops_burst))),
             heartbeat_ms=int(get("HEARTBEAT_MS", str(base.heartbeat_ms))),

@@ -43,7 +43,10 @@ class Node:
         self.name = f"{settings.node_name}-{secrets.token_hex(3)}"
         self.redis = connect(settings.redis_url)
         self.store = Store(
-            self.redis, dedupe_window=settings.dedupe_window, log_retain=settings.log_retain
+            self.redis,
+            dedupe_window=settings.dedupe_window,
+            dedupe_ms=settings.dedupe_ms,
+            log_retain=settings.log_retain,
         )
         self.bus = Bus(
             settings.redis_url,
@@ -202,12 +205,12 @@ class Node:
             hub.on_presence_changed()
 
     async def _presence_refresher(self) -> None:
-        interval = self.settings.presence_ttl_ms / 3000
-        while True:
-            await asyncio.sleep(interval)
         """Every third of the presence TTL: extend this node's connections
         and sweep expired ones (a dead node's) on every board it holds, so
         they leave without waiting for a join."""
+        interval = self.settings.presence_ttl_ms / 3000
+        while True:
+            await asyncio.sleep(interval)
             for board, hub in list(self.hubs.items()):
                 conns = sorted(hub.conns)
                 with contextlib.suppress(RedisError, OSError):

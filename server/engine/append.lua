@@ -1,7 +1,9 @@
 -- Atomic append of one event to a board's log (DESIGN.md "one ordered log").
--- KEYS[1] meta hash   KEYS[2] log stream   KEYS[3] op-id zset
+-- KEYS[1] meta hash   KEYS[2] log stream   KEYS[3] op-id zset (op key → seq)
+-- KEYS[4] op-time zset (seq → Redis time ms: checkpoints of the time bound)
 -- ARGV[1] event channel  ARGV[2] op key "<actor>:<op_id>"
--- ARGV[3] event head bytes  ARGV[4] event tail bytes  ARGV[5] dedupe window
+-- ARGV[3] event head bytes  ARGV[4] event tail bytes
+-- ARGV[5] dedupe window in events  ARGV[6] dedupe window in ms
 -- Returns {status, seq}: status 0 = no such board, 1 = appended, 2 = duplicate
 -- (seq is the seq the op got the first time).
 -- The event bytes are head .. uint32-be(seq) .. tail: the server packs all of
@@ -24,6 +26,32 @@ redis.call('ZADD', KEYS[3], seq, ARGV[2])
 local window = tonumber(ARGV[5])
 if seq > window then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', seq - window)
+end
+-- The time bound (SPEC §6): an op id is kept at least `ms`, and dropped about
+-- `ms + 2 * step` after its append. Every `step` an append records a
+-- checkpoint (now, seq); at that moment the ids up to the newest checkpoint
+-- older than `ms` go, and both keys get a TTL, so an idle board's window
+-- vanishes `ms`..`ms + step` after its last append.
+local ms = tonumber(ARGV[6])
+local step = math.max(1, math.floor(ms / 64))
+local time = redis.call('TIME')
+local now = time[1] * 1000 + math.floor(time[2] / 1000)
+local newest = redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')
+if #newest > 0 and now < tonumber(newest[2]) then
+  -- Redis's clock went back (failover to another host): start the
+  -- checkpoints afresh; the ids stay until the new ones age.
+  redis.call('DEL', KEYS[4])
+  newest = {}
+end
+if #newest == 0 or now - tonumber(newest[2]) >= step then
+  redis.call('ZADD', KEYS[4], now, seq)
+  local old = redis.call('ZREVRANGEBYSCORE', KEYS[4], now - ms, '-inf', 'LIMIT', 0, 1)
+  if #old > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', old[1])
+    redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - ms)
+  end
+  redis.call('PEXPIRE', KEYS[3], ms + step)
+  redis.call('PEXPIRE', KEYS[4], ms + step)
 end
 redis.call('SPUBLISH', ARGV[1], event)
 return {1, seq}

@@ -4,7 +4,10 @@ Guarantees (each method says which it gives):
 
 * ``append`` is atomic and ordered per board: dedupe by op key, next seq,
   log entry, sharded publish and op-key record happen in one script, so every
-  board has one gap-free order across all nodes and a resent op applies once.
+  board has one gap-free order across all nodes and a resent op applies once
+  (if resent within the dedupe window: so many events and so much time).
+* Presence writes are atomic per board and bounded (``MAX_PRESENCE_CONNS``,
+  expiry per entry, a TTL on the keys); presence may be briefly stale.
 * The publish is at-most-once (Redis pub/sub); the log is the truth. Readers
   that see a seq gap fill it with ``read_log``.
 * Nothing here caches: every call reads Redis.
@@ -74,6 +77,14 @@ def connect(url: str, **kwargs: Any) -> Redis:
     return client
 
 
+#: Presence entries (connections) per board: bounds its Redis memory (~200
+#: bytes an entry, so ≤ ~400 KB) against a script opening sockets. Twice a
+#: big hub session, since a redeploy leaves the old entries for one TTL.
+MAX_PRESENCE_CONNS = 2000
+#: Connection ids per presence refresh call (Lua unpack's stack is ~8,000).
+_REFRESH_BATCH = 1000
+
+
 class Store:
     def __init__(
         self,
@@ -85,24 +96,16 @@ class Store:
         presence_cap: int = MAX_PRESENCE_CONNS,
     ) -> None:
         self.redis = client
-#: Presence entries (connections) per board: bounds its Redis memory (~200
-#: bytes an entry, so ≤ ~400 KB) against a script opening sockets. Twice a
-#: big hub session, since a redeploy leaves the old entries for one TTL.
-MAX_PRESENCE_CONNS = 2000
-#: Connection ids per presence refresh call (Lua unpack's stack is ~8,000).
-_REFRESH_BATCH = 1000
-
-
         self._dedupe_window = dedupe_window
+        self._dedupe_ms = dedupe_ms
+        self._presence_cap = presence_cap
         self._log_retain = log_retain
         self._append: AsyncScript = client.register_script(_script_text("append.lua"))
         self._snapshot: AsyncScript = client.register_script(_script_text("snapshot.lua"))
-        self._dedupe_ms = dedupe_ms
-        self._presence_cap = presence_cap
+        self._presence: AsyncScript = client.register_script(_script_text("presence.lua"))
         self._rotate: AsyncScript = client.register_script(_script_text("rotate.lua"))
 
     # --- boards ------------------------------------------------------------
-        self._presence: AsyncScript = client.register_script(_script_text("presence.lua"))
 
     async def create_board(self, board: str, now_ms: int) -> str:
         """Create the board's meta with a fresh epoch; returns the epoch.
@@ -145,11 +148,15 @@ _REFRESH_BATCH = 1000
 
     async def append(self, board: str, op_key: str, head: bytes, tail: bytes) -> AppendResult:
         """Atomically append one event (see append.lua). Raises BoardNotFound.
-        A duplicate op key returns the seq of the first append."""
+        A duplicate op key returns the seq of the first append, if the first
+        append is among the board's last ``dedupe_window`` events and younger
+        than ``dedupe_ms`` (ids are kept that long at least, and dropped
+        soon after: ``dedupe_ms`` + 1/32 at the latest while the board is
+        busy; the whole window expires with the board idle)."""
         keys = board_keys(board)
         status, seq = await self._append(
-            keys=[keys.meta, keys.log, keys.ops],
-            args=[keys.events, op_key, head, tail, self._dedupe_window],
+            keys=[keys.meta, keys.log, keys.ops, keys.ops_times],
+            args=[keys.events, op_key, head, tail, self._dedupe_window, self._dedupe_ms],
         )
         if status == 0:
             raise BoardNotFound(board)
@@ -287,6 +294,10 @@ _REFRESH_BATCH = 1000
                 member = Member.model_validate({**fields, "conn": fields["actor"]})
             except Exception:  # an entry written by another version: skip it
                 continue
+            prior = latest.get(member.actor)
+            if prior is None or (at, conn) > prior[:2]:
+                latest[member.actor] = (at, conn, member)
+        members = [m for _at, _conn, m in latest.values()]
         return sorted(members, key=lambda m: (m.name.lower(), m.conn))
 
     # --- node-wide ---------------------------------------------------------
@@ -294,10 +305,6 @@ _REFRESH_BATCH = 1000
     async def shared_secret(self) -> str:
         """The signing secret all nodes share, created on first use."""
         await self.redis.set(SECRET_KEY, secrets.token_urlsafe(32), nx=True)
-            prior = latest.get(member.actor)
-            if prior is None or (at, conn) > prior[:2]:
-                latest[member.actor] = (at, conn, member)
-        members = [m for _at, _conn, m in latest.values()]
         value = cast(bytes | None, await self.redis.get(SECRET_KEY))
         assert value is not None
         return value.decode()
