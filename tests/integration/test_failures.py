@@ -227,6 +227,4 @@ async def test_graceful_stop_tells_clients_to_reconnect(nodes: Nodes) -> None:
     w = await Wire.join(a.ws, bid, token)
     a.stop()
     code = await w.wait_closed()
-    assert code is not None and (
-        CloseCode(code).reconnect if code >= 4000 else code in (1001, 1012)
-    )
+    assert code == CloseCode.GOING_AWAY  # SPEC §10: 4000, never uvicorn's 1012
