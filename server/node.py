@@ -16,6 +16,7 @@ import secrets
 from redis.exceptions import RedisError
 
 from protocol.errors import CloseCode
+from server.abuse import Limiter
 from server.config import Settings
 from server.connection import Connection
 from server.engine.bus import Bus
@@ -56,6 +57,9 @@ class Node:
             on_reconnected=self._on_bus_reconnected,
         )
         self.signer = Signer(settings.secret or "unset")
+        #: Abuse limits counted in Redis, shared by every node (server/abuse.py):
+        #: logins, access codes, board creation, ``/j/`` lookups, ops per actor/IP.
+        self.limiter = Limiter(self.redis)
         self.hubs: dict[str, BoardHub] = {}
         self._loading: dict[str, asyncio.Task[BoardHub]] = {}
         self._hub_tasks: dict[str, asyncio.Task[None]] = {}

@@ -46,5 +46,10 @@ async def metrics(request: Request) -> Response:
         f"prikbord_invalid_utf8_frames_total {request.app.state.invalid_utf8.count}",
         "# TYPE prikbord_ready gauge",
         f"prikbord_ready {int(node.ready)}",
+        "# TYPE prikbord_refused_total counter",
+        *(
+            f'prikbord_refused_total{{kind="{kind}"}} {n}'
+            for kind, n in sorted(node.limiter.refused.items())
+        ),
     ]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
