@@ -59,10 +59,12 @@ class CloseCode(IntEnum):
     RESYNC = 4005  # the node reloaded the board; reconnect and resume
     PROTOCOL_VERSION = 4100  # client speaks another protocol version
     BAD_HANDSHAKE = 4101  # first frame was not a valid hello
-    UNAUTHORIZED = 4102  # token invalid, expired or for another board
+    UNAUTHORIZED = 4102  # token invalid, replaced, expired or for another board
     BOARD_NOT_FOUND = 4103
     ORIGIN_REJECTED = 4104
     KICKED = 4105  # removed by a facilitator (reserved for moderation)
+    ACCESS_CODE = 4106  # the board asks for an access code: missing or wrong
+    TOO_MANY_ATTEMPTS = 4107  # too many wrong access codes from this address: wait
 
     @property
     def reconnect(self) -> bool:

@@ -32,6 +32,10 @@ export const CloseCode = {
   BOARD_NOT_FOUND: 4103,
   ORIGIN_REJECTED: 4104,
   KICKED: 4105,
+  /** The board asks for an access code (participants): missing or wrong. */
+  ACCESS_CODE: 4106,
+  /** Too many wrong access codes from this address: wait, then ask again. */
+  TOO_MANY_ATTEMPTS: 4107,
 } as const;
 
 /** 41xx closes are terminal: reconnecting without changing something is useless. */
