@@ -70,6 +70,7 @@ class NodeBehind(Exception):
     client must reconnect (here later, or on another node); it must never be
     given a state older than the one it has."""
 
+
 MakeWelcome = Callable[[int, bool, bytes | None], bytes]
 
 
@@ -201,9 +202,24 @@ class BoardHub:
         await self._reload(await self.store.head(self.board))
 
     async def _fill(self, upto: int) -> None:
-        """Apply the events after our seq up to ``upto`` from the log."""
+        """Apply the events after our seq up to ``upto`` from the log.
+
+        The read starts one event early: the log must still hold the event
+        we applied last. After a lost tail the log can have grown past our
+        seq again before pub/sub told us anything; continuing from there
+        would stack its events on ours (the head check could no longer see
+        the difference)."""
+        last = self.ring[-1] if self.ring else None
         while self.state.seq < upto:
-            raws = await self.store.read_log(self.board, self.state.seq, upto, count=1000)
+            after = self.state.seq - 1 if last is not None else self.state.seq
+            raws = await self.store.read_log(self.board, after, upto, count=1000)
+            if last is not None:
+                if raws and codec.event_seq(raws[0]) == self.state.seq:
+                    if raws[0] != last:
+                        await self._diverge(f"the log holds another event at {self.state.seq}")
+                        return
+                    raws = raws[1:]
+                last = None  # checked (or trimmed away: nothing to compare)
             if not raws or codec.event_seq(raws[0]) != self.state.seq + 1:
                 await self._reload(await self.store.head(self.board))
                 return

@@ -163,10 +163,10 @@ async def test_a_log_that_lost_its_tail_gets_a_new_epoch_and_everyone_converges(
     await run_ops(2.0 if not FULL else 5.0)
     # The "backup": writes paused, every write so far fsynced, AOF copied.
     admin = redis.Redis.from_url(nodes.valkey.url)
-    admin.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
+    admin.client_pause(5000, all=False)  # writes only
     backup = tmp_path / "aof-backup"
     shutil.copytree(nodes.valkey.data_dir / AOF_DIR_NAME, backup)
-    admin.execute_command("CLIENT", "UNPAUSE")
+    admin.client_unpause()
     head_at_backup = int(cast(bytes, admin.hget(f"{{b:{bid}}}:meta", "seq")))
     admin.close()
 
@@ -202,7 +202,9 @@ async def test_a_log_that_lost_its_tail_gets_a_new_epoch_and_everyone_converges(
     assert a.snapshot(bid, viewer) == truth == b.snapshot(bid, viewer)
     # The stored snapshot is the log replayed from its start, never a replica
     # that held the lost tail.
-    snap = redis.Redis.from_url(nodes.valkey.url).hgetall(f"{{b:{bid}}}:snap")
+    snap = cast(
+        dict[bytes, bytes], redis.Redis.from_url(nodes.valkey.url).hgetall(f"{{b:{bid}}}:snap")
+    )
     snap_seq = int(snap[b"seq"])
     assert snap_seq > head_at_backup
     assert codec.unpack(snap[b"state"]) == _replay(bid, raws[:snap_seq])
