@@ -15,6 +15,10 @@ from protocol import limits
 ENV_PREFIX = "PRIKBORD_"
 
 
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     #: None: the embedded Valkey started by ``prikbord serve`` (its URL is
@@ -47,6 +51,48 @@ class Settings:
     #: Per-connection op rate limit (SPEC §4); raise it for load tests only.
     ops_per_second: float = limits.OPS_PER_SECOND
     ops_burst: int = limits.OPS_BURST
+    #: Ops per second per actor (all its sockets, on every node) and per
+    #: client IP, per board: counted in the board's append script, so they
+    #: hold across sockets and nodes at no extra round trip (issue 8: 12
+    #: sockets added 5,000 cards in 18 s). Per actor: what one connection
+    #: may do — more tabs do not make a person type faster. Per IP: a hub
+    #: room of 30-60 people shares one NAT address; 50 ops/s with a burst
+    #: of 200 (a few cards each, at once) is far above a real session and
+    #: keeps a script at 50 cards/s. 0 turns a limit off.
+    actor_ops_per_second: float = limits.OPS_PER_SECOND
+    actor_ops_burst: int = limits.OPS_BURST
+    ip_ops_per_second: float = 50.0
+    ip_ops_burst: int = 200
+    #: Open WebSockets per client IP on one node, handshakes included: a
+    #: hub room behind one NAT address (60 people, a tab or two each, the
+    #: wall screens) stays well below; 1,500 sockets from a script do not.
+    max_ws_per_ip: int = 200
+    #: Open WebSockets per board across all nodes (counted in Redis, with
+    #: expiry so a crashed node's count fades): twice a lecture hall on one
+    #: board, since a redeploy briefly counts a reconnecting client twice.
+    max_ws_per_board: int = 1000
+    #: ``/j/<code>`` lookups per client IP per minute: a room joining by QR
+    #: code behind one address is a few dozen; guessing codes stays at 2/s.
+    join_lookups_per_minute: int = 120
+    #: Slowloris guard (server/httpguard.py). A request's headers must be
+    #: complete this long after its first byte (or the connection's start);
+    #: a browser sends them in one packet, a slowloris one byte at a time.
+    http_header_timeout_s: float = 10.0
+    #: A request body must be complete this long after its headers: our
+    #: bodies are a few KiB of JSON, even over a bad phone link.
+    http_body_timeout_s: float = 30.0
+    #: Open HTTP connections per client IP per worker (not counted once
+    #: upgraded to a WebSocket, nor from a trusted proxy): browsers open at
+    #: most 6 per host, so 256 is ~40 browsers behind one NAT loading at the
+    #: same instant, and a quarter of a 1,024-descriptor limit.
+    max_http_per_ip: int = 256
+    #: Proxies whose ``X-Forwarded-For``/``-Proto`` are believed (comma-
+    #: separated IPs or networks, uvicorn's ``forwarded_allow_ips``); empty:
+    #: proxy headers are ignored, so a client cannot pick its own address.
+    trusted_proxies: tuple[str, ...] = ()
+    #: Bearer token for ``/metrics``; empty: ``/metrics`` is off (404), since
+    #: the counters tell an attacker what hurts.
+    metrics_token: str = ""
     heartbeat_ms: int = 15_000
     #: A socket that sends no ``hello`` within this time is closed (4004):
     #: half-open sockets must not hold server memory.
@@ -85,6 +131,22 @@ class Settings:
             dedupe_ms=int(get("DEDUPE_MS", str(base.dedupe_ms))),
             ops_per_second=float(get("OPS_PER_SECOND", str(base.ops_per_second))),
             ops_burst=int(get("OPS_BURST", str(base.ops_burst))),
+            actor_ops_per_second=float(get("ACTOR_OPS_PER_SECOND", str(base.actor_ops_per_second))),
+            actor_ops_burst=int(get("ACTOR_OPS_BURST", str(base.actor_ops_burst))),
+            ip_ops_per_second=float(get("IP_OPS_PER_SECOND", str(base.ip_ops_per_second))),
+            ip_ops_burst=int(get("IP_OPS_BURST", str(base.ip_ops_burst))),
+            max_ws_per_ip=int(get("MAX_WS_PER_IP", str(base.max_ws_per_ip))),
+            max_ws_per_board=int(get("MAX_WS_PER_BOARD", str(base.max_ws_per_board))),
+            join_lookups_per_minute=int(
+                get("JOIN_LOOKUPS_PER_MINUTE", str(base.join_lookups_per_minute))
+            ),
+            http_header_timeout_s=float(
+                get("HTTP_HEADER_TIMEOUT_S", str(base.http_header_timeout_s))
+            ),
+            http_body_timeout_s=float(get("HTTP_BODY_TIMEOUT_S", str(base.http_body_timeout_s))),
+            max_http_per_ip=int(get("MAX_HTTP_PER_IP", str(base.max_http_per_ip))),
+            trusted_proxies=_csv(get("TRUSTED_PROXIES", "")),
+            metrics_token=get("METRICS_TOKEN", base.metrics_token),
             heartbeat_ms=int(get("HEARTBEAT_MS", str(base.heartbeat_ms))),
             hello_timeout_s=float(get("HELLO_TIMEOUT_S", str(base.hello_timeout_s))),
             presence_ttl_ms=int(get("PRESENCE_TTL_MS", str(base.presence_ttl_ms))),
