@@ -49,6 +49,13 @@ MAX_CARDS = 5000
 MAX_SECTIONS = 50
 MAX_COMMENTS = 20_000
 
+#: Extra words of a board's word filter (beside the default lists), each a
+#: word or short phrase: enough for a session's own sensitivities.
+MAX_FILTER_WORDS = 50
+MAX_FILTER_WORD = 40
+#: A countdown of up to a day: sessions, not project deadlines.
+MAX_TIMER_SECONDS = 24 * 3600
+
 #: Dot votes per participant per board; the facilitator picks 0..MAX.
 DEFAULT_VOTE_BUDGET = 5
 MAX_VOTE_BUDGET = 100

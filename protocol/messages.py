@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from protocol import limits
-from protocol.ops import Id, Op, drop_nil, no_controls
+from protocol.ops import EventOp, Id, Op, drop_nil, no_controls
 
 Role = Literal["viewer", "participant", "facilitator"]
 ROLES: tuple[Role, ...] = ("viewer", "participant", "facilitator")
@@ -117,7 +117,7 @@ class Event(_ServerMsg):
     name: str
     role: Role
     at: int  # server time, ms since the Unix epoch
-    op: Op | None = None
+    op: EventOp | None = None
 
 
 class Welcome(_ServerMsg):

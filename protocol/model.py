@@ -14,12 +14,53 @@ from typing import Any
 from protocol import limits
 
 
+#: Moderation status of a card or comment. Only "visible" objects reach
+#: everyone; the others reach facilitators and their author (visibility.py).
+STATUSES = ("visible", "pending", "rejected", "hidden")
+#: Anonymous mode: authors hidden from participants and screens ("others"),
+#: or from facilitators too ("all"). One's own objects always show one's name.
+ANONYMOUS = ("off", "others", "all")
+
+
 @dataclass(slots=True)
 class Settings:
     title: str = "Untitled board"
     layout: str = "wall"
     theme: str = "light"
     vote_budget: int = limits.DEFAULT_VOTE_BUDGET
+    #: New cards and comments of participants wait for a facilitator.
+    approval: bool = False
+    #: Read-only for participants (a facilitator still edits).
+    locked: bool = False
+    #: Hide until reveal: participants see only their own cards.
+    hide_cards: bool = False
+    anonymous: str = "off"
+    #: Word filter: posts matching a word (the default lists and ``words``)
+    #: are held for approval. The server matches; the event says ``held``.
+    filter: bool = False
+    words: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Session:
+    """What a facilitator steers live: the timer, the spotlight, vote rounds.
+
+    The timer runs on server time: ``ends_at`` (ms since the epoch, 0 when
+    not running) comes from the event's ``at``, so every device counts down
+    to the same moment whatever its own clock says (it corrects by the
+    server time in ``welcome`` and ``pong``). Paused: ``ends_at`` 0 and
+    ``remaining`` > 0."""
+
+    timer_duration: int = 0  # ms, as last started
+    timer_ends_at: int = 0
+    timer_remaining: int = 0
+    spotlight_kind: str = ""  # "" | "card" | "section"
+    spotlight_id: str = ""
+    #: Vote rounds: 0 = never used (voting always open, votes visible);
+    #: n > 0 = round n, open (votes hidden from participants) or closed
+    #: (no voting, results for everyone).
+    round: int = 0
+    round_open: bool = False
 
 
 @dataclass(slots=True)
@@ -47,6 +88,7 @@ class Card:
     created_at: int = 0
     updated_at: int = 0
     deleted: bool = False
+    status: str = "visible"
 
 
 @dataclass(slots=True)
@@ -58,6 +100,7 @@ class Comment:
     author_name: str = ""
     created_at: int = 0
     deleted: bool = False
+    status: str = "visible"
 
 
 @dataclass(slots=True)
@@ -75,6 +118,14 @@ class BoardState:
     reactions: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     #: card id → actor → number of dot votes
     votes: dict[str, dict[str, int]] = field(default_factory=dict)
+    session: Session = field(default_factory=Session)
+    #: Actors a facilitator removed from the board: every op of theirs is
+    #: refused, and the server closes their sockets (4105).
+    removed: set[str] = field(default_factory=set)
+    #: Cards and comments whose status is not "visible" (tombstones too).
+    #: Derived, not in the snapshot form: the server's fast path (every
+    #: viewer sees the same) needs it without a scan per event.
+    held: int = 0
 
     def live_card(self, card_id: str) -> Card | None:
         card = self.cards.get(card_id)
@@ -92,13 +143,48 @@ class BoardState:
         return sum(self.votes.get(card_id, {}).values())
 
 
-_SETTINGS_FIELDS = ("title", "layout", "theme", "vote_budget")
-_SECTION_FIELDS = ("title", "pos", "deleted")
-_CARD_FIELDS = (
-    "kind", "title", "body", "color", "url", "section", "pos", "x", "y",
-    "author", "author_name", "created_at", "updated_at", "deleted",
+SETTINGS_FIELDS = (
+    "title", "layout", "theme", "vote_budget", "approval", "locked", "hide_cards",
+    "anonymous", "filter", "words",
 )  # fmt: skip
-_COMMENT_FIELDS = ("card", "body", "author", "author_name", "created_at", "deleted")
+SESSION_FIELDS = (
+    "timer_duration", "timer_ends_at", "timer_remaining", "spotlight_kind", "spotlight_id",
+    "round", "round_open",
+)  # fmt: skip
+SECTION_FIELDS = ("title", "pos", "deleted")
+CARD_FIELDS = (
+    "kind", "title", "body", "color", "url", "section", "pos", "x", "y",
+    "author", "author_name", "created_at", "updated_at", "deleted", "status",
+)  # fmt: skip
+COMMENT_FIELDS = ("card", "body", "author", "author_name", "created_at", "deleted", "status")
+
+
+def settings_wire(s: Settings) -> dict[str, Any]:
+    return {f: list(s.words) if f == "words" else getattr(s, f) for f in SETTINGS_FIELDS}
+
+
+def session_wire(s: Session) -> dict[str, Any]:
+    return {f: getattr(s, f) for f in SESSION_FIELDS}
+
+
+def section_wire(s: Section) -> dict[str, Any]:
+    return {f: getattr(s, f) for f in SECTION_FIELDS}
+
+
+def card_wire(c: Card) -> dict[str, Any]:
+    return {f: getattr(c, f) for f in CARD_FIELDS}
+
+
+def comment_wire(m: Comment) -> dict[str, Any]:
+    return {f: getattr(m, f) for f in COMMENT_FIELDS}
+
+
+def reactions_wire(per: dict[str, set[str]]) -> dict[str, list[str]]:
+    return {emoji: sorted(actors) for emoji, actors in per.items() if actors}
+
+
+def votes_wire(per: dict[str, int]) -> dict[str, int]:
+    return {actor: n for actor, n in per.items() if n > 0}
 
 
 def to_wire(state: BoardState) -> dict[str, Any]:
@@ -107,33 +193,33 @@ def to_wire(state: BoardState) -> dict[str, Any]:
     return {
         "board": state.board,
         "seq": state.seq,
-        "settings": {f: getattr(state.settings, f) for f in _SETTINGS_FIELDS},
-        "sections": {
-            sid: {f: getattr(s, f) for f in _SECTION_FIELDS} for sid, s in state.sections.items()
-        },
-        "cards": {cid: {f: getattr(c, f) for f in _CARD_FIELDS} for cid, c in state.cards.items()},
-        "comments": {
-            mid: {f: getattr(m, f) for f in _COMMENT_FIELDS} for mid, m in state.comments.items()
-        },
+        "settings": settings_wire(state.settings),
+        "sections": {sid: section_wire(s) for sid, s in state.sections.items()},
+        "cards": {cid: card_wire(c) for cid, c in state.cards.items()},
+        "comments": {mid: comment_wire(m) for mid, m in state.comments.items()},
         "reactions": {
-            cid: {emoji: sorted(actors) for emoji, actors in per.items() if actors}
-            for cid, per in state.reactions.items()
-            if any(per.values())
+            cid: reactions_wire(per) for cid, per in state.reactions.items() if any(per.values())
         },
         "votes": {
-            cid: {actor: n for actor, n in per.items() if n > 0}
+            cid: votes_wire(per)
             for cid, per in state.votes.items()
             if any(n > 0 for n in per.values())
         },
+        "session": session_wire(state.session),
+        "removed": sorted(state.removed),
     }
 
 
 def from_wire(data: dict[str, Any]) -> BoardState:
-    """Inverse of :func:`to_wire` (trusted input: our own snapshots)."""
-    return BoardState(
+    """Inverse of :func:`to_wire` (trusted input: our own snapshots). Fields
+    added after version 1's first release may be absent: they take their
+    defaults, so snapshots stored before them still load."""
+    settings = dict(data["settings"])
+    settings["words"] = list(settings.get("words", []))
+    state = BoardState(
         board=data["board"],
         seq=data["seq"],
-        settings=Settings(**data["settings"]),
+        settings=Settings(**settings),
         sections={sid: Section(id=sid, **s) for sid, s in data["sections"].items()},
         cards={cid: Card(id=cid, **c) for cid, c in data["cards"].items()},
         comments={mid: Comment(id=mid, **m) for mid, m in data["comments"].items()},
@@ -142,4 +228,10 @@ def from_wire(data: dict[str, Any]) -> BoardState:
             for cid, per in data["reactions"].items()
         },
         votes={cid: dict(per) for cid, per in data["votes"].items()},
+        session=Session(**data.get("session", {})),
+        removed=set(data.get("removed", [])),
     )
+    state.held = sum(c.status != "visible" for c in state.cards.values()) + sum(
+        m.status != "visible" for m in state.comments.values()
+    )
+    return state

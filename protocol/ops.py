@@ -34,6 +34,9 @@ Color = Literal["yellow", "pink", "blue", "green", "orange", "purple", "white"]
 Emoji = Literal["👍", "❤️", "💡", "🎉", "😂", "❓"]
 REACTIONS: tuple[str, ...] = ("👍", "❤️", "💡", "🎉", "😂", "❓")
 Coord = Annotated[int, Field(ge=0, le=limits.MAX_COORD)]
+Anonymous = Literal["off", "others", "all"]
+ModAction = Literal["approve", "reject", "hide", "restore"]
+TimerAction = Literal["start", "pause", "resume", "reset"]
 
 
 def _check_pos(key: str) -> str:
@@ -122,14 +125,29 @@ class _Op(BaseModel):
         return drop_nil(data)
 
 
+FilterWord = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=limits.MAX_FILTER_WORD, strip_whitespace=True),
+    AfterValidator(no_controls),
+]
+
+
 class BoardSet(_Op):
-    """Change board settings (facilitator). Absent fields stay as they are."""
+    """Change board settings (facilitator). Absent fields stay as they are.
+    ``hide_cards`` false is the reveal; ``words`` replaces the filter's own
+    word list."""
 
     type: Literal["board.set"]
     title: BoardTitle | None = None
     layout: Layout | None = None
     theme: Theme | None = None
     vote_budget: Annotated[int, Field(ge=0, le=limits.MAX_VOTE_BUDGET)] | None = None
+    approval: bool | None = None
+    locked: bool | None = None
+    hide_cards: bool | None = None
+    anonymous: Anonymous | None = None
+    filter: bool | None = None
+    words: Annotated[list[FilterWord], Field(max_length=limits.MAX_FILTER_WORDS)] | None = None
 
 
 class SectionAdd(_Op):
@@ -166,6 +184,9 @@ class CardAdd(_Op):
     pos: Pos = "a0"
     x: Coord = 0
     y: Coord = 0
+    #: Held for a facilitator's approval. The server sets it when the text
+    #: matches the board's word filter; a client may set it to ask for review.
+    held: bool | None = None
 
     @field_validator("url", "section", mode="after")
     @classmethod
@@ -191,6 +212,9 @@ class CardSet(_Op):
     body: CardBody | None = None
     color: Color | None = None
     url: Url | Literal[""] | None = None
+    #: Set by the server when the new text matches the word filter: the card
+    #: goes back to "pending" until a facilitator approves it.
+    held: bool | None = None
 
 
 class CardMove(_Op):
@@ -214,6 +238,7 @@ class CommentAdd(_Op):
     id: Id
     card: Id
     body: CommentBody
+    held: bool | None = None  # as in card.add
 
 
 class CommentDelete(_Op):
@@ -244,6 +269,78 @@ class VoteRetract(_Op):
     card: Id
 
 
+class CardModerate(_Op):
+    """Facilitator: approve or reject a pending card, hide a visible one,
+    restore a hidden or rejected one (SPEC §5, Moderation)."""
+
+    type: Literal["card.moderate"]
+    id: Id
+    action: ModAction
+
+
+class CommentModerate(_Op):
+    type: Literal["comment.moderate"]
+    id: Id
+    action: ModAction
+
+
+class ParticipantRemove(_Op):
+    """Facilitator: remove a participant (by actor) from the board. Their
+    ops are refused from then on and the server closes their sockets."""
+
+    type: Literal["participant.remove"]
+    actor: Id
+
+
+class ParticipantRestore(_Op):
+    type: Literal["participant.restore"]
+    actor: Id
+
+
+class TimerSet(_Op):
+    """Facilitator: start (``seconds`` required), pause, resume or reset the
+    board's countdown."""
+
+    type: Literal["timer.set"]
+    action: TimerAction
+    seconds: Annotated[int, Field(ge=1, le=limits.MAX_TIMER_SECONDS)] | None = None
+
+    @model_validator(mode="after")
+    def _start_has_seconds(self) -> TimerSet:
+        if (self.action == "start") != (self.seconds is not None):
+            raise ValueError("seconds is required with start, and only there")
+        return self
+
+
+class SpotlightSet(_Op):
+    """Facilitator: spotlight one card or one section on every screen; with
+    neither, end the spotlight."""
+
+    type: Literal["spotlight.set"]
+    card: Id | None = None
+    section: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SpotlightSet:
+        if self.card is not None and self.section is not None:
+            raise ValueError("spotlight a card or a section, not both")
+        return self
+
+
+class RoundOpen(_Op):
+    """Facilitator: open the next vote round (votes hidden from participants
+    until it closes); ``reset`` first takes back every vote."""
+
+    type: Literal["round.open"]
+    reset: bool = False
+
+
+class RoundClose(_Op):
+    """Facilitator: close the round: votes show to everyone, no more voting."""
+
+    type: Literal["round.close"]
+
+
 Op = Annotated[
     BoardSet
     | SectionAdd
@@ -257,9 +354,40 @@ Op = Annotated[
     | CommentDelete
     | ReactionSet
     | VoteCast
-    | VoteRetract,
+    | VoteRetract
+    | CardModerate
+    | CommentModerate
+    | ParticipantRemove
+    | ParticipantRestore
+    | TimerSet
+    | SpotlightSet
+    | RoundOpen
+    | RoundClose,
     Field(discriminator="type"),
 ]
+
+
+class ViewPatch(BaseModel):
+    """Server-made, never accepted from a client: the change an event makes
+    to what *this* viewer may see (protocol/visibility.py), as "set these
+    objects to these values" — an object's value ``None`` removes it from the
+    viewer's replica. The maps hold snapshot forms (SPEC §5)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    type: Literal["view.patch"]
+    settings: dict[str, Any] | None = None
+    session: dict[str, Any] | None = None
+    sections: dict[str, dict[str, Any] | None] | None = None
+    cards: dict[str, dict[str, Any] | None] | None = None
+    comments: dict[str, dict[str, Any] | None] | None = None
+    reactions: dict[str, dict[str, list[str]] | None] | None = None
+    votes: dict[str, dict[str, int] | None] | None = None
+    removed: list[str] | None = None
+
+
+#: What an event carries: a client's op, or a view patch the server made.
+EventOp = Annotated[Op | ViewPatch, Field(discriminator="type")]
 
 OP_TYPES: frozenset[str] = frozenset(
     {
@@ -276,5 +404,13 @@ OP_TYPES: frozenset[str] = frozenset(
         "reaction.set",
         "vote.cast",
         "vote.retract",
+        "card.moderate",
+        "comment.moderate",
+        "participant.remove",
+        "participant.restore",
+        "timer.set",
+        "spotlight.set",
+        "round.open",
+        "round.close",
     }
 )

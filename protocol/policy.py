@@ -19,19 +19,29 @@ from protocol.ops import (
     BoardSet,
     CardAdd,
     CardDelete,
+    CardModerate,
     CardMove,
     CardSet,
     CommentAdd,
     CommentDelete,
+    CommentModerate,
+    ModAction,
     Op,
+    ParticipantRemove,
+    ParticipantRestore,
     ReactionSet,
+    RoundClose,
+    RoundOpen,
     SectionAdd,
     SectionDelete,
     SectionSet,
+    SpotlightSet,
+    TimerSet,
     VoteCast,
     VoteRetract,
     is_blank,
 )
+from protocol.visibility import Viewer, sees_card, sees_comment
 
 
 class Rejection(NamedTuple):
@@ -39,7 +49,18 @@ class Rejection(NamedTuple):
     message: str
 
 
-_FACILITATOR_ONLY = (BoardSet, SectionAdd, SectionSet, SectionDelete)
+_FACILITATOR_ONLY = (
+    BoardSet, SectionAdd, SectionSet, SectionDelete, CardModerate, CommentModerate,
+    ParticipantRemove, ParticipantRestore, TimerSet, SpotlightSet, RoundOpen, RoundClose,
+)  # fmt: skip
+_VOTING = (VoteCast, VoteRetract)
+#: Which moderation action applies to which status (SPEC §5, Moderation).
+_MOD_FROM: dict[ModAction, tuple[str, ...]] = {
+    "approve": ("pending",),
+    "reject": ("pending",),
+    "hide": ("visible",),
+    "restore": ("hidden", "rejected"),
+}
 
 
 def may_write(role: Role) -> bool:
@@ -51,9 +72,16 @@ def check(state: BoardState, op: Op, actor: str, role: Role) -> Rejection | None
     """None when ``actor`` in ``role`` may apply ``op`` to ``state`` now."""
     if not may_write(role):
         return Rejection(ErrorCode.FORBIDDEN, "this link is read-only")
-    if isinstance(op, _FACILITATOR_ONLY) and role != "facilitator":
-        return Rejection(ErrorCode.FORBIDDEN, "only a facilitator may do this")
-    return _check_objects(state, op, actor, role)
+    if actor in state.removed:
+        return Rejection(ErrorCode.FORBIDDEN, "you were removed from this board")
+    if role != "facilitator":
+        if isinstance(op, _FACILITATOR_ONLY):
+            return Rejection(ErrorCode.FORBIDDEN, "only a facilitator may do this")
+        if state.settings.locked:
+            return Rejection(ErrorCode.FORBIDDEN, "the board is locked")
+    if isinstance(op, _VOTING) and state.session.round > 0 and not state.session.round_open:
+        return Rejection(ErrorCode.FORBIDDEN, "voting is closed until the next round")
+    return _check_objects(state, op, actor, role) or _check_session(state, op)
 
 
 def _full(cap: int, what: str) -> Rejection:
@@ -80,7 +108,18 @@ def _edit_breaks_card(card: Card, op: CardSet) -> Rejection | None:
     return None
 
 
+def _no_card(state: BoardState, card_id: str, viewer: Viewer) -> Rejection | None:
+    """NOT_FOUND for a card that is gone or that the sender may not see: a
+    pending or hidden card of someone else is, to them, not there (the same
+    answer as for a missing one, so its existence does not leak)."""
+    card = state.live_card(card_id)
+    if card is None or not sees_card(state, card, viewer):
+        return Rejection(ErrorCode.NOT_FOUND, "no such card")
+    return None
+
+
 def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejection | None:
+    viewer = Viewer(role, actor)
     match op:
         case SectionAdd():
             if op.id in state.sections:
@@ -100,7 +139,7 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
                 return Rejection(ErrorCode.NOT_FOUND, "no such section")
         case CardSet() | CardMove() | CardDelete():
             card = state.live_card(op.id)
-            if card is None:
+            if card is None or not sees_card(state, card, viewer):
                 return Rejection(ErrorCode.NOT_FOUND, "no such card")
             if isinstance(op, CardSet):
                 invalid = _edit_breaks_card(card, op)
@@ -114,26 +153,68 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
         case CommentAdd():
             if op.id in state.comments:
                 return Rejection(ErrorCode.EXISTS, "comment id already used")
-            if state.live_card(op.card) is None:
-                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            missing = _no_card(state, op.card, viewer)
+            if missing is not None:
+                return missing
             if len(state.comments) >= limits.MAX_COMMENTS:
                 return _full(limits.MAX_COMMENTS, "comments")
         case CommentDelete():
             comment = state.comments.get(op.id)
-            if comment is None or comment.deleted:
+            if comment is None or comment.deleted or not sees_comment(state, comment, viewer):
                 return Rejection(ErrorCode.NOT_FOUND, "no such comment")
             return _owner_or_facilitator(comment.author, actor, role)
         case ReactionSet():
-            if state.live_card(op.card) is None:
-                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            return _no_card(state, op.card, viewer)
         case VoteCast():
-            if state.live_card(op.card) is None:
-                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            missing = _no_card(state, op.card, viewer)
+            if missing is not None:
+                return missing
             if state.votes_used(actor) >= state.settings.vote_budget:
                 return Rejection(ErrorCode.VOTE_BUDGET, "no dot votes left")
         case VoteRetract():
-            if state.live_card(op.card) is None:
-                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            missing = _no_card(state, op.card, viewer)
+            if missing is not None:
+                return missing
             if state.votes.get(op.card, {}).get(actor, 0) <= 0:
                 return Rejection(ErrorCode.NOT_FOUND, "no vote of yours on this card")
+        case CardModerate():
+            card = state.live_card(op.id)
+            if card is None:
+                return Rejection(ErrorCode.NOT_FOUND, "no such card")
+            return _moderation_applies(card.status, op.action, "card")
+        case CommentModerate():
+            comment = state.comments.get(op.id)
+            if comment is None or comment.deleted:
+                return Rejection(ErrorCode.NOT_FOUND, "no such comment")
+            return _moderation_applies(comment.status, op.action, "comment")
+    return None
+
+
+def _moderation_applies(status: str, action: ModAction, what: str) -> Rejection | None:
+    if status in _MOD_FROM[action]:
+        return None
+    return Rejection(ErrorCode.INVALID, f"cannot {action} a {status} {what}")
+
+
+def _check_session(state: BoardState, op: Op) -> Rejection | None:
+    session = state.session
+    match op:
+        case TimerSet(action="pause") if session.timer_ends_at == 0:
+            return Rejection(ErrorCode.INVALID, "the timer is not running")
+        case TimerSet(action="resume") if session.timer_remaining == 0:
+            return Rejection(ErrorCode.INVALID, "the timer is not paused")
+        case SpotlightSet(card=str(card_id)):
+            card = state.live_card(card_id)
+            if card is None or card.status != "visible":
+                return Rejection(ErrorCode.NOT_FOUND, "no such card (or not visible to all)")
+        case SpotlightSet(section=str(section_id)):
+            section = state.sections.get(section_id)
+            if section is None or section.deleted:
+                return Rejection(ErrorCode.NOT_FOUND, "no such section")
+        case RoundClose() if not session.round_open:
+            return Rejection(ErrorCode.INVALID, "no vote round is open")
+        case ParticipantRemove() if op.actor in state.removed:
+            return Rejection(ErrorCode.INVALID, "already removed")
+        case ParticipantRestore() if op.actor not in state.removed:
+            return Rejection(ErrorCode.INVALID, "not removed")
     return None

@@ -9,24 +9,44 @@ and returns it.
 
 from __future__ import annotations
 
-from protocol.messages import Event
-from protocol.model import BoardState, Card, Comment, Section
+from typing import Any
+
+from protocol.messages import Event, Role
+from protocol.model import BoardState, Card, Comment, Section, Session, Settings
 from protocol.ops import (
     BoardSet,
     CardAdd,
     CardDelete,
+    CardModerate,
     CardMove,
     CardSet,
     CommentAdd,
     CommentDelete,
+    CommentModerate,
+    ModAction,
+    ParticipantRemove,
+    ParticipantRestore,
     ReactionSet,
+    RoundClose,
+    RoundOpen,
     SectionAdd,
     SectionDelete,
     SectionSet,
+    SpotlightSet,
+    TimerSet,
+    ViewPatch,
     VoteCast,
     VoteRetract,
 )
 from protocol.policy import check
+
+#: What a moderation action makes of an object's status.
+_MOD_TO: dict[ModAction, str] = {
+    "approve": "visible",
+    "reject": "rejected",
+    "hide": "hidden",
+    "restore": "visible",
+}
 
 
 def apply(state: BoardState, event: Event) -> BoardState:
@@ -36,6 +56,9 @@ def apply(state: BoardState, event: Event) -> BoardState:
         return state
     state.seq = event.seq
     op = event.op
+    if isinstance(op, ViewPatch):
+        _apply_patch(state, op)  # made by the server for this viewer: no policy
+        return state
     if op is None or check(state, op, event.actor, event.role) is not None:
         return state
     at, actor = event.at, event.actor
@@ -46,6 +69,12 @@ def apply(state: BoardState, event: Event) -> BoardState:
             s.layout = op.layout if op.layout is not None else s.layout
             s.theme = op.theme if op.theme is not None else s.theme
             s.vote_budget = op.vote_budget if op.vote_budget is not None else s.vote_budget
+            s.approval = op.approval if op.approval is not None else s.approval
+            s.locked = op.locked if op.locked is not None else s.locked
+            s.hide_cards = op.hide_cards if op.hide_cards is not None else s.hide_cards
+            s.anonymous = op.anonymous if op.anonymous is not None else s.anonymous
+            s.filter = op.filter if op.filter is not None else s.filter
+            s.words = list(op.words) if op.words is not None else s.words
         case SectionAdd():
             state.sections[op.id] = Section(id=op.id, title=op.title, pos=op.pos)
         case SectionSet():
@@ -59,24 +88,58 @@ def apply(state: BoardState, event: Event) -> BoardState:
                 id=op.id, kind=op.kind, title=op.title, body=op.body, color=op.color,
                 url=op.url or "", section=op.section or "", pos=op.pos, x=op.x, y=op.y,
                 author=actor, author_name=event.name, created_at=at, updated_at=at,
+                status=_new_status(state, event.role, op.held),
             )  # fmt: skip
+            state.held += state.cards[op.id].status != "visible"
         case CardSet():
-            _set_card(state.cards[op.id], op, at)
+            card = state.cards[op.id]
+            _set_card(card, op, at)
+            if op.held and event.role != "facilitator" and card.status == "visible":
+                _set_status(state, card, "pending")
         case CardMove():
             _move_card(state.cards[op.id], op, at)
         case CardDelete():
-            created_at = state.cards[op.id].created_at
-            state.cards[op.id] = Card(id=op.id, deleted=True, created_at=created_at)
+            old_card = state.cards[op.id]
+            # The tombstone keeps its status: a card that was never shown
+            # stays unshown (its id does not leak to those who never saw it).
+            state.cards[op.id] = Card(
+                id=op.id, deleted=True, created_at=old_card.created_at, status=old_card.status
+            )
             state.reactions.pop(op.id, None)
             state.votes.pop(op.id, None)
         case CommentAdd():
             state.comments[op.id] = Comment(
                 id=op.id, card=op.card, body=op.body, author=actor,
                 author_name=event.name, created_at=at,
+                status=_new_status(state, event.role, op.held),
             )  # fmt: skip
+            state.held += state.comments[op.id].status != "visible"
         case CommentDelete():
             old = state.comments[op.id]
-            state.comments[op.id] = Comment(id=op.id, card=old.card, deleted=True)
+            state.comments[op.id] = Comment(
+                id=op.id, card=old.card, deleted=True, status=old.status
+            )
+        case CardModerate():
+            _set_status(state, state.cards[op.id], _MOD_TO[op.action])
+        case CommentModerate():
+            _set_status(state, state.comments[op.id], _MOD_TO[op.action])
+        case ParticipantRemove():
+            state.removed.add(op.actor)
+        case ParticipantRestore():
+            state.removed.discard(op.actor)
+        case TimerSet():
+            _set_timer(state.session, op, at)
+        case SpotlightSet():
+            session = state.session
+            session.spotlight_kind = "card" if op.card else "section" if op.section else ""
+            session.spotlight_id = op.card or op.section or ""
+        case RoundOpen():
+            state.session.round += 1
+            state.session.round_open = True
+            if op.reset:
+                state.votes.clear()
+        case RoundClose():
+            state.session.round_open = False
         case ReactionSet():
             actors = state.reactions.setdefault(op.card, {}).setdefault(op.emoji, set())
             if op.on:
@@ -92,6 +155,67 @@ def apply(state: BoardState, event: Event) -> BoardState:
             if per_actor[actor] == 0:
                 del per_actor[actor]
     return state
+
+
+def _new_status(state: BoardState, role: Role, held: bool | None) -> str:
+    """A participant's post waits for approval in approval mode, or when the
+    server held it (word filter); a facilitator's never waits."""
+    if role != "facilitator" and (state.settings.approval or held):
+        return "pending"
+    return "visible"
+
+
+def _set_status(state: BoardState, obj: Card | Comment, status: str) -> None:
+    state.held += (status != "visible") - (obj.status != "visible")
+    obj.status = status
+
+
+def _set_timer(session: Session, op: TimerSet, at: int) -> None:
+    """Times come from the event (server clock), never from a device."""
+    if op.action == "start" and op.seconds is not None:
+        session.timer_duration = op.seconds * 1000
+        session.timer_ends_at = at + session.timer_duration
+        session.timer_remaining = 0
+    elif op.action == "pause":
+        session.timer_remaining = max(1, session.timer_ends_at - at)
+        session.timer_ends_at = 0
+    elif op.action == "resume":
+        session.timer_ends_at = at + session.timer_remaining
+        session.timer_remaining = 0
+    elif op.action == "reset":
+        session.timer_duration = session.timer_ends_at = session.timer_remaining = 0
+
+
+def _apply_patch(state: BoardState, patch: ViewPatch) -> None:
+    """Set the objects a view patch names (visibility.py); None removes one."""
+    if patch.settings is not None:
+        settings = dict(patch.settings)
+        settings["words"] = list(settings.get("words", []))
+        state.settings = Settings(**settings)
+    if patch.session is not None:
+        state.session = Session(**patch.session)
+    if patch.removed is not None:
+        state.removed = set(patch.removed)
+    _patch_map(state.sections, patch.sections, lambda oid, v: Section(id=oid, **v))
+    _patch_map(state.cards, patch.cards, lambda oid, v: Card(id=oid, **v))
+    _patch_map(state.comments, patch.comments, lambda oid, v: Comment(id=oid, **v))
+    _patch_map(
+        state.reactions,
+        patch.reactions,
+        lambda oid, v: {emoji: set(actors) for emoji, actors in v.items()},
+    )
+    _patch_map(state.votes, patch.votes, lambda oid, v: dict(v))
+    state.held = sum(c.status != "visible" for c in state.cards.values()) + sum(
+        m.status != "visible" for m in state.comments.values()
+    )
+
+
+def _patch_map(target: dict[str, Any], values: dict[str, Any] | None, make: Any) -> None:
+    for oid, value in (values or {}).items():
+        if value is None:
+            target.pop(oid, None)
+        else:
+            target[oid] = make(oid, value)
 
 
 def _set_card(card: Card, op: CardSet, at: int) -> None:

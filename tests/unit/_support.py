@@ -51,6 +51,14 @@ SAMPLE_OPS: dict[str, dict[str, Any]] = {
     "reaction.set": {"type": "reaction.set", "card": "c1", "emoji": "❤️", "on": True},
     "vote.cast": {"type": "vote.cast", "card": "c1"},
     "vote.retract": {"type": "vote.retract", "card": "c1"},
+    "card.moderate": {"type": "card.moderate", "id": "c1", "action": "approve"},
+    "comment.moderate": {"type": "comment.moderate", "id": "m1", "action": "hide"},
+    "participant.remove": {"type": "participant.remove", "actor": "bob"},
+    "participant.restore": {"type": "participant.restore", "actor": "bob"},
+    "timer.set": {"type": "timer.set", "action": "start", "seconds": 300},
+    "spotlight.set": {"type": "spotlight.set", "card": "c1"},
+    "round.open": {"type": "round.open", "reset": True},
+    "round.close": {"type": "round.close"},
 }
 
 
