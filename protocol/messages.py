@@ -135,6 +135,9 @@ class Welcome(_ServerMsg):
     snapshot: dict[str, Any] | None = None
     heartbeat_ms: int
     limits: dict[str, int]
+    #: Server time (ms since the epoch) when the welcome was sent: clients
+    #: count the board's timer down on server time (SPEC §3).
+    now: int | None = None
 
 
 class Events(_ServerMsg):
@@ -171,6 +174,7 @@ class Presence(_ServerMsg):
 class Pong(_ServerMsg):
     t: Literal["pong"]
     n: int = 0
+    now: int | None = None  # server time, ms: refines a client's clock offset
 
 
 ServerMessage = Annotated[

@@ -13,7 +13,6 @@ from typing import Any
 
 from protocol import limits
 
-
 #: Moderation status of a card or comment. Only "visible" objects reach
 #: everyone; the others reach facilitators and their author (visibility.py).
 STATUSES = ("visible", "pending", "rejected", "hidden")

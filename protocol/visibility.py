@@ -422,6 +422,8 @@ def _patch(changes: dict[Key, Any]) -> ViewPatch:
 def pick(variants: dict[ClassKey, Variant], viewer: Viewer) -> Variant:
     """The variant a viewer gets."""
     own = variants.get((viewer.role_class, viewer.actor))
-    return own if own is not None or (viewer.role_class, viewer.actor) in variants else (
-        variants[(viewer.role_class, "")]
+    return (
+        own
+        if own is not None or (viewer.role_class, viewer.actor) in variants
+        else (variants[(viewer.role_class, "")])
     )

@@ -39,9 +39,20 @@ from redis.exceptions import RedisError
 
 from protocol import codec, limits
 from protocol.errors import CloseCode, ProtocolError
-from protocol.messages import Presence
+from protocol.messages import Event, Presence
 from protocol.model import BoardState, from_wire, to_wire
+from protocol.ops import ParticipantRemove
 from protocol.reducer import apply
+from protocol.visibility import (
+    RAW,
+    Change,
+    ClassKey,
+    RoleClass,
+    Variant,
+    Viewer,
+    is_plain,
+    project,
+)
 from server.connection import Connection
 from server.engine.store import BoardHead, SnapshotSaved, Store, now_ms
 
@@ -74,6 +85,28 @@ class NodeBehind(Exception):
 MakeWelcome = Callable[[int, bool, bytes | None], bytes]
 
 
+class _Entry:
+    """One applied event as the ring keeps it: the log's bytes, and — when
+    viewers differ (moderation, protocol/visibility.py) — the bytes each
+    visibility class receives, each encoded once."""
+
+    __slots__ = ("raw", "seq", "variants")
+
+    def __init__(self, raw: bytes, seq: int, variants: dict[ClassKey, bytes] | None = None):
+        self.raw = raw
+        self.seq = seq
+        #: None: every viewer gets ``raw`` (an open board: the hot path).
+        self.variants = variants
+
+    def for_conn(self, conn: Connection) -> bytes:
+        variants = self.variants
+        if variants is None:
+            return self.raw
+        role_class: RoleClass = "fac" if conn.role == "facilitator" else "pub"
+        own = variants.get((role_class, conn.actor))
+        return own if own is not None else variants[(role_class, "")]
+
+
 class BoardHub:
     def __init__(self, board: str, store: Store, settings: Settings) -> None:
         self.board = board
@@ -82,9 +115,13 @@ class BoardHub:
         self.state = BoardState(board)
         self.epoch = ""
         self.conns: dict[str, Connection] = {}
-        self.ring: deque[bytes] = deque(maxlen=RING_SIZE)
+        self.ring: deque[_Entry] = deque(maxlen=RING_SIZE)
         #: Applied events waiting for the next fan-out (see ``_flush``).
-        self._pending: list[bytes] = []
+        self._pending: list[_Entry] = []
+        #: A replay may read raw events from the log only after this seq:
+        #: before it lie events whose variants are unknown here (before the
+        #: load) or no longer kept (a restricted event that left the ring).
+        self._raw_log_from = 0
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._snapshot_cache: tuple[int, bytes] | None = None
         self._presence_pending = False
@@ -113,6 +150,7 @@ class BoardHub:
             raise RuntimeError(f"log of {self.board} does not continue its snapshot")
         self.state, self.epoch = state, head.epoch
         self._diverged = False
+        self._raw_log_from = state.seq
         self.ring.clear()
         self._pending = []  # events of the state we replace: never sent now
         self._snapshot_cache = None
@@ -179,7 +217,7 @@ class BoardHub:
             return
         if self.ring:  # the log must still hold what we applied last
             stored = await self.store.read_event(self.board, self.state.seq)
-            if stored is not None and stored != self.ring[-1]:
+            if stored is not None and stored != self.ring[-1].raw:
                 await self._diverge(f"the log holds another event at {self.state.seq}")
                 return
         if head.seq > self.state.seq:
@@ -189,7 +227,7 @@ class BoardHub:
         """The bytes of the event this replica applied at ``seq``, if still
         in the ring."""
         first = self.state.seq - len(self.ring) + 1
-        return self.ring[seq - first] if first <= seq <= self.state.seq else None
+        return self.ring[seq - first].raw if first <= seq <= self.state.seq else None
 
     async def _diverge(self, why: str) -> None:
         """This replica holds events the log no longer has. New epoch (a
@@ -209,7 +247,7 @@ class BoardHub:
         seq again before pub/sub told us anything; continuing from there
         would stack its events on ours (the head check could no longer see
         the difference)."""
-        last = self.ring[-1] if self.ring else None
+        last = self.ring[-1].raw if self.ring else None
         while self.state.seq < upto:
             after = self.state.seq - 1 if last is not None else self.state.seq
             raws = await self.store.read_log(self.board, after, upto, count=1000)
@@ -242,13 +280,66 @@ class BoardHub:
             # Never expected (we wrote it); advance so the board does not stall.
             log.error("board %s: undecodable event at seq %d", self.board, codec.event_seq(raw))
             self.state.seq = codec.event_seq(raw)
+            entry = _Entry(raw, self.state.seq, {("fac", ""): raw, ("pub", ""): raw})
         else:
+            change = Change.before(self.state, event)
             apply(self.state, event)
-        self.ring.append(raw)
-        self._pending.append(raw)
+            entry = _Entry(raw, event.seq, self._encode(raw, event, change.variants(self.state)))
+            if isinstance(event.op, ParticipantRemove) and event.op.actor in self.state.removed:
+                self._kick(event.op.actor)
+        if len(self.ring) == self.ring.maxlen and self.ring[0].variants is not None:
+            self._raw_log_from = max(self._raw_log_from, self.ring[0].seq)
+        self.ring.append(entry)
+        self._pending.append(entry)
         self._wake_waiters()
         if self.state.seq % self.settings.snapshot_every == 0:
             self._save_snapshot(raw)
+
+    def _encode(
+        self, raw: bytes, event: Event, variants: dict[ClassKey, Variant]
+    ) -> dict[ClassKey, bytes] | None:
+        """Each variant's bytes, encoded once (None: raw for everyone).
+        Patches and placeholders carry the event's op id, actor and name
+        only for the actor itself (its client settles its op by them) and
+        for facilitators who may see authors; for anyone else they would
+        name the author of what they may not see."""
+        if all(v == RAW for v in variants.values()):
+            return None
+        identity_for_fac = self.state.settings.anonymous != "all"
+        out: dict[ClassKey, bytes] = {}
+        sealed: dict[tuple[int, bool], bytes] = {}
+
+        def seal(variant: Variant, with_identity: bool) -> bytes:
+            if variant == RAW:
+                return raw
+            key = (id(variant), with_identity)
+            if key not in sealed:
+                op_id, actor, name = (
+                    (event.op_id, event.actor, event.name) if with_identity else ("", "", "")
+                )
+                head, tail = codec.event_parts(
+                    op_id=op_id, actor=actor, name=name, role=event.role, at=event.at,
+                    op=None if variant is None else variant,  # type: ignore[arg-type]
+                )  # fmt: skip
+                sealed[key] = codec.seal_event(head, event.seq, tail)
+            return sealed[key]
+
+        for (role_class, actor), variant in variants.items():
+            mine = bool(actor) and actor == event.actor
+            out[(role_class, actor)] = seal(
+                variant, mine or (role_class == "fac" and identity_for_fac)
+            )
+        role_classes: tuple[RoleClass, ...] = ("fac", "pub")
+        for role_class in role_classes:
+            key = (role_class, event.actor)
+            if event.actor and key not in out:
+                out[key] = seal(variants[(role_class, "")], True)
+        return out
+
+    def _kick(self, actor: str) -> None:
+        for conn in list(self.conns.values()):
+            if conn.actor == actor:
+                conn.abort(CloseCode.KICKED, "removed from this board by a facilitator")
 
     def _flush(self) -> None:
         """Fan out the applied events not yet sent: one encode per batch, the
@@ -263,14 +354,36 @@ class BoardHub:
         self._pending = []
         if not self.conns:
             return
+        if any(entry.variants is not None for entry in pending):
+            self._flush_variants(pending)
+            return
         for i in range(0, len(pending), limits.REPLAY_BATCH):
-            batch = pending[i : i + limits.REPLAY_BATCH]
+            batch = [entry.raw for entry in pending[i : i + limits.REPLAY_BATCH]]
             frame = codec.events_frame(batch)
             if len(batch) == 1:
                 for conn in self.conns.values():
                     conn.send_event(batch[0], frame)
             else:
                 for conn in self.conns.values():
+                    conn.send_frame(frame)
+        self.delivered += len(self.conns) * len(pending)
+
+    def _flush_variants(self, pending: list[_Entry]) -> None:
+        """Fan-out when viewers differ: each connection gets its class's
+        bytes; a frame is built once per distinct choice of variants, not
+        once per socket."""
+        for i in range(0, len(pending), limits.REPLAY_BATCH):
+            batch = pending[i : i + limits.REPLAY_BATCH]
+            frames: dict[tuple[int, ...], bytes] = {}
+            for conn in self.conns.values():
+                chosen = [entry.for_conn(conn) for entry in batch]
+                key = tuple(map(id, chosen))
+                frame = frames.get(key)
+                if frame is None:
+                    frame = frames[key] = codec.events_frame(chosen)
+                if len(chosen) == 1:
+                    conn.send_event(chosen[0], frame)
+                else:
                     conn.send_frame(frame)
         self.delivered += len(self.conns) * len(pending)
 
@@ -307,7 +420,7 @@ class BoardHub:
         if resume is not None and resume[0] == self.epoch:
             if resume[1] > self.state.seq:
                 await self._catch_up(resume[1])
-            replay = await self._replay_since(resume[1])
+            replay = await self._replay_since(resume[1], conn)
             if resume[0] != self.epoch:  # reloaded meanwhile: never mix epochs
                 replay = None
         # No await from here on: atomic with respect to the pump. Events
@@ -319,7 +432,7 @@ class BoardHub:
             for i in range(0, len(replay), limits.REPLAY_BATCH):
                 conn.send_frame(codec.events_frame(replay[i : i + limits.REPLAY_BATCH]))
         else:
-            conn.send_frame(make_welcome(self.state.seq, False, self.snapshot_bytes()))
+            conn.send_frame(make_welcome(self.state.seq, False, self.snapshot_for(conn)))
         self.conns[conn.id] = conn
         return replay is not None
 
@@ -340,9 +453,11 @@ class BoardHub:
     def detach(self, conn: Connection) -> None:
         self.conns.pop(conn.id, None)
 
-    async def _replay_since(self, since: int) -> list[bytes] | None:
-        """Events ``since < seq <= state.seq`` as of the moment this returns,
-        or None when they cannot all be had (then: snapshot)."""
+    async def _replay_since(self, since: int, conn: Connection) -> list[bytes] | None:
+        """Events ``since < seq <= state.seq`` as ``conn`` may see them, as
+        of the moment this returns, or None when they cannot all be had
+        (then: snapshot). Events older than the ring come raw from the log,
+        which is right only where every viewer saw the raw event."""
         if since > self.state.seq or self.state.seq - since > MAX_REPLAY:
             return None
         fetched: list[bytes] = []
@@ -350,7 +465,10 @@ class BoardHub:
         while True:
             ring_first = self.state.seq - len(self.ring) + 1
             if after + 1 >= ring_first:
-                return fetched + list(itertools.islice(self.ring, after + 1 - ring_first, None))
+                tail = itertools.islice(self.ring, after + 1 - ring_first, None)
+                return fetched + [entry.for_conn(conn) for entry in tail]
+            if since < self._raw_log_from:
+                return None
             raws = await self.store.read_log(self.board, after, count=1000)
             if not raws or codec.event_seq(raws[0]) != after + 1:
                 return None
@@ -358,6 +476,14 @@ class BoardHub:
             after = codec.event_seq(raws[-1])
             if after >= self.state.seq:
                 return [r for r in fetched if codec.event_seq(r) <= self.state.seq]
+
+    def snapshot_for(self, conn: Connection) -> bytes:
+        """The welcome snapshot: the whole state where the connection's
+        class sees it all (cached per seq), else its projection."""
+        role_class: RoleClass = "fac" if conn.role == "facilitator" else "pub"
+        if is_plain(self.state, role_class):
+            return self.snapshot_bytes()
+        return codec.pack(project(self.state, Viewer(conn.role, conn.actor)))
 
     def snapshot_bytes(self) -> bytes:
         """The packed snapshot at the current seq, packed once per seq."""

@@ -23,6 +23,7 @@ from protocol import codec, limits
 from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolError, close_reason
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
 from protocol.policy import check, may_write
+from protocol.wordfilter import hold_if_filtered
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
@@ -186,6 +187,8 @@ class _Session:
             hub = await node.hub(hello.board)
         except BoardNotFound:
             raise _Reject(CloseCode.BOARD_NOT_FOUND, "no such board") from None
+        if actor in hub.state.removed:
+            raise _Reject(CloseCode.KICKED, "removed from this board by a facilitator")
 
         def send(data: bytes) -> Awaitable[None]:
             # The ASGI message straight to WebSocket.send: no send_bytes() and
@@ -208,6 +211,7 @@ class _Session:
                 "role": grant.role, "actor": actor, "identity": identity,
                 "epoch": hub.epoch, "seq": seq, "recovered": recovered,
                 "heartbeat_ms": node.settings.heartbeat_ms, "limits": CLIENT_LIMITS,
+                "now": now_ms(),
             }  # fmt: skip
             return codec.welcome_frame(fields, snapshot)
 
@@ -277,7 +281,7 @@ class _Session:
             case OpMsg():
                 await self._handle_op(msg)
             case Ping():
-                self.conn.send_frame(codec.encode(Pong(t="pong", n=msg.n)))
+                self.conn.send_frame(codec.encode(Pong(t="pong", n=msg.n, now=now_ms())))
             case Focus():
                 if not may_write(self.conn.role):  # a hub screen edits no card
                     self._error(ErrorCode.FORBIDDEN, "this link is read-only")
@@ -296,7 +300,8 @@ class _Session:
             self._error(ErrorCode.RATE_LIMITED, "too many ops: slow down", msg.id)
             return
         await self.hub.caught_up(self.last_acked, READ_YOUR_WRITES_WAIT_S)
-        rejection = check(self.hub.state, msg.op, conn.actor, conn.role)
+        op = hold_if_filtered(self.hub.state, msg.op)  # the word filter (SPEC §5)
+        rejection = check(self.hub.state, op, conn.actor, conn.role)
         if rejection is not None:
             # A resent op that already made it into the log gets its ack,
             # even though it would not pass the check against today's state.
@@ -308,7 +313,7 @@ class _Session:
             return
         head, tail = codec.event_parts(
             op_id=msg.id, actor=conn.actor, name=conn.name, role=conn.role,
-            at=now_ms(), op=msg.op,
+            at=now_ms(), op=op,
         )  # fmt: skip
         try:
             result = await self.node.store.append(board, op_key, head, tail)

@@ -97,8 +97,13 @@ def _logs(draw: st.DrawFn) -> list[Event]:
         actor = draw(st.sampled_from(["fac", "p1", "p2"]))
         events.append(
             Event(
-                seq=seq, op_id=f"o{seq}", actor=actor, name=actor.upper(),
-                role=_ROLES[actor], at=1000 * seq, op=codec.op_from_wire(_op(draw)),
+                seq=seq,
+                op_id=f"o{seq}",
+                actor=actor,
+                name=actor.upper(),
+                role=_ROLES[actor],
+                at=1000 * seq,
+                op=codec.op_from_wire(_op(draw)),
             )  # fmt: skip
         )
     return events

@@ -1,0 +1,115 @@
+"""What each role receives on the wire under moderation (issue 9), with real
+server processes on two nodes: live events, a resume replay and a fresh
+snapshot all show a viewer exactly its projection (protocol/visibility.py),
+and a removed participant is closed with 4105 and refused on rejoin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from protocol.errors import CloseCode, ErrorCode
+from tests.support.cluster import Nodes
+from tests.support.servers import token_of
+from tests.support.wire import Wire, card
+
+
+def _cards(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cards named by the events a wire received (ops and view patches)."""
+    out: dict[str, Any] = {}
+    for e in events:
+        op = e.get("op") or {}
+        if op.get("type") == "card.add":
+            out[op["id"]] = op
+        elif op.get("type") == "view.patch":
+            out.update(op.get("cards") or {})
+    return out
+
+
+async def test_approval_mode_on_the_wire_across_two_nodes(nodes: Nodes) -> None:
+    a, b = nodes.start(), nodes.start()
+    board = a.create_board("Moderated")
+    bid, links = board["board"], board["links"]
+    fac = await Wire.join(a.ws, bid, token_of(links["facilitator"]), "Fien")
+    alice = await Wire.join(b.ws, bid, token_of(links["participant"]), "Alice")
+    bob = await Wire.join(a.ws, bid, token_of(links["participant"]), "Bob")
+    screen = await Wire.join(b.ws, bid, token_of(links["viewer"]), "Screen")
+
+    on = await fac.op("f1", {"type": "board.set", "approval": True})
+    assert on["t"] == "ack"
+    ack = await alice.op("a1", card("c1", "secret idea"))
+    seq = ack["seq"]
+    for w in (fac, alice, bob, screen):
+        await w.wait_seq(seq)
+    # The author and the facilitator see it pending; the room gets a placeholder.
+    assert _cards(fac.events)["c1"]["title"] == "secret idea"
+    assert _cards(alice.events)["c1"]["status"] == "pending"
+    for w in (bob, screen):
+        placeholder = next(e for e in w.events if e["seq"] == seq)
+        assert placeholder.get("op") is None and placeholder["actor"] == ""
+        assert "c1" not in _cards(w.events)
+
+    # Bob cannot touch what he may not see: the same answer as for no card.
+    refused = await bob.op("b1", {"type": "comment.add", "id": "m1", "card": "c1", "body": "x"})
+    assert refused["t"] == "error" and refused["code"] == ErrorCode.NOT_FOUND
+    refused = await bob.op("b2", {"type": "card.moderate", "id": "c1", "action": "approve"})
+    assert refused["t"] == "error" and refused["code"] == ErrorCode.FORBIDDEN
+
+    # A fresh join and a resume from before the post see the same thing.
+    late = await Wire.join(b.ws, bid, token_of(links["participant"]), "Late")
+    assert "c1" not in late.welcome["snapshot"]["cards"]
+    resumed = await Wire.join(
+        a.ws, bid, token_of(links["viewer"]), "Screen2", resume=(screen.welcome["epoch"], 1)
+    )
+    assert resumed.welcome["recovered"] is True
+    await resumed.wait_seq(seq)
+    assert "c1" not in _cards(resumed.events)
+
+    approved = await fac.op("f2", {"type": "card.moderate", "id": "c1", "action": "approve"})
+    for w in (alice, bob, screen, late, resumed):
+        await w.wait_seq(approved["seq"])
+        assert _cards(w.events)["c1"]["title"] == "secret idea", w.welcome["role"]
+        assert _cards(w.events)["c1"]["status"] == "visible"
+    for w in (fac, alice, bob, screen, late, resumed):
+        await w.close()
+
+
+async def test_a_removed_participant_is_closed_and_refused(nodes: Nodes) -> None:
+    a, b = nodes.start(), nodes.start()
+    board = a.create_board("Removal")
+    bid, links = board["board"], board["links"]
+    fac = await Wire.join(a.ws, bid, token_of(links["facilitator"]), "Fien")
+    troll = await Wire.join(b.ws, bid, token_of(links["participant"]), "Troll")
+    actor, identity = troll.welcome["actor"], troll.welcome["identity"]
+    ack = await fac.op("f1", {"type": "participant.remove", "actor": actor})
+    assert ack["t"] == "ack"
+    assert await troll.wait_closed() == CloseCode.KICKED
+    again = await Wire.connect(b.ws)
+    await again.send({"t": "hello", "v": 1, "board": bid, "token": token_of(links["participant"]),
+                      "name": "Troll", "identity": identity})  # fmt: skip
+    assert await again.wait_closed() == CloseCode.KICKED
+    await fac.close()
+
+
+async def test_votes_in_a_round_stay_private_until_it_closes(nodes: Nodes) -> None:
+    a = nodes.start()
+    board = a.create_board("Rounds")
+    bid, links = board["board"], board["links"]
+    fac = await Wire.join(a.ws, bid, token_of(links["facilitator"]), "Fien")
+    p1 = await Wire.join(a.ws, bid, token_of(links["participant"]), "P1")
+    p2 = await Wire.join(a.ws, bid, token_of(links["participant"]), "P2")
+    await fac.op("f1", card("c1", "option"))
+    await fac.op("f2", {"type": "round.open"})
+    v1 = await p1.op("v1", {"type": "vote.cast", "card": "c1"})
+    v2 = await p2.op("v2", {"type": "vote.cast", "card": "c1"})
+    await p1.wait_seq(v2["seq"])
+    mine = [e for e in p1.events if e["seq"] in (v1["seq"], v2["seq"])]
+    assert mine[0]["op"]["votes"] == {"c1": {p1.welcome["actor"]: 1}}
+    assert mine[1].get("op") is None  # p2's vote: a placeholder for p1
+    closed = await fac.op("f3", {"type": "round.close"})
+    await p1.wait_seq(closed["seq"])
+    result = next(e for e in p1.events if e["seq"] == closed["seq"])["op"]
+    assert result["votes"]["c1"] == {p1.welcome["actor"]: 1, p2.welcome["actor"]: 1}
+    late = await p1.op("v3", {"type": "vote.cast", "card": "c1"})
+    assert late["t"] == "error" and late["code"] == ErrorCode.FORBIDDEN
+    for w in (fac, p1, p2):
+        await w.close()
