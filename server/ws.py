@@ -23,8 +23,8 @@ from protocol import codec, limits
 from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolError, close_reason
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
 from protocol.policy import check, may_write
-from protocol.wordfilter import hold_if_filtered
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
+from protocol.wordfilter import hold_if_filtered
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, now_ms
