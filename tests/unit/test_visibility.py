@@ -104,7 +104,7 @@ def _logs(draw: st.DrawFn) -> list[Event]:
                 role=_ROLES[actor],
                 at=1000 * seq,
                 op=codec.op_from_wire(_op(draw)),
-            )  # fmt: skip
+            )
         )
     return events
 
