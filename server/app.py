@@ -20,7 +20,7 @@ from server.config import Settings
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
 from server.node import Node
-from server.routes import api, health, pages
+from server.routes import activity, api, health, pages
 from server.shutdown import drain_on_signals
 from server.ws import websocket_endpoint
 
@@ -63,6 +63,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/version", api.version_info),
         Route("/api/boards", api.create_board, methods=["POST"]),
         Route("/api/boards/{board}", api.read_board),
+        Route("/api/boards/{board}/activity", activity.activity),
         WebSocketRoute("/ws", websocket_endpoint),
         Mount(
             "/assets",

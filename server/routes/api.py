@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from protocol import codec, version
 from protocol.messages import Role
-from protocol.model import to_wire
 from protocol.ops import BoardSet, BoardTitle, Layout
+from protocol.visibility import Viewer, project
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, now_ms
 from server.node import Node
@@ -113,7 +113,9 @@ async def read_board(request: Request) -> Response:
         state = await read_state(node.store, board)
     except BoardNotFound:
         return _error(404, "not_found", "no such board")
-    return JSONResponse(to_wire(state))
+    # What this link's role may see (protocol/visibility.py): a viewer or
+    # participant token never reads pending, hidden or anonymous content.
+    return JSONResponse(project(state, Viewer(grant.role)))
 
 
 async def join_short(request: Request) -> Response:

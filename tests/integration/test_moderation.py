@@ -5,6 +5,8 @@ and a removed participant is closed with 4105 and refused on rejoin."""
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from typing import Any
 
 from protocol.errors import CloseCode, ErrorCode
@@ -113,3 +115,39 @@ async def test_votes_in_a_round_stay_private_until_it_closes(nodes: Nodes) -> No
     assert late["t"] == "error" and late["code"] == ErrorCode.FORBIDDEN
     for w in (fac, p1, p2):
         await w.close()
+
+
+async def test_rest_reads_and_the_activity_log_follow_the_role(nodes: Nodes) -> None:
+    a = nodes.start()
+    board = a.create_board("Log")
+    bid, links = board["board"], board["links"]
+    fac = await Wire.join(a.ws, bid, token_of(links["facilitator"]), "Fien")
+    ann = await Wire.join(a.ws, bid, token_of(links["participant"]), "Ann")
+    await fac.op("f1", {"type": "board.set", "approval": True})
+    await ann.op("a1", card("c1", "pending idea"))
+    await fac.op("f2", {"type": "card.moderate", "id": "c1", "action": "reject"})
+    viewer_view = a.snapshot(bid, token_of(links["viewer"]))
+    assert "c1" not in viewer_view["cards"]
+    assert a.snapshot(bid, token_of(links["facilitator"]))["cards"]["c1"]["status"] == "rejected"
+
+    log = a.get_json(f"/api/boards/{bid}/activity", token_of(links["facilitator"]))
+    actions = [(e["name"], e["action"], e["target"], e["detail"]) for e in log["entries"]]
+    assert ("Ann", "card.add", "c1", "pending idea") in actions
+    assert ("Fien", "card.moderate", "c1", "reject") in actions
+    status, _ = _get_status(a.http + f"/api/boards/{bid}/activity", token_of(links["participant"]))
+    assert status == 403
+    status, csv_text = _get_status(
+        a.http + f"/api/boards/{bid}/activity?format=csv", token_of(links["facilitator"])
+    )
+    assert status == 200 and csv_text.splitlines()[0] == "seq,time,name,role,action,target,detail"
+    await fac.close()
+    await ann.close()
+
+
+def _get_status(url: str, token: str) -> tuple[int, str]:
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
