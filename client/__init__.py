@@ -2,20 +2,23 @@
 
 ``PrikbordClient`` keeps a live optimistic replica of one board over a
 WebSocket and reconnects by itself; ``Replica`` is its pure core; ``cli``
-is the ``prikbord board|card|watch`` command line. ``client.web`` (the
+is the ``prikbord`` command line (boards, cards, watching, and the
+facilitator's session tools). ``client.web`` (the
 browser app) is a separate TypeScript project. Nothing here imports
 ``server``: the two meet only on the wire (``protocol``).
 """
 
-from client.actions import Sent
+from client.actions import Ranked, Sent, ranked
 from client.backoff import Backoff
 from client.client import PrikbordClient
+from client.clock import ServerClock, Timer, timer_at
 from client.errors import (
     ClientClosed,
     ClientError,
     ConnectFailed,
     Lagged,
     OpRejected,
+    Removed,
     TerminalClose,
 )
 from client.links import BoardLink, parse_link
@@ -37,10 +40,16 @@ __all__ = [
     "PendingOp",
     "PresenceChanged",
     "PrikbordClient",
+    "Ranked",
+    "Removed",
     "Replica",
     "Sent",
+    "ServerClock",
     "Subscription",
     "TerminalClose",
+    "Timer",
     "Update",
     "parse_link",
+    "ranked",
+    "timer_at",
 ]

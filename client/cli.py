@@ -1,8 +1,10 @@
-"""``prikbord board create | card add | watch``: the command line client.
+"""``prikbord board create | card add | watch``, and the facilitator's
+session commands (``client/facilitation.py``): the command line client.
 
 Every failure is one line on stderr and an exit code, never a traceback:
-1 for errors the server reports (refused op, bad token, unknown board),
-2 for a bad link or usage, 3 when the server cannot be reached.
+1 for errors the server reports (refused op, bad token, unknown board,
+removed from the board), 2 for a bad link or usage, 3 when the server cannot
+be reached (``client/command.py``).
 """
 
 from __future__ import annotations
@@ -11,39 +13,37 @@ import argparse
 import asyncio
 import json
 import signal
-import sys
 import urllib.error
 import urllib.request
 from typing import Any, get_args
 
-from pydantic import ValidationError
-
+from client import facilitation
 from client.client import PrikbordClient
+from client.command import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    Fail,
+    board_link,
+    client_failure,
+    err,
+    on_board,
+    out,
+    remember,
+)
 from client.describe import describe_event, describe_member, describe_state
-from client.errors import ClientError, ConnectFailed, OpRejected, TerminalClose
+from client.errors import ClientError, TerminalClose
 from client.identities import IdentityStore
-from client.links import BoardLink, parse_link
+from client.links import BoardLink
 from client.updates import Applied, Disconnected, Joined, PresenceChanged
 from protocol.model import to_wire
 from protocol.ops import CardKind, Color, Layout
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2  # also: a bad board link
-EXIT_UNREACHABLE = 3
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
 
-#: How long ``card add`` waits for the server in all (join + ack).
-CARD_ADD_TIMEOUT_S = 30.0
 #: ``board create`` HTTP timeout.
 HTTP_TIMEOUT_S = 15.0
-
-
-class _Fail(Exception):
-    """A failure with its exit code and the one line to print."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--title", default="Untitled board")
     create.add_argument("--layout", choices=get_args(Layout), default="wall")
     create.add_argument("--json", action="store_true", help="print the server's JSON answer")
+    facilitation.add_board_set(board)
 
     card = sub.add_parser("card", help="cards").add_subparsers(
         dest="card_command", required=True, metavar="COMMAND"
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("link", metavar="BOARD_LINK")
     watch.add_argument("--name", default="watcher", help="display name")
     watch.add_argument("--json", action="store_true", help="one JSON object per line")
+    facilitation.add_commands(sub)
     return p
 
 
@@ -91,35 +93,20 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:  # argparse exits on --help and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        if args.command == "board":
+        if args.command == "board" and args.board_command == "create":
             return _board_create(args)
-        link = _link(args.link)
+        link = board_link(args.link)
         if args.command == "card":
             return asyncio.run(_card_add(args, link))
-        return _watch(args, link)
-    except _Fail as exc:
-        _err(str(exc))
+        if args.command == "watch":
+            return _watch(args, link)
+        return facilitation.run(args, link)
+    except Fail as exc:
+        err(str(exc))
         return exc.code
     except Exception as exc:  # the last line of defence: no tracebacks for users
-        _err(f"unexpected error: {type(exc).__name__}: {exc}")
+        err(f"unexpected error: {type(exc).__name__}: {exc}")
         return EXIT_ERROR
-
-
-def _err(message: str) -> None:
-    print(f"prikbord: {message}", file=sys.stderr, flush=True)
-
-
-def _link(text: str) -> BoardLink:
-    try:
-        return parse_link(text)
-    except ValueError as exc:
-        raise _Fail(EXIT_USAGE, str(exc)) from None
-
-
-def _client_failure(exc: ClientError) -> _Fail:
-    if isinstance(exc, ConnectFailed):
-        return _Fail(EXIT_UNREACHABLE, str(exc))
-    return _Fail(EXIT_ERROR, str(exc))
 
 
 # --- board create ---------------------------------------------------------------
@@ -128,7 +115,7 @@ def _client_failure(exc: ClientError) -> _Fail:
 def _board_create(args: argparse.Namespace) -> int:
     server = args.server.rstrip("/")
     if not server.startswith(("http://", "https://")):
-        raise _Fail(EXIT_USAGE, f"--server must be an http(s) URL, got {args.server!r}")
+        raise Fail(EXIT_USAGE, f"--server must be an http(s) URL, got {args.server!r}")
     body = json.dumps({"title": args.title, "layout": args.layout}).encode()
     request = urllib.request.Request(
         f"{server}/api/boards",
@@ -140,19 +127,19 @@ def _board_create(args: argparse.Namespace) -> int:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
             answer: Any = json.load(response)
     except urllib.error.HTTPError as exc:
-        raise _Fail(EXIT_ERROR, f"server refused ({exc.code}): {_http_error_text(exc)}") from None
+        raise Fail(EXIT_ERROR, f"server refused ({exc.code}): {_http_error_text(exc)}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise _Fail(EXIT_UNREACHABLE, f"cannot reach {server}: {reason}") from None
+        raise Fail(EXIT_UNREACHABLE, f"cannot reach {server}: {reason}") from None
     except ValueError:
-        raise _Fail(EXIT_ERROR, f"{server} did not answer with JSON") from None
+        raise Fail(EXIT_ERROR, f"{server} did not answer with JSON") from None
     try:
         board, links = answer["board"], answer["links"]
         rows = [(role, links[role]) for role in ("facilitator", "participant", "viewer")]
         if "join" in links:  # the short link for posters and the wall
             rows.append(("join", links["join"]))
     except (KeyError, TypeError):
-        raise _Fail(EXIT_ERROR, f"unexpected answer from {server}") from None
+        raise Fail(EXIT_ERROR, f"unexpected answer from {server}") from None
     if args.json:
         print(json.dumps(answer, ensure_ascii=False), flush=True)
         return EXIT_OK
@@ -174,40 +161,16 @@ def _http_error_text(exc: urllib.error.HTTPError) -> str:
 
 
 async def _card_add(args: argparse.Namespace, link: BoardLink) -> int:
-    store = IdentityStore()
-    try:
-        async with asyncio.timeout(CARD_ADD_TIMEOUT_S):
-            async with PrikbordClient(
-                link, name=args.name, identity=store.get(link.http_base, link.board)
-            ) as client:
-                _remember(store, link, client)
-                sent = await client.add_card(
-                    title=args.title, body=args.text, kind=args.kind, color=args.color,
-                    url=args.url, section=args.section,
-                )  # fmt: skip
-    except TimeoutError:
-        raise _Fail(EXIT_UNREACHABLE, f"no answer from {link.http_base} in time") from None
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        prefix = f"{where}: " if where else ""
-        raise _Fail(EXIT_USAGE, f"invalid card: {prefix}{first['msg']}") from None
-    except ValueError as exc:  # e.g. a display name out of bounds
-        raise _Fail(EXIT_USAGE, str(exc)) from None
-    except OpRejected as exc:
-        raise _Fail(EXIT_ERROR, f"the server refused the card: {exc.msg} ({exc.code})") from None
-    except ClientError as exc:
-        raise _client_failure(exc) from None
-    print(f"card {sent.id} added at seq {sent.seq}", flush=True)
+    async def add(client: PrikbordClient) -> str:
+        sent = await client.add_card(
+            title=args.title, body=args.text, kind=args.kind, color=args.color,
+            url=args.url, section=args.section,
+        )  # fmt: skip
+        waits = " (waiting for approval)" if client.state.cards[sent.id].status == "pending" else ""
+        return f"card {sent.id} added at seq {sent.seq}{waits}"
+
+    out(await on_board(link, args.name, add, what="the card"))
     return EXIT_OK
-
-
-def _remember(store: IdentityStore, link: BoardLink, client: PrikbordClient) -> None:
-    if client.identity is not None:
-        try:
-            store.put(link.http_base, link.board, client.identity)
-        except OSError as exc:
-            _err(f"could not save identity to {store.path}: {exc}")
 
 
 # --- watch ----------------------------------------------------------------------
@@ -231,12 +194,12 @@ async def _watch_async(args: argparse.Namespace, link: BoardLink) -> int:
             link, name=args.name, identity=store.get(link.http_base, link.board)
         )
     except ValueError as exc:
-        raise _Fail(EXIT_USAGE, str(exc)) from None
+        raise Fail(EXIT_USAGE, str(exc)) from None
     try:
         # Subscribe before joining so the first Joined (the snapshot) is seen.
         updates = client.updates()
         async with client:
-            _remember(store, link, client)
+            remember(store, link, client)
             async for update in updates:
                 match update:
                     case Joined():
@@ -248,14 +211,13 @@ async def _watch_async(args: argparse.Namespace, link: BoardLink) -> int:
                     case Disconnected():
                         emit.disconnected(update)
     except TerminalClose as exc:
-        raise _Fail(EXIT_ERROR, str(exc)) from None
+        raise Fail(EXIT_ERROR, str(exc)) from None
     except ClientError as exc:
-        raise _client_failure(exc) from None
+        raise client_failure(exc) from None
     return EXIT_OK
 
 
-def _out(line: str) -> None:
-    print(line, flush=True)
+_out = out
 
 
 class _TextOut:
@@ -268,11 +230,14 @@ class _TextOut:
         self._joins += 1
         if self._joins == 1:
             who = f"{client.name} ({client.role})"
-            _out(f"board {client.link.board} as {who}: {describe_state(u.state)}")
+            state = describe_state(u.state, client.server_now())
+            _out(f"board {client.link.board} as {who}: {state}")
         elif u.recovered:
             _out(f"reconnected, resuming at seq {u.seq}")
         else:
-            _out(f"reconnected with a fresh snapshot: {describe_state(u.state)}")
+            _out(
+                f"reconnected with a fresh snapshot: {describe_state(u.state, client.server_now())}"
+            )
 
     def applied(self, client: PrikbordClient, u: Applied) -> None:
         _out(describe_event(u.event, client.confirmed))
@@ -285,7 +250,7 @@ class _TextOut:
 
     def disconnected(self, u: Disconnected) -> None:
         code = f" ({u.code})" if u.code is not None else ""
-        _err(f"connection lost{code}: {u.reason}; reconnecting in {u.delay:.1f}s")
+        err(f"connection lost{code}: {u.reason}; reconnecting in {u.delay:.1f}s")
 
 
 class _JsonOut:

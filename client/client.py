@@ -12,7 +12,12 @@ join, with their original op ids, so the server applies each exactly once
 Failure handling follows SPEC §9-10: a dropped connection, a 40xx or
 standard close, a heartbeat timeout, a seq gap or a resync error all lead to
 a reconnect with backoff and ``resume``; a 41xx close is terminal and ends
-the client with :class:`~client.errors.TerminalClose`.
+the client with :class:`~client.errors.TerminalClose` (4105, removed by a
+facilitator: :class:`~client.errors.Removed`).
+
+The client also keeps the server's clock (``welcome.now``, ``pong.now``;
+:mod:`client.clock`), so :meth:`PrikbordClient.timer` counts the board timer
+down to the same moment as every other device.
 """
 
 from __future__ import annotations
@@ -32,7 +37,15 @@ from websockets.typing import Subprotocol
 
 from client.actions import BoardActions
 from client.backoff import Backoff
-from client.errors import ClientClosed, ClientError, ConnectFailed, OpRejected, TerminalClose
+from client.clock import ServerClock, Timer, timer_at
+from client.errors import (
+    ClientClosed,
+    ClientError,
+    ConnectFailed,
+    OpRejected,
+    Removed,
+    TerminalClose,
+)
 from client.links import BoardLink, parse_link
 from client.replica import PendingOp, Replica
 from client.updates import (
@@ -46,7 +59,7 @@ from client.updates import (
 )
 from protocol import PROTOCOL_VERSION, SUBPROTOCOL, limits
 from protocol.codec import decode_server, encode
-from protocol.errors import ProtocolError
+from protocol.errors import CloseCode, ProtocolError
 from protocol.messages import (
     Ack,
     Error,
@@ -64,9 +77,7 @@ from protocol.messages import (
     Welcome,
 )
 from protocol.model import BoardState
-from protocol.ops import (
-    Op,
-)
+from protocol.ops import Op
 
 log = logging.getLogger("prikbord.client")
 
@@ -82,6 +93,12 @@ _RETRY_DELAY_S = 1.0
 #: A Close frame waits this long for the server's answer; a dead link must not
 #: hold up a reconnect or a user's ``close()``.
 _CLOSE_TIMEOUT_S = 2.0
+#: Pings whose pong may still come (for the clock): older ones are forgotten.
+_PINGS_KEPT = 4
+
+
+def _monotonic_ms() -> float:
+    return time.monotonic() * 1000
 
 
 class _Reconnect(Exception):
@@ -166,6 +183,9 @@ class PrikbordClient(BoardActions):
         self._presence: tuple[Member, ...] = ()
         self._limits: dict[str, int] = {}
         self._heartbeat_s = DEFAULT_HEARTBEAT_S
+        self._clock = ServerClock()
+        #: ping n → local monotonic ms it was sent (this connection's last few)
+        self._ping_sent: dict[int, float] = {}
 
         self._op_prefix = secrets.token_hex(6)
         self._op_counter = 0
@@ -306,6 +326,23 @@ class PrikbordClient(BoardActions):
         """True while joined on a live connection."""
         return self._ws is not None
 
+    @property
+    def clock(self) -> ServerClock:
+        """The estimate of the server's clock (from ``welcome`` and ``pong``)."""
+        return self._clock
+
+    def server_now(self) -> float:
+        """The server's time now, ms since the Unix epoch (this machine's
+        wall clock until a welcome said the server's)."""
+        if not self._clock.known:
+            return time.time() * 1000
+        return self._clock.server_now(_monotonic_ms())
+
+    def timer(self) -> Timer:
+        """The board timer now, on the server's clock: state, remaining and
+        duration in ms."""
+        return timer_at(self.state.session, self.server_now())
+
     # --- sending -------------------------------------------------------------
 
     def _next_op_id(self) -> str:
@@ -413,6 +450,9 @@ class PrikbordClient(BoardActions):
                     await self._session(ws)
             except ConnectionClosed as exc:
                 code, reason = _close_info(exc)
+                if code == CloseCode.KICKED:
+                    self._finish(Removed(code, reason))
+                    return
                 if 4100 <= code < 4200:
                     self._finish(TerminalClose(code, reason))
                     return
@@ -451,6 +491,7 @@ class PrikbordClient(BoardActions):
 
     async def _session(self, ws: ClientConnection) -> None:
         """One connection: hello, welcome, resend, then read until it ends."""
+        hello_sent = _monotonic_ms()
         await ws.send(encode(self._hello()))
         try:
             async with asyncio.timeout(self._open_timeout):
@@ -459,6 +500,10 @@ class PrikbordClient(BoardActions):
             raise _Reconnect("no welcome from the server") from None
         if not isinstance(first, Welcome):
             raise _Reconnect(f"expected welcome, got {first.t!r}")
+        self._clock.reset()  # this connection's node may keep another time
+        self._ping_sent.clear()
+        if first.now is not None:
+            self._clock.sample(first.now, hello_sent, _monotonic_ms())
         self._on_welcome(first)
 
         # Everything still unacked goes out first, in its original order; ops
@@ -523,7 +568,9 @@ class PrikbordClient(BoardActions):
         loop = asyncio.get_running_loop()
         hb = self._heartbeat_s
         last_rx = loop.time()
-        next_ping = last_rx + hb
+        # The first ping goes at once: its pong refines the clock, whose
+        # welcome sample included the server's work on the join.
+        next_ping = last_rx
         ping_n = 0
         while True:
             if sender.done() and not sender.cancelled() and sender.exception() is not None:
@@ -531,6 +578,8 @@ class PrikbordClient(BoardActions):
             now = loop.time()
             if now >= next_ping:
                 ping_n += 1
+                self._ping_sent[ping_n] = _monotonic_ms()
+                self._ping_sent.pop(ping_n - _PINGS_KEPT, None)
                 await ws.send(encode(Ping(t="ping", n=ping_n)))
                 next_ping = now + hb
             try:
@@ -559,8 +608,13 @@ class PrikbordClient(BoardActions):
                 self._on_error(msg, outbox, retries)
             case Presence():
                 self._on_presence(msg.members)
+            case Pong():
+                # Liveness is any frame; a pong also says the server's time.
+                sent = self._ping_sent.pop(msg.n, None)
+                if sent is not None and msg.now is not None:
+                    self._clock.sample(msg.now, sent, _monotonic_ms())
             case _:
-                pass  # pong (liveness is any frame), or a repeated welcome
+                pass  # a repeated welcome
 
     def _on_events(self, events: list[Event]) -> None:
         result = self._replica.apply_events(events)

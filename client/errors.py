@@ -4,6 +4,7 @@
     ├── OpRejected      the server refused an op (3xx error frame); drop it
     ├── ConnectFailed   the first connection could not be made (network, HTTP)
     ├── TerminalClose   the server closed with a 41xx code: do not reconnect
+    │   └── Removed     4105: a facilitator removed this participant
     ├── ClientClosed    the client was closed by its user
     └── Lagged          an ``updates()`` consumer fell too far behind
 
@@ -42,6 +43,19 @@ class TerminalClose(ClientError):
         super().__init__(f"server closed the connection ({code}){': ' + reason if reason else ''}")
         self.code = code
         self.reason = reason
+
+
+class Removed(TerminalClose):
+    """Close 4105: a facilitator removed this participant from the board.
+    Every op of this actor is refused and a rejoin with the same identity is
+    closed again, until a facilitator restores them (SPEC §10)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(code, reason)
+        self.args = (
+            f"removed from this board by a facilitator ({code}); "
+            "only a facilitator can restore you",
+        )
 
 
 class ClientClosed(ClientError):
