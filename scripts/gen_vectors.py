@@ -32,6 +32,7 @@ from protocol import codec, limits
 from protocol.errors import ProtocolError
 from protocol.messages import Event, Role
 from protocol.model import BoardState, to_wire
+from protocol.ops import ViewPatch
 from protocol.reducer import apply
 
 VERSION = 1
@@ -47,8 +48,13 @@ V: Role = "viewer"
 def event_wire(
     seq: int, actor: str, role: Role, wire_op: dict[str, Any] | None, **over: Any
 ) -> dict[str, Any]:
-    """An event map exactly as on the wire, op defaults filled in."""
-    op = codec.op_to_wire(codec.op_from_wire(wire_op)) if wire_op is not None else None
+    """An event map exactly as on the wire, op defaults filled in (a view
+    patch, server-made, as the server encodes it)."""
+    op: dict[str, Any] | None = None
+    if wire_op is not None and wire_op.get("type") == "view.patch":
+        op = codec.op_to_wire(ViewPatch.model_validate(wire_op))  # type: ignore[arg-type]
+    elif wire_op is not None:
+        op = codec.op_to_wire(codec.op_from_wire(wire_op))
     event = {
         "seq": seq, "op_id": f"{actor}-{seq}", "actor": actor, "name": actor.capitalize(),
         "role": role, "at": T0 + seq * 1000, "op": op,
@@ -111,7 +117,256 @@ def _budget(n: int) -> dict[str, Any]:
     return {"type": "board.set", "vote_budget": n}
 
 
+def _mod(card: str, action: str) -> dict[str, Any]:
+    return {"type": "card.moderate", "id": card, "action": action}
+
+
+def _cmod(comment: str, action: str) -> dict[str, Any]:
+    return {"type": "comment.moderate", "id": comment, "action": action}
+
+
+def _board(**fields: Any) -> dict[str, Any]:
+    return {"type": "board.set", **fields}
+
+
+def _timer(action: str, seconds: int | None = None) -> dict[str, Any]:
+    return {"type": "timer.set", "action": action, "seconds": seconds}
+
+
+def _spot(**target: str) -> dict[str, Any]:
+    return {"type": "spotlight.set", **target}
+
+
+def _patch(**fields: Any) -> dict[str, Any]:
+    return {"type": "view.patch", **fields}
+
+
+def _card_form(**fields: Any) -> dict[str, Any]:
+    """A card's snapshot form as a view patch carries it."""
+    form: dict[str, Any] = {
+        "kind": "note", "title": "", "body": "", "color": "yellow", "url": "", "section": "",
+        "pos": "a0", "x": 0, "y": 0, "author": "", "author_name": "", "created_at": 0,
+        "updated_at": 0, "deleted": False, "status": "visible",
+    }  # fmt: skip
+    return {**form, **fields}
+
+
+def facilitation_cases() -> list[dict[str, Any]]:
+    """Moderation, lock, removal, timer, spotlight, rounds, settings (issue 9),
+    and view patches: a replica of a restricted board is fed patches."""
+    return [
+        _case("approval: participants' posts wait, a facilitator's do not; approve, reject", [
+            ("fran", F, _board(approval=True)),
+            ("ann", P, _add("c1")),
+            ("fran", F, _add("c2")),
+            ("bob", P, _comment("m1", "c2", "eerst")),
+            ("bob", P, _comment("m2", "c2", "tweede")),
+            ("fran", F, _comment("m3", "c2", "van de facilitator")),
+            ("fran", F, _mod("c1", "approve")),
+            ("fran", F, _cmod("m1", "reject")),
+            ("fran", F, _cmod("m2", "approve")),
+            ("fran", F, _board(approval=False)),
+            ("ann", P, _add("c3")),
+        ]),
+        _case("moderation: actions that do not fit the status, and by participants, are no-ops", [
+            ("fran", F, _board(approval=True)),
+            ("ann", P, _add("c1")),
+            ("ann", P, _mod("c1", "approve")),
+            ("fran", F, _mod("c1", "hide")),
+            ("fran", F, _mod("c1", "restore")),
+            ("fran", F, _mod("c1", "reject")),
+            ("fran", F, _mod("c1", "approve")),
+            ("fran", F, _mod("c1", "restore")),
+            ("fran", F, _mod("c9", "approve")),
+            ("fran", F, _cmod("m9", "hide")),
+        ]),
+        _case("hide and restore: others cannot touch a hidden card; author and facilitators can", [
+            ("ann", P, _add("c1")),
+            ("bob", P, _comment("m1", "c1")),
+            ("fran", F, _mod("c1", "hide")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _react("c1", "👍")),
+            ("bob", P, _comment("m2", "c1")),
+            ("bob", P, {"type": "comment.delete", "id": "m1"}),
+            ("ann", P, _vote("c1")),
+            ("ann", P, _set("c1", body="nog steeds van mij")),
+            ("fran", F, _vote("c1")),
+            ("fran", F, _mod("c1", "restore")),
+            ("bob", P, _vote("c1")),
+            ("fran", F, _cmod("m1", "hide")),
+            ("cas", P, {"type": "comment.delete", "id": "m1"}),
+            ("bob", P, {"type": "comment.delete", "id": "m1"}),
+        ]),
+        _case("held posts: the word filter holds a participant's post, never a facilitator's", [
+            ("fran", F, _board(filter=True)),
+            ("ann", P, _add("c1", held=True)),
+            ("fran", F, _add("c2", held=True)),
+            ("ann", P, _add("c3")),
+            ("ann", P, _set("c3", body="nu met een vies woord", held=True)),
+            ("fran", F, _set("c2", body="ook vies", held=True)),
+            ("bob", P, {**_comment("m1", "c2"), "held": True}),
+            ("ann", P, _set("c1", held=True)),
+            ("fran", F, _mod("c1", "approve")),
+            ("fran", F, _mod("c3", "reject")),
+        ]),
+        _case("lock: participants cannot post, edit, vote or comment; a facilitator can", [
+            ("ann", P, _add("c1")),
+            ("fran", F, _board(locked=True)),
+            ("ann", P, _add("c2")),
+            ("ann", P, _set("c1", title="stiekem")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _comment("m1", "c1")),
+            ("bob", P, _react("c1", "🎉")),
+            ("fran", F, _add("c3")),
+            ("fran", F, _set("c1", title="door facilitator")),
+            ("fran", F, _vote("c1")),
+            ("fran", F, _board(locked=False)),
+            ("ann", P, _add("c4")),
+        ]),
+        _case("removal: every op of a removed actor is refused until restored", [
+            ("ann", P, _add("c1")),
+            ("fran", F, {"type": "participant.remove", "actor": "ann"}),
+            ("ann", P, _add("c2")),
+            ("ann", P, _del("c1")),
+            ("fran", F, {"type": "participant.remove", "actor": "ann"}),
+            ("bob", P, {"type": "participant.restore", "actor": "ann"}),
+            ("fran", F, {"type": "participant.remove", "actor": "bob"}),
+            ("fran", F, {"type": "participant.restore", "actor": "ann"}),
+            ("ann", P, _add("c3")),
+            ("fran", F, {"type": "participant.restore", "actor": "ann"}),
+        ]),
+        _case("timer: start, pause, resume and reset on event time", [
+            ("fran", F, _timer("pause")),
+            ("fran", F, _timer("resume")),
+            ("fran", F, _timer("start", 300)),
+            ("fran", F, _timer("pause")),
+            ("fran", F, _timer("pause")),
+            ("fran", F, _timer("resume")),
+            ("ann", P, _timer("reset")),
+        ]),
+        _case("timer: reset clears it, start restarts it, a participant cannot", [
+            ("fran", F, _timer("start", 60)),
+            ("fran", F, _timer("reset")),
+            ("fran", F, _timer("start", 86_400)),
+            ("fran", F, _timer("start", 90)),
+            ("ann", P, _timer("pause")),
+        ]),
+        _case("timer: a pause after the end keeps at least 1 ms to resume", [
+            ("fran", F, _timer("start", 1)),
+            ("fran", F, _add("c1")),
+            ("fran", F, _timer("pause")),
+            ("fran", F, _timer("resume")),
+        ]),
+        _case("spotlight: a visible card or a live section; end it", [
+            ("fran", F, _sec("s1")),
+            ("fran", F, _board(approval=True)),
+            ("ann", P, _add("c1")),
+            ("fran", F, _add("c2")),
+            ("fran", F, _spot(card="c1")),
+            ("fran", F, _spot(card="c2")),
+            ("ann", P, _spot(section="s1")),
+            ("fran", F, _spot(section="s1")),
+            ("fran", F, _spot(section="s9")),
+            ("fran", F, _spot(card="c9")),
+            ("fran", F, _spot()),
+            ("fran", F, _mod("c1", "approve")),
+            ("fran", F, _spot(card="c1")),
+        ]),
+        _case("vote rounds: open, close stops voting, reopen with reset clears votes", [
+            ("ann", P, _add("c1")),
+            ("ann", P, _add("c2")),
+            ("bob", P, _vote("c1")),
+            ("fran", F, {"type": "round.close"}),
+            ("fran", F, {"type": "round.open"}),
+            ("bob", P, _vote("c2")),
+            ("ann", P, _vote("c1")),
+            ("ann", P, {"type": "round.close"}),
+            ("fran", F, {"type": "round.close"}),
+            ("bob", P, _vote("c2")),
+            ("bob", P, _unvote("c1")),
+            ("fran", F, _vote("c1")),
+            ("fran", F, {"type": "round.open"}),
+            ("bob", P, _unvote("c1")),
+            ("fran", F, {"type": "round.close"}),
+            ("fran", F, {"type": "round.open", "reset": True}),
+            ("cas", P, _vote("c2")),
+        ]),
+        _case("settings: anonymous, hide until reveal, word filter and its words", [
+            ("fran", F, _board(anonymous="others", hide_cards=True, filter=True,
+                               words=["  vies woord ", "foei"])),
+            ("ann", P, _board(anonymous="off", locked=True)),
+            ("fran", F, _board(hide_cards=False)),
+            ("fran", F, _board(anonymous="all", words=[])),
+            ("fran", F, _board(anonymous="off", approval=True, locked=True, words=[" Foei  "])),
+        ]),
+        _case("hide until reveal: others' cards are missing to a participant until the reveal", [
+            ("fran", F, _board(hide_cards=True)),
+            ("ann", P, _add("c1")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _comment("m1", "c1")),
+            ("ann", P, _vote("c1")),
+            ("ann", P, _comment("m2", "c1", "eigen")),
+            ("fran", F, _vote("c1")),
+            ("fran", F, _board(hide_cards=False)),
+            ("bob", P, _vote("c1")),
+        ]),
+        _case("tombstones keep their moderation status", [
+            ("fran", F, _board(approval=True)),
+            ("ann", P, _add("c1")),
+            ("fran", F, _add("c2")),
+            ("bob", P, _comment("m1", "c2")),
+            ("ann", P, _del("c1")),
+            ("bob", P, {"type": "comment.delete", "id": "m1"}),
+            ("fran", F, _mod("c1", "approve")),
+        ]),
+        _case("view patches: set and remove objects, replace settings and session, no policy", [
+            ("", P, _patch(settings={"title": "Bord", "layout": "grid", "theme": "dark",
+                                     "vote_budget": 3, "approval": True, "locked": True,
+                                     "hide_cards": False, "anonymous": "others",
+                                     "filter": True, "words": []})),
+            ("", P, _patch(sections={"s1": {"title": "Vraag", "pos": "a0", "deleted": False}},
+                           cards={"c1": _card_form(title="Zichtbaar", section="s1",
+                                                   author="", author_name="", created_at=5)})),
+            ("ann", P, _patch(cards={"c2": _card_form(title="Van mij", author="ann",
+                                                      author_name="Ann", status="pending")})),
+            ("", P, _patch(comments={"m1": {"card": "c1", "body": "Ja", "author": "",
+                                            "author_name": "", "created_at": 7,
+                                            "deleted": False, "status": "visible"}},
+                           reactions={"c1": {"👍": ["ann", "bob"]}},
+                           votes={"c1": {"ann": 2}})),
+            ("", P, _patch(session={"timer_duration": 60_000, "timer_ends_at": T0 + 65_000,
+                                    "timer_remaining": 0, "spotlight_kind": "card",
+                                    "spotlight_id": "c1", "round": 1, "round_open": True})),
+            ("", P, _patch(cards={"c1": None}, comments={"m1": None}, reactions={"c1": None},
+                           votes={"c1": None}, sections={"s1": None})),
+            ("", P, _patch(removed=["zed"], votes={"c9": {}})),
+            ("", P, _patch(removed=[], session={"round": 2})),
+        ]),
+        _case("view patches mixed with raw events: a hidden card leaves and comes back", [
+            ("ann", P, _add("c1")),
+            ("bob", P, _vote("c1")),
+            ("bob", P, _comment("m1", "c1")),
+            ("", P, _patch(cards={"c1": None}, votes={"c1": None}, comments={"m1": None})),
+            ("", P, None),
+            ("", P, _patch(cards={"c1": _card_form(title="Kaart c1", author="ann",
+                                                   author_name="Ann", created_at=T0 + 1000,
+                                                   updated_at=T0 + 1000)},
+                           votes={"c1": {"bob": 1}})),
+            ("bob", P, _vote("c1")),
+        ]),
+        _case("settings patch from an old server form: missing fields take defaults", [
+            ("", P, _patch(settings={"title": "Oud", "layout": "wall", "theme": "light",
+                                     "vote_budget": 5})),
+            ("", P, _patch(cards={"c1": {"title": "Oude vorm", "author": "ann"}})),
+        ]),
+    ]  # fmt: skip
+
+
 def reducer_cases() -> list[dict[str, Any]]:
+    return [*_base_cases(), *facilitation_cases()]
+
+
+def _base_cases() -> list[dict[str, Any]]:
     return [
         _case("empty board", []),
         _case("board.set every field", [
@@ -408,6 +663,14 @@ FULL_OPS: list[dict[str, Any]] = [
     {"type": "reaction.set", "card": "c1", "emoji": "❤️", "on": True},
     {"type": "vote.cast", "card": "c1"},
     {"type": "vote.retract", "card": "c1"},
+    {"type": "card.moderate", "id": "c1", "action": "approve"},
+    {"type": "comment.moderate", "id": "m1", "action": "hide"},
+    {"type": "participant.remove", "actor": "a-1"},
+    {"type": "participant.restore", "actor": "a-1"},
+    {"type": "timer.set", "action": "start", "seconds": 300},
+    {"type": "spotlight.set", "card": "c1"},
+    {"type": "round.open", "reset": True},
+    {"type": "round.close"},
 ]  # fmt: skip
 
 
@@ -445,6 +708,19 @@ def client_frames() -> list[dict[str, Any]]:
         _client_ok("ping: unknown fields are ignored", {"t": "ping", "n": 1, "x": 0}),
         _client_ok("focus: unknown fields are ignored", {"t": "focus", "card": "c1", "at": 5}),
         _client_ok("op envelope: unknown fields are ignored", {**_op(_vote("c1")), "sent": 7}),
+        _client_ok("op board.set facilitation fields", _op(_board(
+            approval=True, locked=False, hide_cards=True, anonymous="others", filter=True,
+            words=["foei", "vies woord"]))),
+        _client_ok("op card.add held", _op(_add("c6", held=True))),
+        _client_ok("op card.set held", _op(_set("c6", body="b", held=False))),
+        _client_ok("op comment.add held", _op({**_comment("m2", "c1"), "held": True})),
+        _client_ok("op timer.set pause", _op(_timer("pause"))),
+        _client_ok("op spotlight.set section", _op(_spot(section="s1"))),
+        _client_ok("op spotlight.set with neither ends it", _op(_spot())),
+        _client_ok("op round.open: reset defaults to false", _op({"type": "round.open"})),
+        _client_ok("op board.set words are trimmed", _op(_board(words=["  foei "]))),
+        _client_ok("op board.set empty word list", _op(_board(words=[]))),
+        _client_ok("op timer.set at the cap", _op(_timer("start", limits.MAX_TIMER_SECONDS))),
     ]  # fmt: skip
     bad = [
         _client_bad("empty frame", raw=b""),
@@ -511,6 +787,28 @@ def client_frames() -> list[dict[str, Any]]:
         _client_bad("empty bin value", {"t": "ping", "n": b""}),
         _client_bad("ext value", {"t": "focus", "card": msgpack.ExtType(1, b"")}),
         _client_bad("frame over 64 KiB", raw=codec.pack({"t": "ping"}) + b"\x00" * 65_536),
+        _client_bad("a client may not send a view patch",
+                    _op({"type": "view.patch", "cards": {"c1": None}})),
+        _client_bad("timer start without seconds", _op(_timer("start"))),
+        _client_bad("timer pause with seconds", _op({"type": "timer.set", "action": "pause",
+                                                    "seconds": 5})),
+        _client_bad("timer seconds zero", _op(_timer("start", 0))),
+        _client_bad("timer seconds over a day", _op(_timer("start", limits.MAX_TIMER_SECONDS + 1))),
+        _client_bad("unknown timer action", _op({"type": "timer.set", "action": "stop"})),
+        _client_bad("spotlight a card and a section", _op(_spot(card="c1", section="s1"))),
+        _client_bad("unknown moderation action", _op(_mod("c1", "delete"))),
+        _client_bad("moderation without action", _op({"type": "card.moderate", "id": "c1"})),
+        _client_bad("unknown anonymous mode", _op(_board(anonymous="some"))),
+        _client_bad("approval not a bool", _op(_board(approval=1))),
+        _client_bad("held not a bool", _op(_add("c1", held="yes"))),
+        _client_bad("blank filter word", _op(_board(words=["  "]))),
+        _client_bad("filter word over cap",
+                    _op(_board(words=["w" * (limits.MAX_FILTER_WORD + 1)]))),
+        _client_bad("too many filter words", _op(_board(words=[f"w{i}" for i in range(51)]))),
+        _client_bad("control character in a filter word", _op(_board(words=["a\x00"]))),
+        _client_bad("participant.remove with a bad actor id",
+                    _op({"type": "participant.remove", "actor": "a b"})),
+        _client_bad("round.open reset not a bool", _op({"type": "round.open", "reset": 1})),
     ]  # fmt: skip
     return ok + bad
 
@@ -518,8 +816,9 @@ def client_frames() -> list[dict[str, Any]]:
 def _sealed(event: dict[str, Any]) -> bytes:
     e = Event.model_validate(event)
     head, tail = codec.event_parts(
-        op_id=e.op_id, actor=e.actor, name=e.name, role=e.role, at=e.at, op=e.op
-    )
+        op_id=e.op_id, actor=e.actor, name=e.name, role=e.role, at=e.at,
+        op=e.op,  # type: ignore[arg-type]  # a view patch packs like an op
+    )  # fmt: skip
     return codec.seal_event(head, e.seq, tail)
 
 
@@ -534,11 +833,16 @@ def events_frames() -> list[dict[str, Any]]:
     hidden = Event.model_validate(event_wire(2, "ann", P, _vote("c1")))
     placeholder = codec.placeholder_event(hidden)
     many = [_sealed(event_wire(seq, "bob", P, _vote("c1"))) for seq in range(1, 21)]
+    patch = _sealed(event_wire(3, "ann", P, _patch(
+        cards={"c1": None, "c2": _card_form(title="Wacht", author="ann", status="pending")},
+        session={"round": 1, "round_open": True}, votes={"c1": None}, removed=[],
+    )))  # fmt: skip
     return [
         _events_frame("one event", [one]),
         _events_frame("every op type", every),
         _events_frame("with a placeholder", [one, placeholder]),
         _events_frame("twenty events (array16 header)", many),
+        _events_frame("with a view patch", [one, placeholder, patch]),
         _events_frame("large seq", [_sealed(event_wire(4_000_000_000, "ann", P, _unvote("c1")))]),
     ]
 

@@ -9,7 +9,7 @@
 import { decode, encode as mpEncode } from "@msgpack/msgpack";
 import * as L from "./limits";
 import { ErrorCode, ProtocolError } from "./errors";
-import { Float, checkFields, hasControls, checkId, cpLen, isInt, isPlainMap, parseOp, pyStrip, OP_ID_RE, OP_TYPES, type Op } from "./ops";
+import { Float, checkFields, hasControls, checkId, cpLen, isInt, isPlainMap, parseEventOp, parseOp, pyStrip, OP_ID_RE, OP_TYPES, type EventOp, type Op } from "./ops";
 import type { Event } from "./reducer";
 import type { Role } from "./model";
 
@@ -30,12 +30,14 @@ export interface Welcome {
   t: "welcome"; v: number; board: string; role: Role; actor: string; identity: string;
   epoch: string; seq: number; recovered: boolean; snapshot?: Record<string, unknown> | null;
   heartbeat_ms: number; limits: Record<string, number>;
+  /** Server time (ms since the epoch) when sent: the timer counts on it. */
+  now?: number;
 }
 export interface EventsMsg { t: "events"; ev: Event[] }
 export interface Ack { t: "ack"; id: string; seq: number }
 export interface ErrorMsg { t: "error"; code: number; msg: string; id?: string | null }
 export interface PresenceMsg { t: "presence"; members: Member[] }
-export interface Pong { t: "pong"; n: number }
+export interface Pong { t: "pong"; n: number; now?: number }
 export type ServerMessage = Welcome | EventsMsg | Ack | ErrorMsg | PresenceMsg | Pong;
 
 // --- encode --------------------------------------------------------------------
@@ -309,14 +311,15 @@ export const unpack = (data: Uint8Array): unknown => {
 
 const SERVER_TYPES = new Set(["welcome", "events", "ack", "error", "presence", "pong"]);
 
-/** An event as received; an op this client cannot parse becomes a placeholder
- * (it still advances seq, so the replica stays in step). */
+/** An event as received: a client op or a view patch (SPEC §5). An op this
+ * client cannot parse becomes a placeholder (it still advances seq, so the
+ * replica stays in step). */
 export const toEvent = (raw: unknown): Event => {
   if (!isPlainMap(raw) || !isInt(raw.seq)) throw new ProtocolError(ErrorCode.INVALID, "event without seq");
-  let op: Op | null = null;
+  let op: EventOp | null = null;
   if (raw.op !== null && raw.op !== undefined) {
     try {
-      op = parseOp(raw.op);
+      op = parseEventOp(raw.op);
     } catch {
       op = null;
     }

@@ -31,3 +31,9 @@ export const MAX_VOTE_BUDGET = 100;
 
 export const PROTOCOL_VERSION = 1;
 export const SUBPROTOCOL = `prikbord.v${PROTOCOL_VERSION}`;
+
+/** Extra words of a board's word filter (beside the default lists). */
+export const MAX_FILTER_WORDS = 50;
+export const MAX_FILTER_WORD = 40;
+/** A countdown of up to a day: sessions, not project deadlines. */
+export const MAX_TIMER_SECONDS = 24 * 3600;

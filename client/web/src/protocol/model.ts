@@ -5,16 +5,49 @@ import { DEFAULT_VOTE_BUDGET } from "./limits";
 
 export type Role = "viewer" | "participant" | "facilitator";
 
-export interface Settings { title: string; layout: string; theme: string; vote_budget: number }
+/** Moderation status of a card or comment (model.STATUSES). Only "visible"
+ * objects reach everyone; the others reach facilitators and their author. */
+export type Status = "visible" | "pending" | "rejected" | "hidden";
+/** Anonymous mode: authors hidden from participants and screens ("others"),
+ * or from facilitators too ("all"). */
+export type Anonymous = "off" | "others" | "all";
+
+export interface Settings {
+  title: string; layout: string; theme: string; vote_budget: number;
+  /** New cards and comments of participants wait for a facilitator. */
+  approval: boolean;
+  /** Read-only for participants (a facilitator still edits). */
+  locked: boolean;
+  /** Hide until reveal: participants see only their own cards. */
+  hide_cards: boolean;
+  anonymous: string;
+  /** Word filter on (the server holds matching posts); `words` are the
+   * board's own words beside the default lists (facilitators only). */
+  filter: boolean;
+  words: string[];
+}
+/** What a facilitator steers live (model.Session). The timer runs on server
+ * time: `timer_ends_at` (ms since the epoch, 0 = not running) comes from the
+ * event's `at`; paused = `timer_ends_at` 0 and `timer_remaining` > 0. */
+export interface BoardSession {
+  timer_duration: number;
+  timer_ends_at: number;
+  timer_remaining: number;
+  spotlight_kind: string; // "" | "card" | "section"
+  spotlight_id: string;
+  /** 0 = rounds never used; n > 0 = round n, open or closed. */
+  round: number;
+  round_open: boolean;
+}
 export interface Section { id: string; title: string; pos: string; deleted: boolean }
 export interface Card {
   id: string; kind: string; title: string; body: string; color: string; url: string;
   section: string; pos: string; x: number; y: number; author: string; author_name: string;
-  created_at: number; updated_at: number; deleted: boolean;
+  created_at: number; updated_at: number; deleted: boolean; status: string;
 }
 export interface Comment {
   id: string; card: string; body: string; author: string; author_name: string;
-  created_at: number; deleted: boolean;
+  created_at: number; deleted: boolean; status: string;
 }
 
 export interface BoardState {
@@ -28,21 +61,30 @@ export interface BoardState {
   reactions: Map<string, Map<string, Set<string>>>;
   /** card id → actor → number of dot votes */
   votes: Map<string, Map<string, number>>;
+  session: BoardSession;
+  /** Actors a facilitator removed (facilitators see the list; others []). */
+  removed: Set<string>;
 }
 
-export const newSettings = (): Settings => ({ title: "Untitled board", layout: "wall", theme: "light", vote_budget: DEFAULT_VOTE_BUDGET });
+export const newSettings = (): Settings => ({
+  title: "Untitled board", layout: "wall", theme: "light", vote_budget: DEFAULT_VOTE_BUDGET,
+  approval: false, locked: false, hide_cards: false, anonymous: "off", filter: false, words: [],
+});
+export const newSession = (): BoardSession => ({
+  timer_duration: 0, timer_ends_at: 0, timer_remaining: 0, spotlight_kind: "", spotlight_id: "", round: 0, round_open: false,
+});
 export const newSection = (id: string, p: Partial<Section> = {}): Section => ({ id, title: "", pos: "a0", deleted: false, ...p });
 export const newCard = (id: string, p: Partial<Card> = {}): Card => ({
   id, kind: "note", title: "", body: "", color: "yellow", url: "", section: "", pos: "a0", x: 0, y: 0,
-  author: "", author_name: "", created_at: 0, updated_at: 0, deleted: false, ...p,
+  author: "", author_name: "", created_at: 0, updated_at: 0, deleted: false, status: "visible", ...p,
 });
 export const newComment = (id: string, card: string, p: Partial<Comment> = {}): Comment => ({
-  id, card, body: "", author: "", author_name: "", created_at: 0, deleted: false, ...p,
+  id, card, body: "", author: "", author_name: "", created_at: 0, deleted: false, status: "visible", ...p,
 });
 
 export const emptyState = (board: string): BoardState => ({
   board, seq: 0, settings: newSettings(), sections: new Map(), cards: new Map(),
-  comments: new Map(), reactions: new Map(), votes: new Map(),
+  comments: new Map(), reactions: new Map(), votes: new Map(), session: newSession(), removed: new Set(),
 });
 
 export const liveCard = (s: BoardState, id: string): Card | undefined => {
@@ -65,19 +107,22 @@ export const voteTotal = (s: BoardState, cardId: string): number => {
 
 /** A deep copy, for the optimistic view (confirmed state stays untouched). */
 export const cloneState = (s: BoardState): BoardState => ({
-  board: s.board, seq: s.seq, settings: { ...s.settings },
+  board: s.board, seq: s.seq, settings: { ...s.settings, words: [...s.settings.words] },
   sections: new Map([...s.sections].map(([k, v]) => [k, { ...v }])),
   cards: new Map([...s.cards].map(([k, v]) => [k, { ...v }])),
   comments: new Map([...s.comments].map(([k, v]) => [k, { ...v }])),
   reactions: new Map([...s.reactions].map(([k, per]) => [k, new Map([...per].map(([e, a]) => [e, new Set(a)]))])),
   votes: new Map([...s.votes].map(([k, per]) => [k, new Map(per)])),
+  session: { ...s.session },
+  removed: new Set(s.removed),
 });
 
 type Json = Record<string, unknown>;
-const SETTINGS_FIELDS = ["title", "layout", "theme", "vote_budget"] as const;
+const SETTINGS_FIELDS = ["title", "layout", "theme", "vote_budget", "approval", "locked", "hide_cards", "anonymous", "filter", "words"] as const;
+const SESSION_FIELDS = ["timer_duration", "timer_ends_at", "timer_remaining", "spotlight_kind", "spotlight_id", "round", "round_open"] as const;
 const SECTION_FIELDS = ["title", "pos", "deleted"] as const;
-const CARD_FIELDS = ["kind", "title", "body", "color", "url", "section", "pos", "x", "y", "author", "author_name", "created_at", "updated_at", "deleted"] as const;
-const COMMENT_FIELDS = ["card", "body", "author", "author_name", "created_at", "deleted"] as const;
+const CARD_FIELDS = ["kind", "title", "body", "color", "url", "section", "pos", "x", "y", "author", "author_name", "created_at", "updated_at", "deleted", "status"] as const;
+const COMMENT_FIELDS = ["card", "body", "author", "author_name", "created_at", "deleted", "status"] as const;
 
 const pick = <T extends object>(o: T, fields: readonly (keyof T)[]): Json => {
   const out: Json = {};
@@ -108,28 +153,43 @@ export const toWire = (s: BoardState): Json => {
   return {
     board: s.board,
     seq: s.seq,
-    settings: pick(s.settings, SETTINGS_FIELDS),
+    settings: { ...pick(s.settings, SETTINGS_FIELDS), words: [...s.settings.words] },
     sections: mapToObj(s.sections, (v) => pick(v, SECTION_FIELDS)),
     cards: mapToObj(s.cards, (v) => pick(v, CARD_FIELDS)),
     comments: mapToObj(s.comments, (v) => pick(v, COMMENT_FIELDS)),
     reactions: mapToObj(reactions, (v) => v),
     votes: mapToObj(votes, (v) => v),
+    session: pick(s.session, SESSION_FIELDS),
+    removed: [...s.removed].sort(),
   };
 };
 
-/** Inverse of toWire (trusted input: the server's snapshot). */
+/** Snapshot forms of single objects, as view patches carry them (SPEC §5).
+ * Fields absent from a form take their defaults. */
+export const settingsFromWire = (v: Json): Settings => {
+  const s = { ...newSettings(), ...(v as Partial<Settings>) };
+  s.words = Array.isArray(v.words) ? v.words.map(String) : [];
+  return s;
+};
+export const sessionFromWire = (v: Json): BoardSession => ({ ...newSession(), ...(v as Partial<BoardSession>) });
+export const reactionsFromWire = (per: Json): Map<string, Set<string>> =>
+  new Map(entries(per).map(([e, a]) => [e, new Set(a as unknown as string[])]));
+export const votesFromWire = (per: Json): Map<string, number> =>
+  new Map(Object.entries(per).map(([a, n]) => [a, Number(n)]));
+
+/** Inverse of toWire (trusted input: the server's snapshot). Fields added
+ * after version 1's first release may be absent: they take their defaults,
+ * so snapshots stored before them still load. */
 export const fromWire = (d: Json): BoardState => {
   const s = emptyState(String(d.board ?? ""));
   s.seq = Number(d.seq ?? 0);
-  s.settings = { ...newSettings(), ...(d.settings as Partial<Settings>) };
+  s.settings = settingsFromWire((d.settings ?? {}) as Json);
   for (const [id, v] of entries(d.sections)) s.sections.set(id, newSection(id, v as Partial<Section>));
   for (const [id, v] of entries(d.cards)) s.cards.set(id, newCard(id, v as Partial<Card>));
   for (const [id, v] of entries(d.comments)) s.comments.set(id, newComment(id, String(v.card ?? ""), v as Partial<Comment>));
-  for (const [cid, per] of entries(d.reactions)) {
-    s.reactions.set(cid, new Map(entries(per).map(([e, a]) => [e, new Set(a as unknown as string[])])));
-  }
-  for (const [cid, per] of entries(d.votes)) {
-    s.votes.set(cid, new Map(Object.entries(per).map(([a, n]) => [a, Number(n)])));
-  }
+  for (const [cid, per] of entries(d.reactions)) s.reactions.set(cid, reactionsFromWire(per));
+  for (const [cid, per] of entries(d.votes)) s.votes.set(cid, votesFromWire(per));
+  s.session = sessionFromWire((d.session ?? {}) as Json);
+  s.removed = new Set(Array.isArray(d.removed) ? d.removed.map(String) : []);
   return s;
 };

@@ -9,41 +9,87 @@ export const THEMES = ["light", "dark", "hub", "contrast"] as const;
 export const KINDS = ["note", "question", "offer", "link"] as const;
 export const COLORS = ["yellow", "pink", "blue", "green", "orange", "purple", "white"] as const;
 export const REACTIONS = ["👍", "❤️", "💡", "🎉", "😂", "❓"] as const;
+export const ANONYMOUS = ["off", "others", "all"] as const;
+export const MOD_ACTIONS = ["approve", "reject", "hide", "restore"] as const;
+export const TIMER_ACTIONS = ["start", "pause", "resume", "reset"] as const;
 
 export type Layout = (typeof LAYOUTS)[number];
 export type Theme = (typeof THEMES)[number];
 export type CardKind = (typeof KINDS)[number];
 export type Color = (typeof COLORS)[number];
 export type Emoji = (typeof REACTIONS)[number];
+export type AnonymousMode = (typeof ANONYMOUS)[number];
+export type ModAction = (typeof MOD_ACTIONS)[number];
+export type TimerAction = (typeof TIMER_ACTIONS)[number];
 
-export interface BoardSet { type: "board.set"; title?: string; layout?: Layout; theme?: Theme; vote_budget?: number }
+/** `hide_cards` false is the reveal; `words` replaces the filter's own list. */
+export interface BoardSet {
+  type: "board.set"; title?: string; layout?: Layout; theme?: Theme; vote_budget?: number;
+  approval?: boolean; locked?: boolean; hide_cards?: boolean; anonymous?: AnonymousMode; filter?: boolean; words?: string[];
+}
 export interface SectionAdd { type: "section.add"; id: string; title: string; pos: string }
 export interface SectionSet { type: "section.set"; id: string; title?: string; pos?: string }
 export interface SectionDelete { type: "section.delete"; id: string }
 export interface CardAdd {
   type: "card.add"; id: string; kind: CardKind; title: string; body: string; color: Color;
   url?: string; section?: string; pos: string; x: number; y: number;
+  /** Held for approval (the server sets it when the word filter matches). */
+  held?: boolean;
 }
-export interface CardSet { type: "card.set"; id: string; kind?: CardKind; title?: string; body?: string; color?: Color; url?: string }
+export interface CardSet { type: "card.set"; id: string; kind?: CardKind; title?: string; body?: string; color?: Color; url?: string; held?: boolean }
 export interface CardMove { type: "card.move"; id: string; section?: string; pos?: string; x?: number; y?: number }
 export interface CardDelete { type: "card.delete"; id: string }
-export interface CommentAdd { type: "comment.add"; id: string; card: string; body: string }
+export interface CommentAdd { type: "comment.add"; id: string; card: string; body: string; held?: boolean }
 export interface CommentDelete { type: "comment.delete"; id: string }
 export interface ReactionSet { type: "reaction.set"; card: string; emoji: Emoji; on: boolean }
 export interface VoteCast { type: "vote.cast"; card: string }
 export interface VoteRetract { type: "vote.retract"; card: string }
+/** Facilitator: approve/reject a pending object, hide a visible one, restore
+ * a hidden or rejected one (SPEC §5, Moderation). */
+export interface CardModerate { type: "card.moderate"; id: string; action: ModAction }
+export interface CommentModerate { type: "comment.moderate"; id: string; action: ModAction }
+export interface ParticipantRemove { type: "participant.remove"; actor: string }
+export interface ParticipantRestore { type: "participant.restore"; actor: string }
+/** `seconds` with start, and only there. */
+export interface TimerSet { type: "timer.set"; action: TimerAction; seconds?: number }
+/** A card or a section; with neither, the spotlight ends. */
+export interface SpotlightSet { type: "spotlight.set"; card?: string; section?: string }
+export interface RoundOpen { type: "round.open"; reset: boolean }
+export interface RoundClose { type: "round.close" }
 
 export type Op =
   | BoardSet | SectionAdd | SectionSet | SectionDelete
   | CardAdd | CardSet | CardMove | CardDelete
-  | CommentAdd | CommentDelete | ReactionSet | VoteCast | VoteRetract;
+  | CommentAdd | CommentDelete | ReactionSet | VoteCast | VoteRetract
+  | CardModerate | CommentModerate | ParticipantRemove | ParticipantRestore
+  | TimerSet | SpotlightSet | RoundOpen | RoundClose;
 export type OpType = Op["type"];
 
 export const OP_TYPES: ReadonlySet<string> = new Set<OpType>([
   "board.set", "section.add", "section.set", "section.delete",
   "card.add", "card.set", "card.move", "card.delete",
   "comment.add", "comment.delete", "reaction.set", "vote.cast", "vote.retract",
+  "card.moderate", "comment.moderate", "participant.remove", "participant.restore",
+  "timer.set", "spotlight.set", "round.open", "round.close",
 ]);
+
+type PatchMap<T> = Record<string, T | null>;
+/** Server-made, never sent by a client: the change an event makes to what
+ * *this* viewer may see — objects set to their snapshot form, or removed
+ * (null). Applied without policy (protocol/visibility.py). */
+export interface ViewPatch {
+  type: "view.patch";
+  settings?: Record<string, unknown>;
+  session?: Record<string, unknown>;
+  sections?: PatchMap<Record<string, unknown>>;
+  cards?: PatchMap<Record<string, unknown>>;
+  comments?: PatchMap<Record<string, unknown>>;
+  reactions?: PatchMap<Record<string, string[]>>;
+  votes?: PatchMap<Record<string, number>>;
+  removed?: string[];
+}
+/** What an event carries: a client's op, or a view patch the server made. */
+export type EventOp = Op | ViewPatch;
 
 // --- field rules ------------------------------------------------------------
 
@@ -155,6 +201,11 @@ const bool = (v: unknown, where: string): boolean => {
   if (typeof v !== "boolean") fail(where, "Input should be a valid boolean");
   return v as boolean;
 };
+const list = <T>(item: (v: unknown, w: string) => T, max: number) => (v: unknown, where: string): T[] => {
+  if (!Array.isArray(v)) return fail(where, "Input should be a valid list");
+  if (v.length > max) fail(where, `List should have at most ${max} items`);
+  return v.map((x, i) => item(x, `${where}.${i}`));
+};
 const either = (a: (v: unknown, w: string) => unknown, literal: string) => (v: unknown, where: string): unknown =>
   v === literal ? v : a(v, where);
 
@@ -183,6 +234,12 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     layout: { check: oneOf(LAYOUTS), optional: true },
     theme: { check: oneOf(THEMES), optional: true },
     vote_budget: { check: int(0, L.MAX_VOTE_BUDGET), optional: true },
+    approval: { check: bool, optional: true },
+    locked: { check: bool, optional: true },
+    hide_cards: { check: bool, optional: true },
+    anonymous: { check: oneOf(ANONYMOUS), optional: true },
+    filter: { check: bool, optional: true },
+    words: { check: list(str(1, L.MAX_FILTER_WORD, { strip: true, controls: false }), L.MAX_FILTER_WORDS), optional: true },
   },
   "section.add": { id: { check: checkId }, title: { check: text(L.MAX_SECTION_TITLE) }, pos: { check: pos } },
   "section.set": {
@@ -203,6 +260,7 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     pos: { check: pos, default: "a0" },
     x: { check: coord, default: 0 },
     y: { check: coord, default: 0 },
+    held: { check: bool, optional: true },
   },
   "card.set": {
     id: { check: checkId },
@@ -211,6 +269,7 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     body: { check: text(L.MAX_CARD_BODY), optional: true },
     color: { check: oneOf(COLORS), optional: true },
     url: { check: either(url, ""), optional: true },
+    held: { check: bool, optional: true },
   },
   "card.move": {
     id: { check: checkId },
@@ -220,11 +279,22 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     y: { check: coord, optional: true },
   },
   "card.delete": { id: { check: checkId } },
-  "comment.add": { id: { check: checkId }, card: { check: checkId }, body: { check: nonBlank(text(L.MAX_COMMENT, 1)) } },
+  "comment.add": {
+    id: { check: checkId }, card: { check: checkId }, body: { check: nonBlank(text(L.MAX_COMMENT, 1)) },
+    held: { check: bool, optional: true },
+  },
   "comment.delete": { id: { check: checkId } },
   "reaction.set": { card: { check: checkId }, emoji: { check: oneOf(REACTIONS) }, on: { check: bool } },
   "vote.cast": { card: { check: checkId } },
   "vote.retract": { card: { check: checkId } },
+  "card.moderate": { id: { check: checkId }, action: { check: oneOf(MOD_ACTIONS) } },
+  "comment.moderate": { id: { check: checkId }, action: { check: oneOf(MOD_ACTIONS) } },
+  "participant.remove": { actor: { check: checkId } },
+  "participant.restore": { actor: { check: checkId } },
+  "timer.set": { action: { check: oneOf(TIMER_ACTIONS) }, seconds: { check: int(1, L.MAX_TIMER_SECONDS), optional: true } },
+  "spotlight.set": { card: { check: checkId, optional: true }, section: { check: checkId, optional: true } },
+  "round.open": { reset: { check: bool, default: false } },
+  "round.close": {},
 };
 
 /** Validate fields of a map against a schema: unknown fields refused (ops)
@@ -269,8 +339,48 @@ export const parseOp = (obj: unknown, prefix = ""): Op => {
     if (isBlank(op.title) && isBlank(op.body) && !op.url) fail(`${prefix}${type}`, "a card needs a title, a body or a URL");
     if (op.kind === "link" && !op.url) fail(`${prefix}${type}`, "a link card needs a url");
   }
+  if (op.type === "timer.set" && (op.action === "start") !== (op.seconds !== undefined)) {
+    fail(`${prefix}${type}`, "seconds is required with start, and only there");
+  }
+  if (op.type === "spotlight.set" && op.card !== undefined && op.section !== undefined) {
+    fail(`${prefix}${type}`, "spotlight a card or a section, not both");
+  }
   return op;
 };
+
+const PATCH_OBJECTS = ["sections", "cards", "comments", "reactions", "votes"] as const;
+
+/** A view patch from an event (server-made: shapes are checked, values are
+ * snapshot forms taken as they are). Throws ProtocolError 302 when malformed. */
+export const parseViewPatch = (obj: Wire): ViewPatch => {
+  const out: ViewPatch = { type: "view.patch" };
+  for (const key of Object.keys(obj)) {
+    if (key === "type") continue;
+    const v = obj[key];
+    if (v === null || v === undefined) continue;
+    if (key === "settings" || key === "session") {
+      if (!isPlainMap(v)) fail(`view.patch.${key}`, "Input should be a valid dictionary");
+      out[key] = v as Record<string, unknown>;
+    } else if (key === "removed") {
+      if (!Array.isArray(v) || !v.every((a) => typeof a === "string")) fail("view.patch.removed", "Input should be a list of strings");
+      out.removed = v as string[];
+    } else if ((PATCH_OBJECTS as readonly string[]).includes(key)) {
+      if (!isPlainMap(v)) fail(`view.patch.${key}`, "Input should be a valid dictionary");
+      for (const [id, value] of Object.entries(v as Wire)) {
+        if (value !== null && !isPlainMap(value)) fail(`view.patch.${key}.${id}`, "Input should be a valid dictionary");
+      }
+      (out as unknown as Wire)[key] = v;
+    } else {
+      fail(`view.patch.${key}`, "Extra inputs are not permitted");
+    }
+  }
+  return out;
+};
+
+/** An event's op: a client op (parseOp) or a view patch. Only events may
+ * carry a view patch; a client frame naming one is refused (parseOp). */
+export const parseEventOp = (obj: unknown): EventOp =>
+  isPlainMap(obj) && obj.type === "view.patch" ? parseViewPatch(obj) : parseOp(obj);
 
 /** Try to validate an op the UI is about to send; the message is for logs. */
 export const validateOp = (op: Op): string | null => {

@@ -4,31 +4,77 @@
  * the user may not do. */
 import * as L from "./limits";
 import { ErrorCode } from "./errors";
-import { liveCard, votesUsed, type BoardState, type Role } from "./model";
-import { isBlank, type Op } from "./ops";
+import { liveCard, votesUsed, type BoardState, type Card, type Role } from "./model";
+import { isBlank, type CardSet, type ModAction, type Op } from "./ops";
+import { seesCard, seesComment, type Viewer } from "./visibility";
 
 export interface Rejection { code: number; message: string }
 
-const FACILITATOR_ONLY = new Set(["board.set", "section.add", "section.set", "section.delete"]);
+const FACILITATOR_ONLY = new Set([
+  "board.set", "section.add", "section.set", "section.delete", "card.moderate", "comment.moderate",
+  "participant.remove", "participant.restore", "timer.set", "spotlight.set", "round.open", "round.close",
+]);
+const VOTING = new Set(["vote.cast", "vote.retract"]);
+/** Which moderation action applies to which status (SPEC §5, Moderation). */
+const MOD_FROM: Record<ModAction, readonly string[]> = {
+  approve: ["pending"],
+  reject: ["pending"],
+  hide: ["visible"],
+  restore: ["hidden", "rejected"],
+};
 
 export const mayWrite = (role: Role): boolean => role !== "viewer";
+
+const reject = (code: number, message: string): Rejection => ({ code, message });
+const full = (cap: number, what: string): Rejection => reject(ErrorCode.BOARD_FULL, `a board holds at most ${cap} ${what}`);
 
 const ownerOrFacilitator = (author: string, actor: string, role: Role): Rejection | null =>
   role === "facilitator" || author === actor
     ? null
-    : { code: ErrorCode.FORBIDDEN, message: "only its author or a facilitator may change this" };
+    : reject(ErrorCode.FORBIDDEN, "only its author or a facilitator may change this");
 
 /** null when `actor` in `role` may apply `op` to `state` now. */
 export const check = (state: BoardState, op: Op, actor: string, role: Role): Rejection | null => {
-  if (!mayWrite(role)) return { code: ErrorCode.FORBIDDEN, message: "this link is read-only" };
-  if (FACILITATOR_ONLY.has(op.type) && role !== "facilitator") {
-    return { code: ErrorCode.FORBIDDEN, message: "only a facilitator may do this" };
+  if (!mayWrite(role)) return reject(ErrorCode.FORBIDDEN, "this link is read-only");
+  if (state.removed.has(actor)) return reject(ErrorCode.FORBIDDEN, "you were removed from this board");
+  if (role !== "facilitator") {
+    if (FACILITATOR_ONLY.has(op.type)) return reject(ErrorCode.FORBIDDEN, "only a facilitator may do this");
+    if (state.settings.locked) return reject(ErrorCode.FORBIDDEN, "the board is locked");
   }
-  const notFound = (what: string): Rejection => ({ code: ErrorCode.NOT_FOUND, message: `no such ${what}` });
+  if (VOTING.has(op.type) && state.session.round > 0 && !state.session.round_open) {
+    return reject(ErrorCode.FORBIDDEN, "voting is closed until the next round");
+  }
+  return checkObjects(state, op, actor, role) ?? checkSession(state, op);
+};
+
+/** An edit must keep what card.add demands: content, and a link's url. */
+const editBreaksCard = (c: Card, op: CardSet): Rejection | null => {
+  const title = op.title ?? c.title;
+  const body = op.body ?? c.body;
+  const url = op.url ?? c.url;
+  const kind = op.kind ?? c.kind;
+  if (isBlank(title) && isBlank(body) && !url) return reject(ErrorCode.INVALID, "a card needs a title, a body or a URL");
+  if (kind === "link" && !url) return reject(ErrorCode.INVALID, "a link card needs a url");
+  return null;
+};
+
+/** NOT_FOUND for a card that is gone or that the sender may not see: to
+ * them it is not there (the same answer, so its existence does not leak). */
+const noCard = (state: BoardState, cardId: string, viewer: Viewer): Rejection | null => {
+  const c = liveCard(state, cardId);
+  return !c || !seesCard(state, c, viewer) ? reject(ErrorCode.NOT_FOUND, "no such card") : null;
+};
+
+const moderationApplies = (status: string, action: ModAction, what: string): Rejection | null =>
+  MOD_FROM[action].includes(status) ? null : reject(ErrorCode.INVALID, `cannot ${action} a ${status} ${what}`);
+
+const checkObjects = (state: BoardState, op: Op, actor: string, role: Role): Rejection | null => {
+  const viewer: Viewer = { role, actor };
+  const notFound = (what: string): Rejection => reject(ErrorCode.NOT_FOUND, `no such ${what}`);
   switch (op.type) {
     case "section.add":
-      if (state.sections.has(op.id)) return { code: ErrorCode.EXISTS, message: "section id already used" };
-      if (state.sections.size >= L.MAX_SECTIONS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_SECTIONS} sections` };
+      if (state.sections.has(op.id)) return reject(ErrorCode.EXISTS, "section id already used");
+      if (state.sections.size >= L.MAX_SECTIONS) return full(L.MAX_SECTIONS, "sections");
       return null;
     case "section.set":
     case "section.delete": {
@@ -36,50 +82,79 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
       return !s || s.deleted ? notFound("section") : null;
     }
     case "card.add":
-      if (state.cards.has(op.id)) return { code: ErrorCode.EXISTS, message: "card id already used" };
-      if (state.cards.size >= L.MAX_CARDS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_CARDS} cards` };
+      if (state.cards.has(op.id)) return reject(ErrorCode.EXISTS, "card id already used");
+      if (state.cards.size >= L.MAX_CARDS) return full(L.MAX_CARDS, "cards");
       if (op.section && !state.sections.has(op.section)) return notFound("section");
       return null;
     case "card.set":
     case "card.move":
     case "card.delete": {
       const c = liveCard(state, op.id);
-      if (!c) return notFound("card");
+      if (!c || !seesCard(state, c, viewer)) return notFound("card");
       if (op.type === "card.set") {
-        // An edit must keep what card.add demands: content, and a link's url.
-        const title = op.title ?? c.title;
-        const body = op.body ?? c.body;
-        const url = op.url ?? c.url;
-        const kind = op.kind ?? c.kind;
-        if (isBlank(title) && isBlank(body) && !url) {
-          return { code: ErrorCode.INVALID, message: "a card needs a title, a body or a URL" };
-        }
-        if (kind === "link" && !url) return { code: ErrorCode.INVALID, message: "a link card needs a url" };
+        const invalid = editBreaksCard(c, op);
+        if (invalid) return invalid;
       }
       // A section the board has known (a deleted one too: the card then shows
       // under "no section", and a concurrent delete loses nothing).
       if (op.type === "card.move" && op.section && !state.sections.has(op.section)) return notFound("section");
       return ownerOrFacilitator(c.author, actor, role);
     }
-    case "comment.add":
-      if (state.comments.has(op.id)) return { code: ErrorCode.EXISTS, message: "comment id already used" };
-      if (!liveCard(state, op.card)) return notFound("card");
-      if (state.comments.size >= L.MAX_COMMENTS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_COMMENTS} comments` };
+    case "comment.add": {
+      if (state.comments.has(op.id)) return reject(ErrorCode.EXISTS, "comment id already used");
+      const missing = noCard(state, op.card, viewer);
+      if (missing) return missing;
+      if (state.comments.size >= L.MAX_COMMENTS) return full(L.MAX_COMMENTS, "comments");
       return null;
+    }
     case "comment.delete": {
       const m = state.comments.get(op.id);
-      return !m || m.deleted ? notFound("comment") : ownerOrFacilitator(m.author, actor, role);
+      if (!m || m.deleted || !seesComment(state, m, viewer)) return notFound("comment");
+      return ownerOrFacilitator(m.author, actor, role);
     }
     case "reaction.set":
-      return liveCard(state, op.card) ? null : notFound("card");
+      return noCard(state, op.card, viewer);
     case "vote.cast":
-      if (!liveCard(state, op.card)) return notFound("card");
-      if (votesUsed(state, actor) >= state.settings.vote_budget) return { code: ErrorCode.VOTE_BUDGET, message: "no dot votes left" };
-      return null;
+      return noCard(state, op.card, viewer)
+        ?? (votesUsed(state, actor) >= state.settings.vote_budget ? reject(ErrorCode.VOTE_BUDGET, "no dot votes left") : null);
     case "vote.retract":
-      if (!liveCard(state, op.card)) return notFound("card");
-      if ((state.votes.get(op.card)?.get(actor) ?? 0) <= 0) return { code: ErrorCode.NOT_FOUND, message: "no vote of yours on this card" };
+      return noCard(state, op.card, viewer)
+        ?? ((state.votes.get(op.card)?.get(actor) ?? 0) <= 0 ? reject(ErrorCode.NOT_FOUND, "no vote of yours on this card") : null);
+    case "card.moderate": {
+      const c = liveCard(state, op.id);
+      return c ? moderationApplies(c.status, op.action, "card") : notFound("card");
+    }
+    case "comment.moderate": {
+      const m = state.comments.get(op.id);
+      return m && !m.deleted ? moderationApplies(m.status, op.action, "comment") : notFound("comment");
+    }
+    default:
       return null;
+  }
+};
+
+const checkSession = (state: BoardState, op: Op): Rejection | null => {
+  const s = state.session;
+  switch (op.type) {
+    case "timer.set":
+      if (op.action === "pause" && s.timer_ends_at === 0) return reject(ErrorCode.INVALID, "the timer is not running");
+      if (op.action === "resume" && s.timer_remaining === 0) return reject(ErrorCode.INVALID, "the timer is not paused");
+      return null;
+    case "spotlight.set":
+      if (op.card !== undefined) {
+        const c = liveCard(state, op.card);
+        if (!c || c.status !== "visible") return reject(ErrorCode.NOT_FOUND, "no such card (or not visible to all)");
+      } else if (op.section !== undefined) {
+        const sec = state.sections.get(op.section);
+        if (!sec || sec.deleted) return reject(ErrorCode.NOT_FOUND, "no such section");
+      }
+      return null;
+    case "round.close":
+      return s.round_open ? null : reject(ErrorCode.INVALID, "no vote round is open");
+    case "participant.remove":
+      return state.removed.has(op.actor) ? reject(ErrorCode.INVALID, "already removed") : null;
+    case "participant.restore":
+      return state.removed.has(op.actor) ? null : reject(ErrorCode.INVALID, "not removed");
     default:
       return null;
   }

@@ -1,8 +1,11 @@
 /** The deterministic reducer (protocol/reducer.py): `apply(state, event)`.
  * Total: an op the policy refuses at this point of the log is a no-op, never
  * an error, so replicas applying the same log converge. Mutates in place. */
-import { liveCard, newCard, newComment, newSection, type BoardState, type Role } from "./model";
-import type { Op } from "./ops";
+import {
+  liveCard, newCard, newComment, newSection, reactionsFromWire, sessionFromWire, settingsFromWire, votesFromWire,
+  type BoardSession, type BoardState, type Card, type Comment, type Role,
+} from "./model";
+import type { EventOp, ModAction, Op, TimerSet, ViewPatch } from "./ops";
 import { check } from "./policy";
 
 export interface Event {
@@ -12,9 +15,13 @@ export interface Event {
   name: string;
   role: Role;
   at: number;
-  /** null: a placeholder this role may not see; advances seq only. */
-  op: Op | null;
+  /** null: a placeholder this role may not see; advances seq only. A view
+   * patch: what the event changed of this viewer's view (server-made). */
+  op: EventOp | null;
 }
+
+/** What a moderation action makes of an object's status. */
+const MOD_TO: Record<ModAction, string> = { approve: "visible", reject: "rejected", hide: "hidden", restore: "visible" };
 
 const set = <T, K extends keyof T>(target: T, key: K, v: T[K] | undefined): void => {
   if (v !== undefined && v !== null) target[key] = v;
@@ -25,13 +32,59 @@ export const apply = (state: BoardState, event: Event): BoardState => {
   if (event.seq <= state.seq) return state;
   state.seq = event.seq;
   const op = event.op;
-  if (op === null || check(state, op, event.actor, event.role) !== null) return state;
-  applyOp(state, op, event.actor, event.name, event.at);
+  if (op === null) return state;
+  if (op.type === "view.patch") {
+    applyPatch(state, op); // made by the server for this viewer: no policy
+    return state;
+  }
+  if (check(state, op, event.actor, event.role) !== null) return state;
+  applyOp(state, op, event.actor, event.name, event.at, event.role);
   return state;
 };
 
+/** A participant's post waits for approval in approval mode, or when the
+ * server held it (word filter); a facilitator's never waits. */
+const newStatus = (state: BoardState, role: Role, held: boolean | undefined): string =>
+  role !== "facilitator" && (state.settings.approval || held === true) ? "pending" : "visible";
+
+/** Times come from the event (server clock), never from a device. */
+const setTimer = (s: BoardSession, op: TimerSet, at: number): void => {
+  if (op.action === "start" && op.seconds !== undefined) {
+    s.timer_duration = op.seconds * 1000;
+    s.timer_ends_at = at + s.timer_duration;
+    s.timer_remaining = 0;
+  } else if (op.action === "pause") {
+    s.timer_remaining = Math.max(1, s.timer_ends_at - at);
+    s.timer_ends_at = 0;
+  } else if (op.action === "resume") {
+    s.timer_ends_at = at + s.timer_remaining;
+    s.timer_remaining = 0;
+  } else if (op.action === "reset") {
+    s.timer_duration = s.timer_ends_at = s.timer_remaining = 0;
+  }
+};
+
+const patchMap = <V>(target: Map<string, V>, values: Record<string, unknown> | undefined, make: (id: string, v: Record<string, unknown>) => V): void => {
+  for (const [id, value] of Object.entries(values ?? {})) {
+    if (value === null || value === undefined) target.delete(id);
+    else target.set(id, make(id, value as Record<string, unknown>));
+  }
+};
+
+/** Set the objects a view patch names (visibility.py); null removes one. */
+export const applyPatch = (state: BoardState, patch: ViewPatch): void => {
+  if (patch.settings) state.settings = settingsFromWire(patch.settings);
+  if (patch.session) state.session = sessionFromWire(patch.session);
+  if (patch.removed) state.removed = new Set(patch.removed);
+  patchMap(state.sections, patch.sections, (id, v) => newSection(id, v));
+  patchMap(state.cards, patch.cards, (id, v) => newCard(id, v as Partial<Card>));
+  patchMap(state.comments, patch.comments, (id, v) => newComment(id, String(v.card ?? ""), v as Partial<Comment>));
+  patchMap(state.reactions, patch.reactions, (_id, v) => reactionsFromWire(v));
+  patchMap(state.votes, patch.votes, (_id, v) => votesFromWire(v));
+};
+
 /** The effect of an op the policy allowed (also used for optimistic apply). */
-export const applyOp = (state: BoardState, op: Op, actor: string, name: string, at: number): void => {
+export const applyOp = (state: BoardState, op: Op, actor: string, name: string, at: number, role: Role): void => {
   switch (op.type) {
     case "board.set": {
       const s = state.settings;
@@ -39,6 +92,12 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
       set(s, "layout", op.layout);
       set(s, "theme", op.theme);
       set(s, "vote_budget", op.vote_budget);
+      set(s, "approval", op.approval);
+      set(s, "locked", op.locked);
+      set(s, "hide_cards", op.hide_cards);
+      set(s, "anonymous", op.anonymous);
+      set(s, "filter", op.filter);
+      if (op.words !== undefined && op.words !== null) s.words = [...op.words];
       break;
     }
     case "section.add":
@@ -56,17 +115,20 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
       state.cards.set(op.id, newCard(op.id, {
         kind: op.kind ?? "note", title: op.title ?? "", body: op.body ?? "", color: op.color ?? "yellow",
         url: op.url || "", section: op.section || "", pos: op.pos ?? "a0", x: op.x ?? 0, y: op.y ?? 0,
-        author: actor, author_name: name, created_at: at, updated_at: at,
+        author: actor, author_name: name, created_at: at, updated_at: at, status: newStatus(state, role, op.held),
       }));
       break;
     case "card.set": {
       const c = state.cards.get(op.id);
       if (!c) break;
       // An op that names no field changes nothing, updated_at included.
-      if ([op.kind, op.title, op.body, op.color, op.url].every((v) => v === undefined || v === null)) break;
-      set(c, "kind", op.kind); set(c, "title", op.title); set(c, "body", op.body);
-      set(c, "color", op.color); set(c, "url", op.url);
-      c.updated_at = at;
+      if (![op.kind, op.title, op.body, op.color, op.url].every((v) => v === undefined || v === null)) {
+        set(c, "kind", op.kind); set(c, "title", op.title); set(c, "body", op.body);
+        set(c, "color", op.color); set(c, "url", op.url);
+        c.updated_at = at;
+      }
+      // The word filter matched the new text: back to pending.
+      if (op.held === true && role !== "facilitator" && c.status === "visible") c.status = "pending";
       break;
     }
     case "card.move": {
@@ -77,19 +139,55 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
       c.updated_at = at;
       break;
     }
-    case "card.delete":
-      state.cards.set(op.id, newCard(op.id, { deleted: true, created_at: state.cards.get(op.id)?.created_at ?? 0 }));
+    case "card.delete": {
+      // The tombstone keeps its status: a card never shown stays unshown.
+      const old = state.cards.get(op.id);
+      state.cards.set(op.id, newCard(op.id, { deleted: true, created_at: old?.created_at ?? 0, status: old?.status ?? "visible" }));
       state.reactions.delete(op.id);
       state.votes.delete(op.id);
       break;
+    }
     case "comment.add":
-      state.comments.set(op.id, newComment(op.id, op.card, { body: op.body, author: actor, author_name: name, created_at: at }));
+      state.comments.set(op.id, newComment(op.id, op.card, {
+        body: op.body, author: actor, author_name: name, created_at: at, status: newStatus(state, role, op.held),
+      }));
       break;
     case "comment.delete": {
       const old = state.comments.get(op.id);
-      state.comments.set(op.id, newComment(op.id, old?.card ?? "", { deleted: true }));
+      state.comments.set(op.id, newComment(op.id, old?.card ?? "", { deleted: true, status: old?.status ?? "visible" }));
       break;
     }
+    case "card.moderate": {
+      const c = state.cards.get(op.id);
+      if (c) c.status = MOD_TO[op.action];
+      break;
+    }
+    case "comment.moderate": {
+      const m = state.comments.get(op.id);
+      if (m) m.status = MOD_TO[op.action];
+      break;
+    }
+    case "participant.remove":
+      state.removed.add(op.actor);
+      break;
+    case "participant.restore":
+      state.removed.delete(op.actor);
+      break;
+    case "timer.set":
+      setTimer(state.session, op, at);
+      break;
+    case "spotlight.set":
+      state.session.spotlight_kind = op.card ? "card" : op.section ? "section" : "";
+      state.session.spotlight_id = op.card ?? op.section ?? "";
+      break;
+    case "round.open":
+      state.session.round += 1;
+      state.session.round_open = true;
+      if (op.reset) state.votes.clear();
+      break;
+    case "round.close":
+      state.session.round_open = false;
+      break;
     case "reaction.set": {
       let per = state.reactions.get(op.card);
       if (!per) state.reactions.set(op.card, (per = new Map()));

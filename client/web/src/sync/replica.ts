@@ -66,7 +66,7 @@ export class Replica {
     const v = cloneState(this.confirmed);
     const now = Date.now();
     for (const p of this.outbox.list()) {
-      if (check(v, p.op, this.actor, this.role) === null) applyOp(v, p.op, this.actor, this.name, now);
+      if (check(v, p.op, this.actor, this.role) === null) applyOp(v, p.op, this.actor, this.name, now, this.role);
     }
     return (this.viewCache = v);
   }

@@ -10,6 +10,7 @@ import { decodeServer, encode, type Member, type ServerMessage, type Welcome } f
 import { isRetryable, isTerminalClose, needsResync } from "../protocol/errors";
 import * as L from "../protocol/limits";
 import type { Op } from "../protocol/ops";
+import { ServerClock } from "./clock";
 import { Outbox, type KeyValueStore } from "./outbox";
 import { Replica } from "./replica";
 
@@ -41,6 +42,8 @@ export const outboxKey = (board: string): string => `prikbord:outbox:${board}`;
 
 export class Session {
   readonly replica: Replica;
+  /** The server's clock (from `welcome.now` and `pong.now`): timers use it. */
+  readonly clock = new ServerClock();
   state: ConnState = "connecting";
   members: Member[] = [];
   closeReason = 0;
@@ -58,6 +61,9 @@ export class Session {
   private listeners = new Set<() => void>();
   private stopped = false;
   private pingN = 0;
+  /** When the hello and each ping went out (local ms), for the clock. */
+  private helloAt = 0;
+  private pingsAt = new Map<number, number>();
   private focusCard: string | null = null;
   private readonly WS: typeof WebSocket;
 
@@ -142,6 +148,7 @@ export class Session {
     ws.onopen = () => {
       const stored = this.opts.store.getItem(identityKey(this.opts.board));
       this.lastFrame = Date.now();
+      this.helloAt = this.lastFrame;
       ws.send(encodeBuf({
         t: "hello", v: L.PROTOCOL_VERSION, board: this.opts.board, token: this.opts.token,
         name: this.opts.name, identity: stored ?? undefined, resume: this.replica.resumePoint(),
@@ -164,6 +171,8 @@ export class Session {
       this.ws = null;
       this.stopHeartbeat();
       if (this.stopped) return;
+      // 4105: a facilitator removed us. Terminal like every 41xx: the page
+      // says so and never reconnects.
       if (isTerminalClose(ev.code)) {
         this.state = "closed";
         this.closeReason = ev.code;
@@ -218,8 +227,15 @@ export class Session {
         this.members = Array.isArray(msg.members) ? msg.members : [];
         this.emit();
         break;
-      case "pong":
+      case "pong": {
+        const sentAt = this.pingsAt.get(msg.n);
+        this.pingsAt.delete(msg.n);
+        if (sentAt !== undefined && typeof msg.now === "number") {
+          this.clock.sample(msg.now, sentAt, Date.now());
+          this.emit();
+        }
         break;
+      }
     }
   }
 
@@ -228,11 +244,15 @@ export class Session {
     this.everWelcomed = true;
     this.opts.store.setItem(identityKey(this.opts.board), w.identity);
     this.limits = w.limits ?? {};
+    this.clock.reset();
+    this.pingsAt.clear();
+    if (typeof w.now === "number") this.clock.sample(w.now, this.helloAt || Date.now(), Date.now());
     this.replica.welcome(w);
     this.state = "connected";
     this.connectedAt = Date.now();
     this.heartbeatMs = w.heartbeat_ms > 0 ? w.heartbeat_ms : 15_000;
     this.startHeartbeat();
+    this.ping(); // a first round trip right away sharpens the clock offset
     // Resend everything unacked, in order, with the original ids.
     for (const p of this.replica.outbox.unacked()) this.sendOp(p.id, p.op);
     if (this.focusCard !== null) this.send({ t: "focus", card: this.focusCard });
@@ -278,8 +298,15 @@ export class Session {
         }
         return;
       }
-      this.send({ t: "ping", n: ++this.pingN });
+      this.ping();
     }, Math.max(1000, Math.floor(this.heartbeatMs / 2)));
+  }
+
+  private ping(): void {
+    const n = ++this.pingN;
+    this.pingsAt.set(n, Date.now());
+    if (this.pingsAt.size > 8) this.pingsAt.delete(this.pingsAt.keys().next().value as number);
+    this.send({ t: "ping", n });
   }
 
   private stopHeartbeat(): void {
