@@ -16,7 +16,7 @@ from typing import Any
 
 from client.clock import format_ms
 from protocol.messages import Event, Member
-from protocol.model import BoardState, Card, Comment
+from protocol.model import BoardState, Card, Comment, Session, Settings
 from protocol.ops import (
     BoardSet,
     CardAdd,
@@ -65,7 +65,7 @@ def describe_event(event: Event, state: BoardState | None = None) -> str:
     head = f"#{event.seq} {who}"
     match op:
         case None:
-            return f"#{event.seq} (hidden event)"
+            return f"#{event.seq} (something you may not see, e.g. a post awaiting approval)"
         case ViewPatch():
             return f"#{event.seq} {describe_patch(op, state)}"
         case CardAdd():
@@ -177,10 +177,13 @@ def describe_patch(patch: ViewPatch, state: BoardState | None = None) -> str:
         parts.append(f"reactions on {card_id} changed")
     for section_id, section in (patch.sections or {}).items():
         parts.append(_patch_object("section", section_id, section, ("title",)))
-    if patch.settings is not None:
-        parts.append("board settings changed")
-    if patch.session is not None:
-        parts.append("session changed")
+    if patch.settings is not None or patch.session is not None:
+        now = BoardState("")
+        if patch.settings is not None:
+            now.settings = Settings(**{**patch.settings, "words": list(patch.settings["words"])})
+        if patch.session is not None:
+            now.session = Session(**patch.session)
+        parts.append(f"now: {describe_session(now) or 'nothing switched on'}")
     if patch.removed is not None:
         parts.append("removed participants changed")
     return "; ".join(parts) or "(nothing you can see changed)"

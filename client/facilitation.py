@@ -25,7 +25,7 @@ from typing import Any, get_args
 from client.actions import ranked
 from client.client import PrikbordClient
 from client.clock import format_ms
-from client.command import EXIT_OK, EXIT_USAGE, Fail, on_board, out
+from client.command import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Fail, on_board, out
 from client.links import BoardLink
 from protocol import limits
 from protocol.model import Card, Comment
@@ -196,7 +196,7 @@ async def _moderate(client: PrikbordClient, args: argparse.Namespace) -> list[st
         sent = await client.moderate_comment(args.id, args.action)
         kind = "comment"
     else:
-        raise Fail(EXIT_USAGE, f"no card or comment {args.id!r} on this board (that you can see)")
+        raise Fail(EXIT_ERROR, f"no card or comment {args.id!r} on this board (that you can see)")
     done = {"approve": "approved", "reject": "rejected", "hide": "hidden", "restore": "restored"}
     return [f"{kind} {sent.id} {done[args.action]} (seq {sent.seq})"]
 
@@ -317,7 +317,7 @@ async def _resolve(client: PrikbordClient, who: str, *, removed: bool) -> tuple[
         raise Fail(EXIT_USAGE, f"{len(matches)} people are called {who!r} (actors {listed}): "
                                "give the actor id")  # fmt: skip
     where = "among the removed" if removed else "here or among the authors"
-    raise Fail(EXIT_USAGE, f"no one called {who!r} {where}")
+    raise Fail(EXIT_ERROR, f"no one called {who!r} {where}")
 
 
 def _label(actor: str, names: set[str]) -> str:
