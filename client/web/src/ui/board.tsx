@@ -1,8 +1,8 @@
 /** The board page: join with a name, then the live board. */
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { errorText, t, type MsgKey } from "../i18n";
 import * as L from "../protocol/limits";
-import { votesUsed, type Card } from "../protocol/model";
+import { votesUsed, type BoardState, type Card } from "../protocol/model";
 import { cpLen } from "../protocol/ops";
 import { Session } from "../sync/session";
 import { ConnectionStatus, LangSwitch, LimitedField } from "./common";
@@ -12,8 +12,28 @@ import { fragmentParams, safeStorage, useRecentChanges, useSession, wsUrl } from
 import { ColumnsLayout, GridLayout, WallLayout, columnInView } from "./layouts";
 import type { SortMode } from "./order";
 import { LayoutSwitch, SettingsDialog } from "./settings";
+import { FacilitateButton, FacilitatorPanel, type Tab } from "./facilitate/panel";
+import { SessionNotices } from "./session/notices";
+import { ResultsDialog } from "./session/dialog";
+import { SpotlightLayer, SpotlightPill, spotTarget, useFollow } from "./session/spotlight";
+import { TimerBadge } from "./session/timer";
 
 const NAME_KEY = "prikbord:name";
+
+/** What the board shows a facilitator: cards rejected from others stay in
+ * the panel's list, not on the board (hidden ones show, dimmed, to restore). */
+const boardView = (s: BoardState, me: string, facilitator: boolean): BoardState => {
+  if (!facilitator || ![...s.cards.values()].some((c) => c.status === "rejected" && c.author !== me)) return s;
+  return { ...s, cards: new Map([...s.cards].filter(([, c]) => c.status !== "rejected" || c.author === me)) };
+};
+
+/** Names of actors seen here (presence, authorship), for the removed list. */
+const useKnownNames = (members: { actor: string; name: string }[], state: BoardState): Map<string, string> => {
+  const known = useRef(new Map<string, string>());
+  for (const m of members) if (m.actor) known.current.set(m.actor, m.name);
+  for (const c of state.cards.values()) if (c.author && c.author_name && !known.current.has(c.author)) known.current.set(c.author, c.author_name);
+  return known.current;
+};
 
 /** Where a new card lands on the wall: the next cell of a loose grid, so new
  * cards do not pile up on each other. */
@@ -61,6 +81,8 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   /** The user's own card just added: scrolled into view once it is rendered.
    * Only ever set by this user's Save, so others' changes never move the view. */
   const [reveal, setReveal] = useState<string | null>(null);
+  const [panel, setPanel] = useState<Tab | null>(null);
+  const [results, setResults] = useState(false);
 
   useEffect(() => {
     session.start();
@@ -89,14 +111,29 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
     return () => clearTimeout(id);
   }, [toast]);
 
-  const state = session.replica.view();
+  const full = session.replica.view();
   const role = session.replica.role;
-  const canWrite = session.state !== "connecting" && role !== "viewer" && session.replica.epoch !== null;
   const facilitator = role === "facilitator";
+  const state = boardView(full, session.replica.actor, facilitator);
+  const known = useKnownNames(session.members, full);
+  // A locked board is read-only for participants: no composer at all.
+  const canWrite = session.state !== "connecting" && role !== "viewer" && session.replica.epoch !== null && (facilitator || !state.settings.locked);
+  const target = spotTarget(state);
+  const [following, setFollowing] = useFollow(target);
   const layout = state.settings.layout;
   useEffect(() => { document.title = `${state.settings.title} · Prikbord`; }, [state.settings.title]);
   useEffect(() => { document.documentElement.dataset.theme = state.settings.theme; }, [state.settings.theme]);
 
+  if (session.state === "closed" && session.closeReason === 4105) {
+    return (
+      <main class="narrow removed-page">
+        <div class="panel" role="alert" data-testid="removed">
+          <h1>{t("closed_4105")}</h1>
+          <p>{t("closed_4105_hint")}</p>
+        </div>
+      </main>
+    );
+  }
   if (session.state === "closed") {
     const code = session.closeReason;
     const key = (["closed_4102", "closed_4103", "closed_4100"] as MsgKey[]).find((k) => k.endsWith(String(code)));
@@ -114,7 +151,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const left = Math.max(0, budget - votesUsed(state, session.replica.actor));
   const members = session.members;
   const onEdit = (card: Card) => setEditor({ card });
-  const ctx = { session, state, members, recent, onEdit, onComposing: setComposing };
+  const ctx = { session, state, members, recent, onEdit, onComposing: setComposing, ...(target?.kind === "card" ? { spotlight: target.id } : {}) };
   const frozen = composing !== null || editor !== null;
   const onAdd = canWrite ? (section: string) => setEditor({ card: null, section, ...freeSpot(state.cards.size) }) : undefined;
   const props = { ctx, sort, frozen, onAdd };
@@ -125,6 +162,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
         <a class="brand" href="/" aria-label={t("home")}><PinIcon /></a>
         <h1 class="board-title" data-testid="board-title">{state.settings.title}</h1>
         <div class="spacer" />
+        <TimerBadge session={state.session} clock={session.clock} />
         {facilitator ? <LayoutSwitch session={session} state={state} /> : null}
         {layout !== "wall" ? (
           <label class="sort">
@@ -144,10 +182,13 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
           </ul>
         </details>
         <ConnectionStatus session={session} />
+        {facilitator ? <FacilitateButton state={full} onOpen={() => setPanel(panel ?? "queue")} /> : null}
         {facilitator ? <button type="button" class="btn ghost" onClick={() => setSettings(true)} data-testid="settings"><GearIcon /><span class="label-wide"> {t("boardSettings")}</span></button> : null}
         <LangSwitch />
       </header>
       {role === "viewer" && session.replica.epoch !== null ? <p class="banner" role="note">{t("readOnly")}</p> : null}
+      <SessionNotices state={state} role={role} session={session} onResults={() => setResults(true)} />
+      {target && !following ? <div class="notices"><SpotlightPill target={target} onFollow={() => setFollowing(true)} /></div> : null}
       <main class="board" id="board" aria-label={state.settings.title}>
         {layout === "columns" ? <ColumnsLayout {...props} /> : layout === "grid" ? <GridLayout {...props} /> : <WallLayout {...props} />}
       </main>
@@ -161,6 +202,9 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       {toast ? <div class="toast" role="alert">{toast}</div> : null}
       {editor ? <CardEditor session={session} state={state} target={editor} onClose={() => setEditor(null)} onAdded={setReveal} /> : null}
       {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}
+      {target && following && !editor && !settings ? <SpotlightLayer target={target} state={state} ctx={ctx} session={session} onStepOut={() => setFollowing(false)} /> : null}
+      {results ? <ResultsDialog state={state} onClose={() => setResults(false)} /> : null}
+      {facilitator && panel ? <FacilitatorPanel session={session} state={full} known={known} tab={panel} setTab={setPanel} onClose={() => setPanel(null)} /> : null}
     </div>
   );
 }

@@ -10,7 +10,7 @@ import type { Member } from "../protocol/codec";
 import type { Session } from "../sync/session";
 import { LimitedField } from "./common";
 import { newId } from "./hooks";
-import { CommentIcon, EditIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, TrashIcon } from "./icons";
+import { CommentIcon, EditIcon, EyeOffIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, StarIcon, TrashIcon } from "./icons";
 
 export interface CardCtx {
   session: Session | null; // null on the hub screen (read-only)
@@ -22,6 +22,20 @@ export interface CardCtx {
   onKeyMove?: (e: TargetedKeyboardEvent<HTMLElement>, card: Card) => void;
   onComposing?: (card: string | null) => void;
   big?: boolean;
+  /** The card in the spotlight (highlighted on the board). */
+  spotlight?: string;
+  /** Rank of each card after a closed vote round (hub screen). */
+  ranks?: Map<string, number>;
+}
+
+const STATUS_KEY = { pending: "statusPending", hidden: "statusHidden", rejected: "statusRejected" } as const;
+
+/** Why a card or comment shows differently: waiting, hidden or rejected. */
+function StatusBadge({ status, mine }: { status: string; mine: boolean }) {
+  if (status === "visible") return null;
+  const key = STATUS_KEY[status as keyof typeof STATUS_KEY];
+  if (!key) return null;
+  return <span class={`status-badge ${status}`} data-testid="status" data-status={status}>{t(mine && status === "pending" ? "statusPendingMine" : key)}</span>;
 }
 
 const KIND_ICON = { note: NoteIcon, question: QuestionIcon, offer: OfferIcon, link: LinkIcon } as const;
@@ -32,10 +46,13 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
   const [picker, setPicker] = useState(false);
   const me = session?.replica.actor ?? "";
   const role = session?.replica.role ?? "viewer";
-  const canWrite = session !== null && role !== "viewer";
-  const mine = card.author === me;
-  const canEdit = canWrite && (mine || role === "facilitator");
+  const fac = role === "facilitator";
+  // A locked board is read-only for participants (the policy refuses too).
+  const canWrite = session !== null && role !== "viewer" && (fac || !state.settings.locked);
+  const mine = me !== "" && card.author === me;
+  const canEdit = canWrite && (mine || fac);
   const comments = [...state.comments.values()].filter((m) => m.card === card.id && !m.deleted).sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  const rank = ctx.ranks?.get(card.id);
   const reactions = state.reactions.get(card.id);
   const votes = voteTotal(state, card.id);
   const myVotes = state.votes.get(card.id)?.get(me) ?? 0;
@@ -47,38 +64,64 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
 
   return (
     <article
-      class={`card color-${card.color} kind-${card.kind}${isRecent ? " recent" : ""}${mine ? " mine" : ""}`}
+      class={`card color-${card.color} kind-${card.kind} status-${card.status}${isRecent ? " recent" : ""}${mine ? " mine" : ""}${ctx.spotlight === card.id ? " spotlit" : ""}`}
       style={style}
       tabIndex={0}
       data-card={card.id}
+      data-status={card.status}
       data-testid="card"
       aria-label={t("cardLabel", { kind: kindLabel, title: card.title || card.body.slice(0, 60) || card.url })}
       onPointerDown={canEdit && ctx.onPointerDown ? (e) => ctx.onPointerDown?.(e, card) : undefined}
       onKeyDown={canEdit && ctx.onKeyMove ? (e) => ctx.onKeyMove?.(e, card) : undefined}
     >
       <header class="card-head">
+        {rank !== undefined ? <span class="rank" data-testid="rank" aria-label={t("rankN", { n: rank })}>{rank}</span> : null}
         <span class="kind" title={kindLabel}>
           <KindIcon /> {kindLabel}
         </span>
         {editors.length > 0 ? (
           <span class="editing" data-testid="editing"><EditIcon /> {t("editing", { name: editors.map((m) => m.name).join(", ") })}</span>
         ) : null}
-        {canEdit ? (
+        {canEdit || (fac && session !== null) ? (
           <span class="card-tools">
-            <button type="button" class="icon" aria-label={t("edit")} title={t("edit")} onClick={() => ctx.onEdit?.(card)}><EditIcon /></button>
-            <button
-              type="button" class="icon" aria-label={t("delete")} title={t("delete")}
-              onClick={() => { if (confirm(t("confirmDelete"))) submit({ type: "card.delete", id: card.id }); }}
-            ><TrashIcon /></button>
+            {fac && card.status === "visible" ? (
+              <button type="button" class="icon" aria-label={t("spotlightCard")} title={t("spotlightCard")} data-testid="card-spotlight"
+                onClick={() => submit(ctx.spotlight === card.id ? { type: "spotlight.set" } : { type: "spotlight.set", card: card.id })}><StarIcon /></button>
+            ) : null}
+            {fac && card.status === "visible" ? (
+              <button type="button" class="icon" aria-label={t("hide")} title={t("hide")} data-testid="card-hide"
+                onClick={() => submit({ type: "card.moderate", id: card.id, action: "hide" })}><EyeOffIcon /></button>
+            ) : null}
+            {canEdit ? <button type="button" class="icon" aria-label={t("edit")} title={t("edit")} onClick={() => ctx.onEdit?.(card)}><EditIcon /></button> : null}
+            {canEdit ? (
+              <button
+                type="button" class="icon" aria-label={t("delete")} title={t("delete")}
+                onClick={() => { if (confirm(t("confirmDelete"))) submit({ type: "card.delete", id: card.id }); }}
+              ><TrashIcon /></button>
+            ) : null}
           </span>
         ) : null}
       </header>
+      {card.status !== "visible" ? (
+        <div class="card-status">
+          <StatusBadge status={card.status} mine={mine} />
+          {fac && session !== null && card.status === "pending" ? (
+            <span class="mod-actions">
+              <button type="button" class="btn small primary" data-testid="card-approve" onClick={() => submit({ type: "card.moderate", id: card.id, action: "approve" })}>{t("approve")}</button>
+              <button type="button" class="btn small" data-testid="card-reject" onClick={() => submit({ type: "card.moderate", id: card.id, action: "reject" })}>{t("reject")}</button>
+            </span>
+          ) : null}
+          {fac && session !== null && (card.status === "hidden" || card.status === "rejected") ? (
+            <button type="button" class="btn small" data-testid="card-restore" onClick={() => submit({ type: "card.moderate", id: card.id, action: "restore" })}>{t("restore")}</button>
+          ) : null}
+        </div>
+      ) : null}
       {card.title ? <h3 class="card-title" data-testid="card-title">{card.title}</h3> : null}
       {card.body ? <p class="card-body" data-testid="card-body">{card.body}</p> : null}
       {card.url && isSafeUrl(card.url) ? (
         <a class="card-link" href={card.url} target="_blank" rel="noopener noreferrer nofollow ugc">{card.url}</a>
       ) : null}
-      <div class="card-meta">{t("by", { name: card.author_name || "?" })}</div>
+      <div class="card-meta">{t("by", { name: card.author_name || t("anonymous") })}</div>
       <footer class="card-foot">
         <div class="reactions">
           {REACTIONS.map((emoji) => {
@@ -125,8 +168,24 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
   );
 }
 
+function CommentModeration({ id, status, session }: { id: string; status: string; session: Session }) {
+  const mod = (action: "approve" | "reject" | "hide" | "restore") => session.submit({ type: "comment.moderate", id, action });
+  if (status === "pending") {
+    return (
+      <span class="mod-actions">
+        <button type="button" class="btn small primary" data-testid="comment-approve" onClick={() => mod("approve")}>{t("approve")}</button>
+        <button type="button" class="btn small" data-testid="comment-reject" onClick={() => mod("reject")}>{t("reject")}</button>
+      </span>
+    );
+  }
+  if (status === "visible") {
+    return <button type="button" class="icon small" aria-label={t("hideComment")} title={t("hideComment")} data-testid="comment-hide" onClick={() => mod("hide")}><EyeOffIcon /></button>;
+  }
+  return <button type="button" class="btn small" data-testid="comment-restore" onClick={() => mod("restore")}>{t("restore")}</button>;
+}
+
 function Comments({ card, ctx, comments, canWrite, me }: {
-  card: Card; ctx: CardCtx; comments: { id: string; body: string; author: string; author_name: string }[]; canWrite: boolean; me: string;
+  card: Card; ctx: CardCtx; comments: { id: string; body: string; author: string; author_name: string; status: string }[]; canWrite: boolean; me: string;
 }) {
   const [text, setText] = useState("");
   const role = ctx.session?.replica.role ?? "viewer";
@@ -140,8 +199,10 @@ function Comments({ card, ctx, comments, canWrite, me }: {
     <section class="comments" aria-label={t("comments")}>
       <ul>
         {comments.map((m) => (
-          <li key={m.id} data-testid="comment">
-            <strong>{m.author_name}</strong> <span class="comment-body">{m.body}</span>
+          <li key={m.id} data-testid="comment" data-status={m.status} class={`status-${m.status}`}>
+            <strong>{m.author_name || t("anonymous")}</strong> <span class="comment-body">{m.body}</span>
+            {" "}<StatusBadge status={m.status} mine={m.author === me} />
+            {role === "facilitator" && ctx.session ? <CommentModeration id={m.id} status={m.status} session={ctx.session} /> : null}
             {canWrite && (m.author === me || role === "facilitator") ? (
               <button type="button" class="icon small" aria-label={t("deleteComment")} data-testid="comment-delete"
                 onClick={() => { if (confirm(t("confirmDeleteComment"))) ctx.session?.submit({ type: "comment.delete", id: m.id }); }}>×</button>

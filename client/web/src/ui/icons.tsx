@@ -19,3 +19,5 @@ export const NoteIcon = svg("M5 4h14v16H5zM8 9h8M8 13h8M8 17h5");
 export const QuestionIcon = svg("M9 9a3 3 0 1 1 4 2.8c-.7.3-1 1-1 1.7V15M12 19h.01");
 export const OfferIcon = svg("M3 12l4-4 5 3 5-3 4 4-9 8z");
 export const LinkIcon = svg("M10 14a4 4 0 0 0 6 0l3-3a4 4 0 0 0-6-6l-1 1M14 10a4 4 0 0 0-6 0l-3 3a4 4 0 0 0 6 6l1-1");
+export const StarIcon = svg("M12 3l2.8 5.7 6.2.9-4.5 4.4 1.1 6.2L12 17.3 6.4 20.2l1.1-6.2L3 9.6l6.2-.9z");
+export const EyeOffIcon = svg("M3 3l18 18M10.6 6.1A9.8 9.8 0 0 1 12 6c5 0 9 6 9 6a17 17 0 0 1-2.6 3.2M6.5 7.6C4.2 9.2 3 12 3 12s4 6 9 6c1.7 0 3.2-.6 4.5-1.4M9.9 9.9a3 3 0 0 0 4.2 4.2");

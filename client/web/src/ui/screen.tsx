@@ -9,6 +9,9 @@ import { fitFont } from "./fit";
 import { fragmentParams, safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
 import { columns, liveCards, liveSections, sortCards } from "./order";
 import { QrCode } from "./qr";
+import { rankCards, roundState } from "./session/results";
+import { spotTarget } from "./session/spotlight";
+import { TimerBadge } from "./session/timer";
 
 const fetchWebVersion = async (): Promise<string | null> => {
   try {
@@ -22,6 +25,8 @@ const fetchWebVersion = async (): Promise<string | null> => {
 };
 
 const MAX_FONT = 30;
+/** A card in the spotlight fills the screen: larger type. */
+const MAX_SPOT_FONT = 64;
 const MIN_FONT = 11;
 
 export function HubScreen({ board }: { board: string }) {
@@ -51,9 +56,10 @@ export function HubScreen({ board }: { board: string }) {
     (window as unknown as { prikbord: Session }).prikbord = session;
     return () => { window.removeEventListener("online", nudge); session.stop(); };
   }, [session]);
-  // An unattended screen never gives up: even a terminal close is retried slowly.
+  // An unattended screen never gives up: even a terminal close is retried
+  // slowly (not a removal: that one stands until a facilitator restores it).
   useEffect(() => {
-    if (session.state !== "closed") return;
+    if (session.state !== "closed" || session.closeReason === 4105) return;
     const id = setTimeout(() => setRestart((n) => n + 1), 60_000);
     return () => clearTimeout(id);
   }, [session.state, session]);
@@ -70,12 +76,15 @@ export function HubScreen({ board }: { board: string }) {
   const area = useRef<HTMLDivElement>(null);
   const [font, setFont] = useState(MAX_FONT);
   const fontNow = useRef(MAX_FONT);
+  const target = spotTarget(state);
+  const maxFont = useRef(MAX_FONT);
+  maxFont.current = target?.kind === "card" ? MAX_SPOT_FONT : MAX_FONT;
   const fit = useCallback(() => {
     const el = area.current;
     const top = root.current;
     if (!el || !top) return;
     const apply = (size: number) => { top.style.fontSize = `${size}px`; };
-    const best = fitFont((size) => { apply(size); return el.scrollHeight <= el.clientHeight; }, MIN_FONT, MAX_FONT, fontNow.current);
+    const best = fitFont((size) => { apply(size); return el.scrollHeight <= el.clientHeight; }, MIN_FONT, maxFont.current, Math.min(fontNow.current, maxFont.current));
     apply(best);
     top.dataset.font = String(best);
     if (best !== fontNow.current) {
@@ -94,20 +103,38 @@ export function HubScreen({ board }: { board: string }) {
   }, [fit]);
   const count = liveCards(state).length;
 
-  const ctx = { session: null, state, members: session.members, recent, big: true };
+  const round = roundState(state);
+  const ranked = round === "closed" ? rankCards(state) : [];
+  const ranks = new Map(ranked.map((r) => [r.card.id, r.rank]));
+  const ctx = { session: null, state, members: session.members, recent, big: true, ranks };
   const layout = state.settings.layout;
   const sections = liveSections(state);
   const cols = columns(state, "manual");
+  const spotCard = target?.kind === "card" ? state.cards.get(target.id) : undefined;
+  const mode = target ? "spotlight" : round === "closed" && ranked.length > 0 ? "results" : "board";
+  if (session.state === "closed" && session.closeReason === 4105) {
+    return <div class="screen" data-testid="screen"><p class="empty" role="alert" data-testid="removed">{t("closed_4105")}</p></div>;
+  }
   return (
-    <div class="screen" ref={root} style={{ fontSize: `${font}px` }} data-font={font} data-testid="screen">
+    <div class={`screen mode-${mode}`} ref={root} style={{ fontSize: `${font}px` }} data-font={font} data-testid="screen" data-mode={mode}>
       <header class="screen-head">
         <h1 data-testid="board-title">{state.settings.title}</h1>
+        {mode === "spotlight" && target ? <p class="screen-mode" data-testid="screen-spotlight"><span aria-hidden="true">★</span> {target.kind === "section" ? target.title : t("spotlight")}</p> : null}
+        {mode === "results" ? <p class="screen-mode" data-testid="screen-results">{t("screenResults", { n: state.session.round })}</p> : null}
+        <TimerBadge session={state.session} clock={session.clock} big />
         <ConnectionStatus session={session} />
       </header>
       <div class="screen-main">
         <div class="screen-cards" ref={area} data-testid="screen-cards">
-          {count === 0 ? <p class="empty">{t("emptyScreen")}</p> : null}
-          {layout === "columns" && sections.length > 0 ? (
+          {mode === "spotlight" ? (
+            spotCard ? (
+              <div class="spot-card"><CardView card={spotCard} ctx={ctx} /></div>
+            ) : (
+              <div class="grid">{(target ? cols.get(target.id) ?? [] : []).map((c) => <CardView key={c.id} card={c} ctx={ctx} />)}</div>
+            )
+          ) : mode === "results" ? (
+            <div class="grid">{sortCards(state, liveCards(state), "votes").map((c) => <CardView key={c.id} card={c} ctx={ctx} />)}</div>
+          ) : count === 0 ? <p class="empty">{state.settings.hide_cards ? t("screenHidden") : t("emptyScreen")}</p> : layout === "columns" && sections.length > 0 ? (
             <div class="columns">
               {["", ...sections.map((s) => s.id)].filter((id) => id !== "" || (cols.get("")?.length ?? 0) > 0).map((id) => (
                 <section key={id} class="column" style={{ flexGrow: Math.max(1, Math.sqrt(cols.get(id)?.length ?? 0)) }}>
