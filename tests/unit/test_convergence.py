@@ -1,5 +1,9 @@
 """Property tests: replicas that apply the same log converge, however it arrives.
 
+On a moderated board each client converges to its own projection instead
+(``protocol/visibility.py``): the last test feeds the Python client's
+``Replica`` the variant of every event its role and actor receive.
+
 The server assigns one seq order. Replicas start from a snapshot taken at any
 point (sent through msgpack like a ``welcome``), then receive the events in
 ``events`` frames, in chunks, with duplicates; all end with the same
@@ -11,16 +15,19 @@ Pure: reducer, model and codec only.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, get_args
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from client.replica import Replica
 from protocol import codec
 from protocol.messages import ROLES, Event, Events, Role
 from protocol.model import BoardState, from_wire, to_wire
-from protocol.ops import REACTIONS
+from protocol.ops import REACTIONS, ModAction, ViewPatch
+from protocol.policy import check
 from protocol.reducer import apply
+from protocol.visibility import RAW, Change, Variant, Viewer, pick, project
 from tests.unit._support import op
 
 SETTINGS = settings(max_examples=200, deadline=None)
@@ -101,6 +108,7 @@ def logs(draw: st.DrawFn) -> list[Event]:
 
 
 def _sealed(event: Event) -> bytes:
+    assert not isinstance(event.op, ViewPatch)  # never in the log
     head, tail = codec.event_parts(
         op_id=event.op_id, actor=event.actor, name=event.name, role=event.role, at=event.at,
         op=event.op,
@@ -246,3 +254,131 @@ def test_optimistic_clients_end_equal_to_the_server(
     for client in clients:
         assert not client.pending
         assert to_wire(client.view()) == to_wire(client.confirmed) == expected
+
+
+# --- moderated boards: each client its own projection ---------------------------
+
+MODERATION_OPS: st.SearchStrategy[dict[str, Any]] = st.one_of(
+    OPS,
+    OPS,
+    _op("card.add", {"id": CARDS, "title": st.just("held"), "held": st.just(True)}),
+    _op("card.set", {"id": CARDS, "body": TEXT, "held": st.just(True)}),
+    _op("card.moderate", {"id": CARDS, "action": st.sampled_from(get_args(ModAction))}),
+    _op("comment.moderate", {"id": COMMENTS, "action": st.sampled_from(get_args(ModAction))}),
+    _op("board.set", {}, {
+        "approval": st.booleans(), "hide_cards": st.booleans(), "locked": st.booleans(),
+        "anonymous": st.sampled_from(["off", "others", "all"]),
+        "words": st.sampled_from([[], ["idee"]]), "filter": st.booleans(),
+    }),
+    _op("round.open", {}, {"reset": st.booleans()}),
+    _op("round.close", {}),
+    _op("participant.remove", {"actor": st.sampled_from(["p1", "p2"])}),
+    _op("participant.restore", {"actor": st.sampled_from(["p1", "p2"])}),
+    _op("timer.set", {"action": st.just("start"), "seconds": st.integers(1, 600)}),
+    _op("timer.set", {"action": st.sampled_from(["pause", "resume", "reset"])}),
+    _op("spotlight.set", {}, {"card": CARDS}),
+)  # fmt: skip
+
+#: (actor, role) of the replicas: a facilitator, two participants, a screen.
+CAST: tuple[tuple[str, Role], ...] = (
+    ("fac", "facilitator"), ("p1", "participant"), ("p2", "participant"), ("s1", "viewer"),
+)  # fmt: skip
+
+
+def _variant_bytes(event: Event, variants: dict[Any, Variant], viewer: Viewer,
+                   anonymous_all: bool) -> bytes:  # fmt: skip
+    """The bytes the server sends this viewer (``server/hub.py``): its
+    variant, with the event's op id, actor and name only for the event's own
+    actor and for facilitators who may see authors."""
+    variant = pick(variants, viewer)
+    if variant == RAW:
+        return _sealed(event)
+    mine = bool(viewer.actor) and viewer.actor == event.actor
+    with_identity = mine or (viewer.role_class == "fac" and not anonymous_all)
+    op_id, actor, name = (event.op_id, event.actor, event.name) if with_identity else ("", "", "")
+    head, tail = codec.event_parts(
+        op_id=op_id, actor=actor, name=name, role=event.role, at=event.at,
+        op=variant,  # type: ignore[arg-type]  # a view patch travels where an op does
+    )  # fmt: skip
+    return codec.seal_event(head, event.seq, tail)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_moderated_client_replicas_converge_to_their_projections(data: st.DataObject) -> None:
+    """Clients (``client.replica.Replica``, the Python client's own path)
+    send ops optimistically, the server orders them (refusing what the
+    policy refuses), and each client receives its variant of every event in
+    chunks, with duplicates, acks before or after, and rejoins by snapshot.
+    Whenever a client has the whole log its confirmed state is its
+    projection; at the end its pending ops are all settled."""
+    viewers = [Viewer(role, actor) for actor, role in CAST]
+    replicas = []
+    for viewer in viewers:
+        replica = Replica("b1", actor=viewer.actor, role=viewer.role, name=viewer.actor.upper())
+        replica.load_snapshot(project(BoardState("b1"), viewer))
+        replicas.append(replica)
+    to_send = [
+        [op(w) for w in data.draw(st.lists(MODERATION_OPS, max_size=10), label=f"ops of {a}")]
+        if role != "viewer" else []
+        for a, role in CAST
+    ]  # fmt: skip
+    server = BoardState("b1")
+    frames: list[list[bytes]] = [[] for _ in CAST]  # per client, the bytes of seq 1..N
+    logged: dict[str, int] = {}  # op id → seq
+    delivered = [0] * len(CAST)
+    sent = [0] * len(CAST)
+    while True:
+        moves = [("send", i) for i in range(len(CAST)) if sent[i] < len(to_send[i])]
+        moves += [("recv", i) for i in range(len(CAST)) if delivered[i] < server.seq]
+        moves += [("ack", i) for i, r in enumerate(replicas) if r.unacked()]
+        moves += [("rejoin", i) for i in range(len(CAST)) if delivered[i] < server.seq]
+        if not moves:
+            break
+        kind, i = data.draw(st.sampled_from(moves), label="next")
+        replica, viewer = replicas[i], viewers[i]
+        if kind == "send":
+            the_op = to_send[i][sent[i]]
+            sent[i] += 1
+            op_id = f"{viewer.actor}:{sent[i]}"
+            replica.add_pending(op_id, the_op)
+            if check(server, the_op, viewer.actor, viewer.role) is not None:
+                replica.reject(op_id)  # an error frame: never logged
+                continue
+            event = Event(seq=server.seq + 1, op_id=op_id, actor=viewer.actor,
+                          name=viewer.actor.upper(), role=viewer.role,
+                          at=1_700_000_000_000 + 1000 * server.seq, op=the_op)  # fmt: skip
+            change = Change.before(server, event)
+            apply(server, event)
+            variants = change.variants(server)
+            anonymous_all = server.settings.anonymous == "all"
+            for j, other in enumerate(viewers):
+                frames[j].append(_variant_bytes(event, variants, other, anonymous_all))
+            logged[op_id] = event.seq
+        elif kind == "ack":
+            pending = data.draw(st.sampled_from(replica.unacked()), label="ack of")
+            replica.ack(pending.op_id, logged[pending.op_id])
+        elif kind == "rejoin":
+            # A fresh welcome: the projection now, through msgpack; unacked
+            # ops are resent and acked with the seq they already have.
+            wire = codec.unpack(codec.pack(project(server, viewer)))
+            replica.load_snapshot(wire)
+            for pending in replica.unacked():
+                replica.ack(pending.op_id, logged[pending.op_id])
+            delivered[i] = server.seq
+        else:
+            upto = data.draw(st.integers(delivered[i] + 1, server.seq), label="deliver to")
+            chunk = frames[i][delivered[i] : upto]
+            if data.draw(st.booleans(), label="dup"):
+                chunk = [*chunk, frames[i][data.draw(st.integers(0, upto - 1), label="dup of")]]
+            msg = codec.decode_server(codec.events_frame(chunk))
+            assert isinstance(msg, Events)
+            assert replica.apply_events(msg.ev).gap is None
+            delivered[i] = upto
+        replica.view()  # the optimistic view is always computable
+        if delivered[i] == server.seq:
+            assert to_wire(replica.confirmed) == project(server, viewer), viewer
+    for replica, viewer in zip(replicas, viewers, strict=True):
+        assert replica.pending == [], viewer
+        assert to_wire(replica.confirmed) == project(server, viewer), viewer
+        assert to_wire(replica.view()) == project(server, viewer), viewer
