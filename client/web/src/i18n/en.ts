@@ -193,7 +193,7 @@ export const en = {
   spotlightOn: "In the spotlight: {title}",
   spotlightCard: "Put in the spotlight",
   spotlightEnd: "End spotlight",
-  spotlightHint: "Put a card in the spotlight with ★ on the card, or a column here.",
+  spotlightHint: "Put a card in the spotlight with the star button on a card, or a column here.",
   spotlightColumn: "Column",
   spotlightIt: "Spotlight column",
   stepOut: "Step out",

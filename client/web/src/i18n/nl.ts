@@ -195,7 +195,7 @@ export const nl: Catalog = {
   spotlightOn: "In de spotlight: {title}",
   spotlightCard: "In de spotlight zetten",
   spotlightEnd: "Spotlight beëindigen",
-  spotlightHint: "Zet een kaart in de spotlight met ★ op de kaart, of hier een kolom.",
+  spotlightHint: "Zet een kaart in de spotlight met de sterknop op een kaart, of hier een kolom.",
   spotlightColumn: "Kolom",
   spotlightIt: "Kolom in de spotlight",
   stepOut: "Stap uit",

@@ -75,6 +75,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
       onKeyDown={canEdit && ctx.onKeyMove ? (e) => ctx.onKeyMove?.(e, card) : undefined}
     >
       <header class="card-head">
+        {ctx.spotlight === card.id ? <span class="spot-tag" data-testid="spot-tag"><StarIcon /> {t("spotlight")}</span> : null}
         {rank !== undefined ? <span class="rank" data-testid="rank" aria-label={t("rankN", { n: rank })}>{rank}</span> : null}
         <span class="kind" title={kindLabel}>
           <KindIcon /> {kindLabel}
@@ -146,7 +147,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
           ) : null}
         </div>
         <div class="votes" data-testid="votes" data-votes={votes}>
-          {canWrite && myVotes > 0 ? (
+          {canWrite && myVotes > 0 && session?.replica.allows({ type: "vote.retract", card: card.id }) ? (
             <button type="button" class="vote minus" aria-label={t("unvote")} onClick={() => submit({ type: "vote.retract", card: card.id })}>−</button>
           ) : null}
           <button

@@ -12,6 +12,7 @@ import { QrCode } from "./qr";
 import { rankCards, roundState } from "./session/results";
 import { spotTarget } from "./session/spotlight";
 import { TimerBadge } from "./session/timer";
+import { StarIcon } from "./icons";
 
 const fetchWebVersion = async (): Promise<string | null> => {
   try {
@@ -119,7 +120,7 @@ export function HubScreen({ board }: { board: string }) {
     <div class={`screen mode-${mode}`} ref={root} style={{ fontSize: `${font}px` }} data-font={font} data-testid="screen" data-mode={mode}>
       <header class="screen-head">
         <h1 data-testid="board-title">{state.settings.title}</h1>
-        {mode === "spotlight" && target ? <p class="screen-mode" data-testid="screen-spotlight"><span aria-hidden="true">★</span> {target.kind === "section" ? target.title : t("spotlight")}</p> : null}
+        {mode === "spotlight" && target ? <p class="screen-mode" data-testid="screen-spotlight"><StarIcon /> {target.kind === "section" ? target.title : t("spotlight")}</p> : null}
         {mode === "results" ? <p class="screen-mode" data-testid="screen-results">{t("screenResults", { n: state.session.round })}</p> : null}
         <TimerBadge session={state.session} clock={session.clock} big />
         <ConnectionStatus session={session} />

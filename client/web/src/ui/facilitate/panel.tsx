@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import type { BoardState } from "../../protocol/model";
 import type { Session } from "../../sync/session";
+import { SlidersIcon } from "../icons";
 import { Moderation, pendingCount } from "./queue";
 import { People } from "./people";
 import { SessionTools } from "./tools";
@@ -15,7 +16,7 @@ export function FacilitateButton({ state, onOpen }: { state: BoardState; onOpen:
   const n = pendingCount(state);
   return (
     <button type="button" class="btn facilitate" onClick={onOpen} data-testid="facilitate" aria-haspopup="dialog">
-      <span aria-hidden="true">🎛</span><span class="label-wide"> {t("facilitate")}</span>
+      <SlidersIcon /><span class="label-wide"> {t("facilitate")}</span>
       {n > 0 ? <span class="count-badge" data-testid="pending-count" aria-label={t("pendingN", { n })}>{n}</span> : null}
     </button>
   );

@@ -6,9 +6,10 @@ import type { BoardState } from "../../protocol/model";
 import type { Session } from "../../sync/session";
 
 /** Present people, one line per actor (several tabs are one person). */
-const present = (session: Session) => {
+const present = (session: Session, removed: Set<string>) => {
   const out = new Map<string, { actor: string; name: string; role: string; conns: number }>();
   for (const m of session.members) {
+    if (removed.has(m.actor)) continue; // presence may linger a moment after the close
     const cur = out.get(m.actor);
     if (cur) cur.conns++;
     else out.set(m.actor, { actor: m.actor, name: m.name, role: m.role, conns: 1 });
@@ -18,7 +19,7 @@ const present = (session: Session) => {
 
 export function People({ session, state, known }: { session: Session; state: BoardState; known: Map<string, string> }) {
   const me = session.replica.actor;
-  const people = present(session);
+  const people = present(session, state.removed);
   const removed = [...state.removed].sort();
   return (
     <div class="fac-section">

@@ -11,6 +11,7 @@ import { liveSections } from "../order";
 import { RoundResults, roundState } from "../session/results";
 import { spotTarget } from "../session/spotlight";
 import { TimerBadge } from "../session/timer";
+import { StarIcon } from "../icons";
 import { Toggle } from "./panel";
 
 /** Minutes typed by a facilitator → whole seconds within the timer's cap. */
@@ -80,7 +81,7 @@ function SpotlightTools({ session, state }: { session: Session; state: BoardStat
       <h3 id="h-spot">{t("spotlight")}</h3>
       {target ? (
         <p class="tool-state" data-testid="spotlight-state">
-          <span aria-hidden="true">★</span> {t("spotlightOn", { title: target.title })}
+          <StarIcon /> {t("spotlightOn", { title: target.title })}
           <button type="button" class="btn small" data-testid="spotlight-end-panel" onClick={() => session.submit({ type: "spotlight.set" })}>{t("spotlightEnd")}</button>
         </p>
       ) : <p class="hint">{t("spotlightHint")}</p>}

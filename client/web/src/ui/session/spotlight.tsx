@@ -7,8 +7,10 @@ import { t } from "../../i18n";
 import { liveCard, type BoardState } from "../../protocol/model";
 import type { Session } from "../../sync/session";
 import { CardView, type CardCtx } from "../card";
+import { StarIcon } from "../icons";
 import { columns } from "../order";
 import { cardLabel } from "./results";
+import { TimerBadge } from "./timer";
 
 export interface SpotTarget { kind: "card" | "section"; id: string; key: string; title: string }
 
@@ -61,9 +63,10 @@ export function SpotlightLayer({ target, state, ctx, session, onStepOut }: {
     <div class="spotlight-layer" data-testid="spotlight" data-kind={target.kind} data-target={target.id}>
       <section class="spotlight-box" role="region" aria-label={t("spotlightOn", { title: target.title })}>
         <header class="spotlight-head">
-          <span class="spotlight-tag"><span aria-hidden="true">★</span> {t("spotlight")}</span>
+          <span class="spotlight-tag"><StarIcon /> {t("spotlight")}</span>
           {target.kind === "section" ? <h2 class="spotlight-title">{target.title}</h2> : null}
           <span class="spacer" />
+          <TimerBadge session={state.session} clock={session.clock} />
           {fac ? <button type="button" class="btn small" data-testid="spotlight-end" onClick={() => session.submit({ type: "spotlight.set" })}>{t("spotlightEnd")}</button> : null}
           <button type="button" class="btn small primary" data-testid="step-out" onClick={onStepOut}>{t("stepOut")}</button>
         </header>
@@ -82,7 +85,7 @@ export function SpotlightLayer({ target, state, ctx, session, onStepOut }: {
 export function SpotlightPill({ target, onFollow }: { target: SpotTarget; onFollow: () => void }) {
   return (
     <p class="notice spot" role="status" data-testid="spotlight-pill">
-      <span aria-hidden="true">★</span> {t("spotlightOn", { title: target.title })}
+      <StarIcon /> {t("spotlightOn", { title: target.title })}
       <button type="button" class="btn small primary" data-testid="follow" onClick={onFollow}>{t("followAgain")}</button>
     </p>
   );

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import type { BoardSession } from "../../protocol/model";
 import { formatLeft, timerLeft, type ServerClock } from "../../sync/clock";
+import { ClockIcon } from "../icons";
 
 /** Re-render four times a second while the timer runs. */
 const useTick = (running: boolean): void => {
@@ -26,7 +27,7 @@ export function TimerBadge({ session, clock, big }: { session: BoardSession; clo
   return (
     <div class={`timer${big ? " big" : ""}${done ? " done" : ""}${low ? " low" : ""}${tl.paused ? " paused" : ""}`}
       role="timer" aria-label={label} data-testid="timer" data-left={Math.ceil(tl.left / 1000)} data-state={done ? "done" : tl.paused ? "paused" : "running"}>
-      <span aria-hidden="true" class="timer-icon">⏱</span>
+      <ClockIcon />
       <span class="timer-time" aria-hidden="true">{done ? t("timerDoneShort") : formatLeft(tl.left)}</span>
       {tl.paused ? <span class="timer-note" aria-hidden="true">{t("paused")}</span> : null}
     </div>
