@@ -64,14 +64,20 @@ async def test_a_session_run_from_the_command_line(nodes: Nodes, tmp_path: Path)
         PrikbordClient(part, name="Bob") as bob,
     ):
         idea = await ann.add_card("A shared tool shed")
-        (line,) = await cli.ok("moderate", fac)
-        assert line == f"pending card {idea.id} by Ann: 'A shared tool shed'"
+        (line,) = await cli.ok("card", "add", part, "from the CLI", "--name", "Cleo")
+        assert line.endswith("(waiting for approval)"), line
+        mine = line.split()[1]
+        lines = await cli.ok("moderate", fac)
+        assert lines == [f"pending card {idea.id} by Ann: 'A shared tool shed'",
+                         f"pending card {mine} by Cleo: 'from the CLI'"]  # fmt: skip
+        (line,) = await cli.ok("moderate", fac, "reject", mine)
+        assert line.startswith(f"card {mine} rejected")
         err = await cli.fails(1, "moderate", part, "approve", idea.id)
         assert "no card or comment" in err  # a participant cannot even see it
         (line,) = await cli.ok("moderate", fac, "approve", idea.id)
         assert line.startswith(f"card {idea.id} approved (seq ")
         (line,) = await cli.ok("moderate", fac)
-        assert line == "nothing waits for approval and nothing is hidden"
+        assert line == f"rejected card {mine} by Cleo: 'from the CLI'"
         err = await cli.fails(1, "moderate", fac, "approve", idea.id)
         assert "cannot approve a visible card (302)" in err
 
