@@ -269,5 +269,21 @@ def test_hide_reveal_lock_and_anonymous(server: Server, people: Browsers) -> Non
     expect(card(screen, "Shorter stand-ups")).to_contain_text("by anonymous")
     expect(card(fac, "Shorter stand-ups")).to_contain_text("by Ann")
 
+    # The word filter with the board's own word holds a post, approval off.
+    open_panel(fac, "queue")
+    fac.get_by_test_id("approval").uncheck()
+    fac.get_by_test_id("filter").check()
+    fac.get_by_test_id("filter-words").fill("flauwekul\n")
+    fac.get_by_test_id("save-words").click()
+    expect(fac.get_by_test_id("save-words")).to_be_disabled()
+    add_card(ann, "Fine retro")
+    expect(card(screen, "Fine retro")).to_be_visible()
+    add_card(ann, "Wat een flauwekul")
+    expect(card(ann, "Wat een flauwekul")).to_have_attribute("data-status", "pending")
+    expect(fac.get_by_test_id("queue-card")).to_contain_text("Wat een flauwekul")
+    add_card(fac, "Thanks all")
+    expect(card(screen, "Thanks all")).to_be_visible()
+    expect(card(screen, "Wat een flauwekul")).to_have_count(0)
+
     for page in (fac, ann, screen):
         assert not page.errors, page.errors  # type: ignore[attr-defined]

@@ -157,7 +157,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const props = { ctx, sort, frozen, onAdd };
 
   return (
-    <div class={`app layout-${layout}`}>
+    <div class={`app layout-${layout}${facilitator && panel ? " with-drawer" : ""}`}>
       <header class="topbar">
         <a class="brand" href="/" aria-label={t("home")}><PinIcon /></a>
         <h1 class="board-title" data-testid="board-title">{state.settings.title}</h1>

@@ -20,9 +20,13 @@ export const useRecentChanges = (session: Session | null, ms = 2500): Map<string
     session.replica.onEvent = (e) => {
       if (!e.op || e.actor === session.replica.actor) return;
       const op = e.op;
-      const card = "card" in op ? op.card : op.type.startsWith("card.") && "id" in op ? op.id : null;
-      if (!card) return;
-      setRecent((m) => new Map(m).set(card, Date.now()));
+      // A view patch that brings cards into view (an approval, a reveal) counts too.
+      const cards = op.type === "view.patch"
+        ? Object.entries(op.cards ?? {}).filter(([, v]) => v !== null).map(([id]) => id)
+        : "card" in op && op.card ? [op.card] : op.type.startsWith("card.") && "id" in op ? [op.id] : [];
+      if (!cards.length) return;
+      const now = Date.now();
+      setRecent((m) => { const next = new Map(m); for (const id of cards) next.set(id, now); return next; });
       if (timer.current) clearTimeout(timer.current);
       timer.current = setTimeout(() => {
         const now = Date.now();
