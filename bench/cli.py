@@ -3,6 +3,7 @@
     python -m bench                      # the full matrix (~10 min on 2 cores)
     python -m bench --quick              # a small, fast pass (the smoke test)
     python -m bench --only fanout --n 1000 --rate 100 --systems prikbord,raw-starlette
+    python -m bench --only fanout --systems prikbord --moderated   # open vs moderated board
 
 The bench starts its own Valkey (``appendfsync always``, like the embedded
 default) and, per run, two nodes of the system under test; nothing else on
@@ -77,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", default="", help="fan-out publish rates, e.g. 20,100")
     p.add_argument("--duration", type=float, default=0.0, help="fan-out seconds per point")
     p.add_argument("--reps", type=int, default=1, help="repeat each fan-out point")
+    p.add_argument("--moderated", action="store_true",
+                   help="also run each Prikbord fan-out point on a moderated board (approval "
+                        "on, a card waiting): events go out as per-class variants")  # fmt: skip
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     return p
 
@@ -115,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
                                 row = scenarios.fanout(env, system, n, rate, duration)
                                 row["rep"] = rep
                                 record(row)
+                                if system == "prikbord" and args.moderated:
+                                    row = scenarios.fanout(env, system, n, rate, duration, True)
+                                    row["rep"] = rep
+                                    record(row)
             if "many_boards" in only:
                 record(
                     scenarios.many_boards(env, *((4, 5, 1.0, 2.0) if q else (200, 10, 0.2, 10.0)))
@@ -184,6 +192,24 @@ def render(report: dict[str, Any]) -> str:
                 p99 = ours["p99_ms"] / max(1e-9, theirs["p99_ms"])
                 out.append(f"| {k[0]} | {k[1]:.0f} | {k[2]} | {peer} | {cpu:.2f} | {p99:.2f} |")
         out.append("")
+        moderated = [r for r in fan if r["system"] == "prikbord-moderated"]
+        if moderated:
+            out.append("Moderated board (approval on, a card waiting) against the open board, "
+                       "same point, same run:\n")  # fmt: skip
+            out.append("| N | R/s | rep | open CPU µs/deliv | moderated CPU µs/deliv | ratio "
+                       "| open p99 ms | moderated p99 ms |")  # fmt: skip
+            out.append("|---|---|---|---|---|---|---|---|")
+            for m in sorted(moderated, key=lambda r: (r["rate"], r["n"], r.get("rep", 0))):
+                o = by.get((key(m), "prikbord"))
+                if o is None:
+                    continue
+                ratio = m["cpu_us_per_delivery"] / max(1e-9, o["cpu_us_per_delivery"])
+                out.append(
+                    f"| {m['n']} | {m['rate']:.0f} | {m.get('rep', 0)} "
+                    f"| {_fmt(o['cpu_us_per_delivery'])} | {_fmt(m['cpu_us_per_delivery'])} "
+                    f"| {ratio:.2f} | {_fmt(o['p99_ms'])} | {_fmt(m['p99_ms'])} |"
+                )
+            out.append("")
     for r in rows:
         if r["scenario"] == "fanout":
             continue

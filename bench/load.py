@@ -217,6 +217,10 @@ class _Client:
         self.stats.deliveries += 1
         op = ev.get("op")
         title = op.get("title", "") if isinstance(op, dict) else ""
+        if not title and isinstance(op, dict) and op.get("type") == "view.patch":
+            # A moderated board: the card reaches participants in a patch.
+            card = next(iter((op.get("cards") or {}).values()), None)
+            title = card.get("title", "") if isinstance(card, dict) else ""
         k_s, _, t_s = title.partition(" ")
         if t_s and k_s.isdigit():
             self._delivered(int(k_s), float(t_s), now, count=False)

@@ -8,6 +8,7 @@ RSS from ``/proc``, and stops everything it started.
 from __future__ import annotations
 
 import array
+import asyncio
 import multiprocessing as mp
 import signal
 import statistics
@@ -24,6 +25,7 @@ import redis
 from bench import procs
 from bench.load import Spec, worker
 from bench.procs import Node, cpu_seconds, rss_bytes, start_node
+from client.client import PrikbordClient
 
 _ctx = mp.get_context("fork")
 
@@ -179,15 +181,28 @@ def _drain(workers: Workers, expected: int, pub_end: float) -> float:
 # --- 1. fan-out -------------------------------------------------------------
 
 
-def fanout(env: Env, system: str, n_subs: int, rate: float, duration: float) -> dict[str, Any]:
-    """One board, ``n_subs`` subscribers over 2 nodes, one publisher at ``rate``/s."""
+def fanout(
+    env: Env, system: str, n_subs: int, rate: float, duration: float, moderated: bool = False
+) -> dict[str, Any]:
+    """One board, ``n_subs`` subscribers over 2 nodes, one publisher at ``rate``/s.
+
+    ``moderated`` (Prikbord only): the board has approval on and a card
+    waiting for it, so no event goes out raw to everyone: each is computed
+    per visibility class and the participants get a view patch
+    (``protocol/visibility.py``). The publisher is then a facilitator, whose
+    cards show at once, so the subscribers receive the same cards as on an
+    open board."""
     with nodes(env, system) as ns:
-        board = token = ""
+        board = token = pub_token = ""
         if system == "prikbord":
             created = procs.create_board(ns[0])
             board, token = created["board"], procs.token_of(created["links"]["participant"])
+            pub_token = token
+            if moderated:
+                _moderate(created["links"])
+                pub_token = procs.token_of(created["links"]["facilitator"])
         subs = [Spec([ns[i % 2].ws], board, token) for i in range(n_subs)]
-        pub = Spec([ns[0].ws], board, token, rate=rate, duration=duration, subscribe=False)
+        pub = Spec([ns[0].ws], board, pub_token, rate=rate, duration=duration, subscribe=False)
         workers = Workers(system, [*_split(subs), [pub]])
         try:
             time.sleep(1.0)  # joins settle (presence frames, hub loads)
@@ -207,7 +222,8 @@ def fanout(env: Env, system: str, n_subs: int, rate: float, duration: float) -> 
     offered = n_subs * published
     wall = max(1e-9, end - t0)
     return {
-        "scenario": "fanout", "system": system, "n": n_subs, "rate": rate,
+        "scenario": "fanout", "system": f"{system}-moderated" if moderated else system,
+        "n": n_subs, "rate": rate,
         "duration_s": duration, "connect_failed": workers.failed, "connect_why": workers.why,
         "published": published, "offered": offered, "deliveries": deliveries,
         "deliveries_per_s": deliveries / wall,
@@ -222,6 +238,20 @@ def fanout(env: Env, system: str, n_subs: int, rate: float, duration: float) -> 
         "rss_mb": rss / 2**20, "close_codes": res.get("close_codes", {}),
         "open_subs": int(res["open_subs"]),
     }  # fmt: skip
+
+
+def _moderate(links: dict[str, str]) -> None:
+    """Approval on, and one participant's card waiting for it."""
+
+    async def run() -> None:
+        async with PrikbordClient(links["facilitator"], name="bench-facilitator") as fac:
+            await fac.set_board(approval=True)
+            async with PrikbordClient(links["participant"], name="bench-author") as author:
+                sent = await author.add_card("waits for approval")
+                await fac.wait_for_seq(sent.seq)
+            assert fac.confirmed.cards[sent.id].status == "pending"
+
+    asyncio.run(run())
 
 
 # --- 2. many boards -----------------------------------------------------------
