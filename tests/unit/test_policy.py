@@ -26,6 +26,13 @@ ALLOWED: dict[str, frozenset[Role]] = {
             "comment.delete", "reaction.set", "vote.cast", "vote.retract",
         )
     },
+    **{
+        t: frozenset({"facilitator"})
+        for t in (
+            "card.moderate", "comment.moderate", "participant.remove", "participant.restore",
+            "timer.set", "spotlight.set", "round.open", "round.close",
+        )
+    },
 }  # fmt: skip
 
 
@@ -41,6 +48,9 @@ def _board_owned_by(actor: str, role: Role) -> BoardState:
         ev(2, {"type": "card.add", "id": "c1", "title": "T"}, actor, role),
         ev(3, {"type": "comment.add", "id": "m1", "card": "c1", "body": "b"}, actor, role),
         ev(4, {"type": "vote.cast", "card": "c1"}, actor, role),
+        # A round is open (round.close applies) and bob is removed (restore applies).
+        ev(5, {"type": "round.open"}, "f", "facilitator"),
+        ev(6, {"type": "participant.remove", "actor": "bob"}, "f", "facilitator"),
     ])  # fmt: skip
 
 
@@ -103,7 +113,7 @@ def test_vote_budget_rejection() -> None:
     state.settings.vote_budget = 1
     result = check(state, op({"type": "vote.cast", "card": "c1"}), "ann", "participant")
     assert result is not None and result.code == ErrorCode.VOTE_BUDGET
-    assert check(state, op({"type": "vote.cast", "card": "c1"}), "bob", "participant") is None
+    assert check(state, op({"type": "vote.cast", "card": "c1"}), "dora", "participant") is None
 
 
 def test_board_full_rejection(monkeypatch: pytest.MonkeyPatch) -> None:

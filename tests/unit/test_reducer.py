@@ -25,8 +25,14 @@ def test_initial_state() -> None:
     assert to_wire(state) == {
         "board": "b1", "seq": 0,
         "settings": {"title": "Untitled board", "layout": "wall", "theme": "light",
-                     "vote_budget": limits.DEFAULT_VOTE_BUDGET},
+                     "vote_budget": limits.DEFAULT_VOTE_BUDGET, "approval": False,
+                     "locked": False, "hide_cards": False, "anonymous": "off",
+                     "filter": False, "words": []},
         "sections": {}, "cards": {}, "comments": {}, "reactions": {}, "votes": {},
+        "session": {"timer_duration": 0, "timer_ends_at": 0, "timer_remaining": 0,
+                    "spotlight_kind": "", "spotlight_id": "", "round": 0,
+                    "round_open": False},
+        "removed": [],
     }  # fmt: skip
 
 
