@@ -3,9 +3,11 @@
 Pure and synchronous (no asyncio, no clock, no randomness), so every rule of
 optimistic updates is unit-testable on its own:
 
-* The **confirmed** state is exactly what the server's log says: a snapshot
-  plus events applied in seq order with :func:`protocol.reducer.apply`. It is
-  never touched by a local guess.
+* The **confirmed** state is exactly what the server's log says, as this
+  client's role may see it (SPEC §5a): a snapshot plus events applied in seq
+  order with :func:`protocol.reducer.apply` — raw events, view patches and
+  placeholders alike, so on a moderated board it is the client's projection
+  (``protocol.visibility.project``). It is never touched by a local guess.
 * **Pending** ops are this client's ops the server has not yet shown back as
   events. The optimistic :meth:`Replica.view` is the confirmed state with the
   pending ops applied on top, as synthetic events carrying the client's own
