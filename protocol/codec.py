@@ -25,7 +25,7 @@ from protocol.messages import (
     Role,
     ServerMessage,
 )
-from protocol.ops import OP_TYPES, Op
+from protocol.ops import OP_TYPES, Op, ViewPatch
 from protocol.version import PROTOCOL_VERSION
 
 _client_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -209,7 +209,7 @@ def encode(msg: BaseModel) -> bytes:
     return pack(msg.model_dump(mode="python", exclude_none=True))
 
 
-def op_to_wire(op: Op) -> dict[str, Any]:
+def op_to_wire(op: Op | ViewPatch) -> dict[str, Any]:
     return op.model_dump(mode="python", exclude_none=True)
 
 
@@ -228,7 +228,7 @@ _SEQ = struct.Struct(">I")
 
 
 def event_parts(
-    *, op_id: str, actor: str, name: str, role: Role, at: int, op: Op | None
+    *, op_id: str, actor: str, name: str, role: Role, at: int, op: Op | ViewPatch | None
 ) -> tuple[bytes, bytes]:
     """The bytes of an event before and after its seq value."""
     tail = b"".join(

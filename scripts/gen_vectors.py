@@ -52,7 +52,7 @@ def event_wire(
     patch, server-made, as the server encodes it)."""
     op: dict[str, Any] | None = None
     if wire_op is not None and wire_op.get("type") == "view.patch":
-        op = codec.op_to_wire(ViewPatch.model_validate(wire_op))  # type: ignore[arg-type]
+        op = codec.op_to_wire(ViewPatch.model_validate(wire_op))
     elif wire_op is not None:
         op = codec.op_to_wire(codec.op_from_wire(wire_op))
     event = {
@@ -817,7 +817,7 @@ def _sealed(event: dict[str, Any]) -> bytes:
     e = Event.model_validate(event)
     head, tail = codec.event_parts(
         op_id=e.op_id, actor=e.actor, name=e.name, role=e.role, at=e.at,
-        op=e.op,  # type: ignore[arg-type]  # a view patch packs like an op
+        op=e.op,
     )  # fmt: skip
     return codec.seal_event(head, e.seq, tail)
 

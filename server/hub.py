@@ -319,7 +319,7 @@ class BoardHub:
                 )
                 head, tail = codec.event_parts(
                     op_id=op_id, actor=actor, name=name, role=event.role, at=event.at,
-                    op=None if variant is None else variant,  # type: ignore[arg-type]
+                    op=None if variant is None else variant,
                 )  # fmt: skip
                 sealed[key] = codec.seal_event(head, event.seq, tail)
             return sealed[key]

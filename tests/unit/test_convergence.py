@@ -298,7 +298,7 @@ def _variant_bytes(event: Event, variants: dict[Any, Variant], viewer: Viewer,
     op_id, actor, name = (event.op_id, event.actor, event.name) if with_identity else ("", "", "")
     head, tail = codec.event_parts(
         op_id=op_id, actor=actor, name=name, role=event.role, at=event.at,
-        op=variant,  # type: ignore[arg-type]  # a view patch travels where an op does
+        op=variant,
     )  # fmt: skip
     return codec.seal_event(head, event.seq, tail)
 

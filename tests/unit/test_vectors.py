@@ -118,7 +118,7 @@ def test_events_frame(frame: dict[str, Any]) -> None:
     for event in msg.ev:
         head, tail = codec.event_parts(
             op_id=event.op_id, actor=event.actor, name=event.name, role=event.role,
-            at=event.at, op=event.op,  # type: ignore[arg-type]  # a view patch packs like an op
+            at=event.at, op=event.op,
         )  # fmt: skip
         raws.append(codec.seal_event(head, event.seq, tail))
     assert codec.events_frame(raws) == data
