@@ -13,10 +13,12 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from server.config import Settings
+from server.headers import SecurityHeaders
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
 from server.node import Node
@@ -70,7 +72,7 @@ def create_app(settings: Settings) -> Starlette:
             name="assets",
         ),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
     app.state.invalid_utf8 = InvalidUtf8Filter()
     app.state.version = _version()
     app.state.web_version = pages.web_version()

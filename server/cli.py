@@ -16,7 +16,9 @@ import redis
 import uvicorn
 
 from protocol import limits
+from server.config import Settings
 from server.embedded import EmbeddedValkey, EmbeddedValkeyError
+from server.httpguard import PROTOCOL_PATH, raise_fd_limit
 
 EXIT_STORAGE = 3
 
@@ -75,6 +77,8 @@ def main(argv: list[str]) -> int:
         if args.public_url:
             os.environ["PRIKBORD_PUBLIC_URL"] = args.public_url
         where = f"embedded Valkey, data in {args.data.resolve()}" if embedded else url
+        raise_fd_limit()  # workers inherit it: a socket per client needs descriptors
+        trusted = Settings.from_env().trusted_proxies
         print(f"Prikbord on http://{args.host}:{args.port} ({where})", flush=True)
         uvicorn.run(
             "server.app:app_from_env",
@@ -84,7 +88,9 @@ def main(argv: list[str]) -> int:
             workers=args.workers,
             log_level=args.log_level,
             loop="uvloop",
-            http="httptools",
+            # httptools plus header/body read timeouts and a per-IP
+            # connection cap (slowloris): server/httpguard.py.
+            http=PROTOCOL_PATH,
             ws="websockets-sansio",
             # Deflate costs ~300 KiB per connection and ~1.7x CPU per delivery;
             # TLS and compression end at the proxy (DESIGN.md).
@@ -97,7 +103,10 @@ def main(argv: list[str]) -> int:
             ws_ping_interval=20.0,
             ws_ping_timeout=20.0,
             timeout_graceful_shutdown=5,
-            proxy_headers=True,
+            # X-Forwarded-For/-Proto only from PRIKBORD_TRUSTED_PROXIES; none
+            # by default, so a client cannot choose its own address or scheme.
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=list(trusted) or None,
         )
         return 0
     except KeyboardInterrupt:

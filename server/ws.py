@@ -29,6 +29,7 @@ from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, now_ms
 from server.hub import BoardHub, NodeBehind
 from server.node import Node
+from server.origin import origin_matches
 from server.ratelimit import TokenBucket
 from server.tokens import new_actor_id
 
@@ -64,15 +65,14 @@ class _Reject(Exception):
 
 
 def origin_allowed(ws: WebSocket, allowed: tuple[str, ...]) -> bool:
-    """Browsers send Origin; it must be our own host or a configured one.
-    Non-browser clients (no Origin header) are judged by their token alone."""
+    """Browsers send Origin; it must be our own origin (scheme, host and
+    port: server/origin.py) or a configured one. Non-browser clients (no
+    Origin header) are judged by their token alone."""
     origin = ws.headers.get("origin")
     if origin is None:
         return True
-    if origin in allowed:
-        return True
-    host = ws.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
+    scheme = str(ws.scope.get("scheme", "ws"))
+    return origin_matches(origin, scheme, ws.headers.get("host", ""), allowed)
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
@@ -82,7 +82,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await _close(ws, CloseCode.PROTOCOL_VERSION, f"offer subprotocol {SUBPROTOCOL}")
         return
     await ws.accept(subprotocol=SUBPROTOCOL)
-    if not origin_allowed(ws, node.settings.allowed_origins):
+    if not origin_allowed(ws, (*node.settings.allowed_origins, node.settings.public_url)):
         await _close(ws, CloseCode.ORIGIN_REJECTED, "origin not allowed")
         return
     if node.shutting_down:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import urllib.request
 from typing import Any
 
 import msgpack
@@ -124,8 +123,7 @@ def _decoded(frame: bytes | str | dict[str, Any]) -> Any:
 
 
 def _metrics(node: ServerProcess) -> str:
-    with urllib.request.urlopen(node.http + "/metrics", timeout=5) as resp:
-        return str(resp.read().decode())
+    return node.metrics()
 
 
 async def _state(node: ServerProcess, bid: str, token: str) -> Any:

@@ -15,12 +15,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
 from tests.support.valkey import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+#: ``/metrics`` is off without a token (server/routes/health.py); test
+#: servers get this one, and :meth:`ServerProcess.metrics` sends it.
+METRICS_TOKEN = "test-metrics-token"
 
 
 class ServerProcess:
@@ -39,6 +43,8 @@ class ServerProcess:
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
+        #: Run in the child before the server starts (e.g. a lower RLIMIT_NOFILE).
+        self.preexec_fn: Callable[[], None] | None = None
 
     @property
     def http(self) -> str:
@@ -50,13 +56,21 @@ class ServerProcess:
 
     def start(self, timeout: float = 20.0) -> Self:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PRIKBORD_LOG_LEVEL": "warning", **self.extra_env}
+        env = {
+            **os.environ,
+            "PRIKBORD_LOG_LEVEL": "warning",
+            "PRIKBORD_METRICS_TOKEN": METRICS_TOKEN,
+            **self.extra_env,
+        }
         args = [sys.executable, "-m", "prikbord.cli", "serve", "--port", str(self.port)]
         args += ["--data", str(self.data_dir), "--workers", str(self.workers)]
         if self.redis_url:
             args += ["--redis-url", self.redis_url]
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=self.preexec_fn,
+        )  # fmt: skip
         log.close()
         self.wait_ready(timeout)
         return self
@@ -123,6 +137,22 @@ class ServerProcess:
         req = urllib.request.Request(self.http + path, headers=headers)
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.load(resp)
+
+    def metrics(self) -> str:
+        """The ``/metrics`` text (with the test metrics token)."""
+        req = urllib.request.Request(
+            self.http + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return str(resp.read().decode())
+
+    def metric(self, name: str) -> float:
+        """One sample of ``/metrics`` by its full name (labels included);
+        0 when absent (a counter nothing has counted yet)."""
+        for line in self.metrics().splitlines():
+            if line.startswith(name + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
 
     def snapshot(self, board: str, token: str) -> dict[str, Any]:
         """The board as JSON from the REST API (token in the header, never
