@@ -225,7 +225,12 @@ def test_rest_refuses_big_bodies_bad_json_and_tokens_in_the_url(nodes: Nodes) ->
     node = nodes.start()
 
     def post(body: bytes) -> tuple[int, dict[str, Any]]:
-        req = urllib.request.Request(node.http + "/api/boards", data=body, method="POST")
+        req = urllib.request.Request(
+            node.http + "/api/boards",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status, json.load(resp)

@@ -22,6 +22,14 @@ from typing import Any, Self
 from tests.support.valkey import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Tests all over the suite create boards anonymously and fast: their
+#: servers open creation and lift its per-IP limit. The default (closed,
+#: limited) is tested on its own (tests/integration/test_accounts.py), by
+#: overriding these in ``env``.
+OPEN_CREATION = {
+    "PRIKBORD_OPEN_BOARD_CREATION": "1",
+    "PRIKBORD_CREATE_BOARDS_PER_IP": "1000000",
+}
 #: ``/metrics`` is off without a token (server/routes/health.py); test
 #: servers get this one, and :meth:`ServerProcess.metrics` sends it.
 METRICS_TOKEN = "test-metrics-token"
@@ -60,6 +68,7 @@ class ServerProcess:
             **os.environ,
             "PRIKBORD_LOG_LEVEL": "warning",
             "PRIKBORD_METRICS_TOKEN": METRICS_TOKEN,
+            **OPEN_CREATION,
             **self.extra_env,
         }
         args = [sys.executable, "-m", "prikbord.cli", "serve", "--port", str(self.port)]
