@@ -28,6 +28,7 @@ backward"):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -43,7 +44,7 @@ from protocol.messages import Presence
 from protocol.model import BoardState, from_wire, to_wire
 from protocol.reducer import apply
 from server.connection import Connection
-from server.engine.store import BoardHead, SnapshotSaved, Store, now_ms
+from server.engine.store import BoardHead, BoardNotFound, SnapshotSaved, Store, now_ms
 
 if TYPE_CHECKING:
     from server.config import Settings
@@ -96,6 +97,8 @@ class BoardHub:
         #: saved from it until it is reloaded.
         self._diverged = False
         self.divergences = 0
+        #: Set when the board was deleted (its meta is gone).
+        self.gone = False
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -104,6 +107,7 @@ class BoardHub:
         confirmed; events published meanwhile queue in the inbox."""
         head = await self.store.head(self.board)
         await self._load_from(head)
+        self._note_title()  # boards from before titles were kept in meta
 
     async def _load_from(self, head: BoardHead) -> None:
         snap = await self.store.load_snapshot(self.board)
@@ -129,6 +133,8 @@ class BoardHub:
                     await self._check_head()
                 else:
                     await self._ingest(item)
+            except BoardNotFound:
+                self._gone()
             except (RedisError, OSError) as exc:
                 log.warning("board %s: storage error %s; re-checking soon", self.board, exc)
                 self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
@@ -243,7 +249,10 @@ class BoardHub:
             log.error("board %s: undecodable event at seq %d", self.board, codec.event_seq(raw))
             self.state.seq = codec.event_seq(raw)
         else:
+            title = self.state.settings.title
             apply(self.state, event)
+            if self.state.settings.title != title:
+                self._note_title()
         self.ring.append(raw)
         self._pending.append(raw)
         self._wake_waiters()
@@ -384,6 +393,25 @@ class BoardHub:
                 self.request_head_check()  # finds the divergence, or the new epoch
 
         self._spawn(save())
+
+    def _note_title(self) -> None:
+        """Keep the title in the board's meta for lists ("my boards")."""
+        seq, title = self.state.seq, self.state.settings.title
+
+        async def note() -> None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.store.note_title(self.board, seq, title)
+
+        self._spawn(note())
+
+    def _gone(self) -> None:
+        """The board was deleted: its sockets close with 4103 and this hub
+        is never handed out again (``Node.hub``)."""
+        if not self.gone:
+            log.info("board %s: deleted; closing its sockets", self.board)
+        self.gone = True
+        for conn in list(self.conns.values()):
+            conn.abort(CloseCode.BOARD_NOT_FOUND, "board deleted")
 
     # --- presence ----------------------------------------------------------
 

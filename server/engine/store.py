@@ -104,6 +104,7 @@ class Store:
         self._snapshot: AsyncScript = client.register_script(_script_text("snapshot.lua"))
         self._presence: AsyncScript = client.register_script(_script_text("presence.lua"))
         self._rotate: AsyncScript = client.register_script(_script_text("rotate.lua"))
+        self._title: AsyncScript = client.register_script(_script_text("title.lua"))
 
     # --- boards ------------------------------------------------------------
 
@@ -143,6 +144,12 @@ class Store:
 
     async def exists(self, board: str) -> bool:
         return bool(await self.redis.exists(board_keys(board).meta))
+
+    async def note_title(self, board: str, seq: int, title: str) -> bool:
+        """Record the title set by the event at ``seq`` in the board's meta
+        (for lists of boards), unless a newer one is there or the board is
+        gone. Idempotent: every node applying the event may call it."""
+        return bool(await self._title(keys=[board_keys(board).meta], args=[seq, title]))
 
     # --- the log -----------------------------------------------------------
 
