@@ -39,6 +39,9 @@ PRIKBORD_ENV = {
     "PRIKBORD_OPS_PER_SECOND": "1000000",
     "PRIKBORD_OPS_BURST": "1000000",
     "PRIKBORD_LOG_LEVEL": "warning",
+    # An external Redis needs a secret from the environment (server/secret.py);
+    # every node of a run shares this one.
+    "PRIKBORD_SECRET": "bench-secret-shared-by-every-node",
     # Benchmarks create boards anonymously, many at a time.
     "PRIKBORD_OPEN_BOARD_CREATION": "1",
     "PRIKBORD_CREATE_BOARDS_PER_IP": "1000000",

@@ -32,6 +32,11 @@ MAX_COMMENT = 1000
 MAX_URL = 2000
 MAX_POS = 64
 MAX_TOKEN = 512
+#: A board's access code (SPEC §2): letters and digits, typed from a wall
+#: or told aloud, so short — but at least 4 characters (10,000 codes), since
+#: wrong guesses are limited per address, not per board.
+MIN_ACCESS_CODE = 4
+MAX_ACCESS_CODE = 32
 
 #: UTF-8 needs at most this many bytes per character (code point).
 MAX_UTF8_BYTES_PER_CHAR = 4

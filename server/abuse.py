@@ -65,6 +65,22 @@ class Limiter:
         self.refused[kind] += 1
         return max(1.0, math.ceil((window + 1) * limit.window_s - now))
 
+    async def blocked(self, kind: str, key: str, limit: Limit, now: float | None = None) -> float:
+        """Whether ``key`` has used up ``kind`` in this window, without
+        counting a hit: for limits that count failures only (``hit`` on each
+        failure), checked before every attempt — so once blocked, even a
+        right guess is refused and guessing tells nothing. Returns 0.0 or the
+        seconds until the window ends; a refusal is counted."""
+        if limit.count <= 0:
+            return 0.0
+        now = time.time() if now is None else now
+        window = int(now // limit.window_s)
+        count = await self._redis.get(f"{KEY_PREFIX}{kind}:{key}:{window}")
+        if count is None or int(count) < limit.count:
+            return 0.0
+        self.refused[kind] += 1
+        return max(1.0, math.ceil((window + 1) * limit.window_s - now))
+
     def refuse(self, kind: str) -> None:
         """Count a refusal decided elsewhere (e.g. a node-local cap)."""
         self.refused[kind] += 1

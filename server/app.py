@@ -22,7 +22,7 @@ from server.headers import SecurityHeaders
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
 from server.node import Node
-from server.routes import api, health, pages
+from server.routes import api, health, links, pages
 from server.shutdown import drain_on_signals
 from server.ws import websocket_endpoint
 
@@ -65,6 +65,11 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/version", api.version_info),
         Route("/api/boards", api.create_board, methods=["POST"]),
         Route("/api/boards/{board}", api.read_board),
+        Route("/api/boards/{board}/links", links.read_links),
+        Route("/api/boards/{board}/links/replace", links.replace_links, methods=["POST"]),
+        Route("/api/boards/{board}/links/expiry", links.set_expiry, methods=["PUT"]),
+        Route("/api/boards/{board}/access-code", links.set_access_code, methods=["PUT"]),
+        Route("/api/boards/{board}/join", links.join_link),
         WebSocketRoute("/ws", websocket_endpoint),
         Mount(
             "/assets",

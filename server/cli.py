@@ -7,6 +7,7 @@ data directory first, shares it with every worker, and stops it on exit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -18,9 +19,15 @@ import uvicorn
 from protocol import limits
 from server.config import Settings
 from server.embedded import EmbeddedValkey, EmbeddedValkeyError
+from server.engine.keys import LEGACY_SECRET_KEY
 from server.httpguard import PROTOCOL_PATH, raise_fd_limit
+from server.secret import SecretError, ensure_secret_file, read_secret
 
 EXIT_STORAGE = 3
+#: sysexits' EX_CONFIG: the configuration is missing something (a secret).
+EXIT_CONFIG = 78
+
+log = logging.getLogger("prikbord.serve")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +57,49 @@ def _check_redis(url: str) -> str | None:
     return None
 
 
+def _provide_secret(url: str, data_dir: Path | None) -> None:
+    """Make every worker read the same signing secret, and never from Redis
+    (server/secret.py): ``PRIKBORD_SECRET`` / ``PRIKBORD_SECRET_FILE`` when
+    set; else, for the embedded Valkey, the file ``<data>/secret`` (made on
+    the first start, adopting the secret an older version kept in Redis so
+    its links keep working). Raises SecretError."""
+    env_secret = os.environ.get("PRIKBORD_SECRET", "")
+    env_file = os.environ.get("PRIKBORD_SECRET_FILE", "")
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+    try:
+        legacy = client.get(LEGACY_SECRET_KEY)
+        if env_secret.strip() or env_file:
+            read_secret(env_secret, env_file)
+            if legacy is not None:
+                log.warning(
+                    "Redis still holds the secret of an older version (%s): it is not used; "
+                    "delete it (redis-cli DEL %s)", LEGACY_SECRET_KEY, LEGACY_SECRET_KEY
+                )  # fmt: skip
+            return
+        if data_dir is None:
+            raise SecretError(
+                f"with an external Redis ({url}) set PRIKBORD_SECRET (a long random string, "
+                "the same on every node) or PRIKBORD_SECRET_FILE; the secret is never kept in "
+                "Redis, where it would land in the AOF and every backup"
+            )
+        adopt = legacy.decode() if isinstance(legacy, bytes) else None
+        path = ensure_secret_file(data_dir.resolve(), adopt=adopt)
+        if legacy is not None:
+            client.delete(LEGACY_SECRET_KEY)
+            with contextlib.suppress(redis.RedisError):  # e.g. a rewrite already runs
+                client.bgrewriteaof()  # the new AOF no longer holds it
+            log.warning(
+                "moved the link-signing secret out of Redis into %s; older AOF files and "
+                "backups still hold it: if others could read them, rotate it (README, Secrets)",
+                path,
+            )
+    except redis.RedisError as exc:
+        raise SecretError(f"cannot check Redis for an old secret: {exc}") from None
+    finally:
+        client.close()
+    os.environ["PRIKBORD_SECRET_FILE"] = str(path)
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -70,6 +120,11 @@ def main(argv: list[str]) -> int:
         if problem is not None:
             print(f"prikbord: cannot reach Redis/Valkey at {url}: {problem}", file=sys.stderr)
             return EXIT_STORAGE
+        try:
+            _provide_secret(url, args.data if embedded else None)
+        except SecretError as exc:
+            print(f"prikbord: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
         os.environ["PRIKBORD_REDIS_URL"] = url
         os.environ["PRIKBORD_DATA"] = str(args.data)
         if args.workers > 1:

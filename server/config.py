@@ -28,9 +28,18 @@ class Settings:
     #: Base URL for links handed out (``POST /api/boards``); empty = from the
     #: request's own Host header.
     public_url: str = ""
-    #: Signing secret for links and identities; empty = shared via Redis
-    #: (created once, read by every node).
+    #: Signing secret for links and identities (``PRIKBORD_SECRET``), or a
+    #: file holding it (``PRIKBORD_SECRET_FILE``; the embedded server's is
+    #: ``<data>/secret``). Never kept in Redis (server/secret.py).
     secret: str = ""
+    secret_file: str = ""
+    #: Wrong access codes one client IP may send per window (SPEC §2); after
+    #: that every code from it is refused (4107) until the window ends. A hub
+    #: room of 30-60 people behind one NAT address makes a few typos; a
+    #: guesser gets 20 tries per 5 minutes (~5,800 a day for a 10,000-code
+    #: space of 4 digits: use 6 or more characters on a public server).
+    access_code_failures: int = 20
+    access_code_window_s: int = 300
     allowed_origins: tuple[str, ...] = ()
     #: Events queued for one connection before it counts as a slow consumer.
     #: 2,048 events ≈ 20 s of a very busy brainstorm: a healthy client never
@@ -149,6 +158,9 @@ class Settings:
             data_dir=Path(get("DATA", str(base.data_dir))),
             public_url=get("PUBLIC_URL", base.public_url).rstrip("/"),
             secret=get("SECRET", base.secret),
+            secret_file=get("SECRET_FILE", base.secret_file),
+            access_code_failures=int(get("ACCESS_CODE_FAILURES", str(base.access_code_failures))),
+            access_code_window_s=int(get("ACCESS_CODE_WINDOW_S", str(base.access_code_window_s))),
             allowed_origins=origins,
             send_queue_max=int(get("SEND_QUEUE_MAX", str(base.send_queue_max))),
             snapshot_every=int(get("SNAPSHOT_EVERY", str(base.snapshot_every))),

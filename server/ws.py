@@ -24,6 +24,8 @@ from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolErro
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
 from protocol.policy import check, may_write
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
+from server.abuse import client_ip
+from server.access import Refused
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, now_ms
@@ -176,9 +178,10 @@ class _Session:
 
     @classmethod
     async def open(cls, ws: WebSocket, node: Node, hello: Hello) -> _Session:
-        grant = node.signer.read_link(hello.token)
-        if grant is None or grant.board != hello.board:
-            raise _Reject(CloseCode.UNAUTHORIZED, "invalid link for this board")
+        try:  # token, board, link still working, access code (server/access.py)
+            grant, links = await node.access.admit(hello, client_ip(ws.scope))
+        except Refused as exc:
+            raise _Reject(exc.code, exc.reason) from None
         actor = (
             node.signer.read_identity(hello.identity) if hello.identity else None
         ) or new_actor_id()
@@ -198,7 +201,7 @@ class _Session:
 
         conn = Connection(
             secrets.token_hex(6), send, close, queue_max=node.settings.send_queue_max,
-            board=hello.board, actor=actor, name=hello.name, role=grant.role,
+            board=hello.board, actor=actor, name=hello.name, role=grant.role, link_gen=grant.gen,
         )  # fmt: skip
         identity = node.signer.identity(actor)
 
@@ -219,6 +222,9 @@ class _Session:
             # on another node (SPEC §3, Resume).
             raise _Reject(CloseCode.INTERNAL, "this node is behind the board: reconnect") from None
         node.connections[conn.id] = conn
+        problem = node.access.problem(conn, links)
+        if problem is not None:  # the link was replaced while this join was on its way
+            conn.abort(CloseCode.UNAUTHORIZED, problem)
         if node.shutting_down:  # the node began to stop while this join waited
             conn.abort(CloseCode.GOING_AWAY, "server restarting: reconnect")
         return cls(ws, node, hub, conn)

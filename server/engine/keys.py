@@ -48,7 +48,10 @@ def probe_channel(node: str) -> str:
     return f"{{n:{node}}}:probe"
 
 
-SECRET_KEY = "prikbord:secret"
+#: Where versions before issue 8 kept the signing secret (it then landed in
+#: the AOF and every backup). Never written now; ``prikbord serve`` moves
+#: an embedded server's old secret into the data directory and deletes it.
+LEGACY_SECRET_KEY = "prikbord:secret"
 
 
 def short_key(code: str) -> str:
@@ -61,3 +64,7 @@ BOARDS_KEY = "prikbord:boards"
 #: Published on a board's presence channel when an operator rotated its epoch:
 #: nodes holding the board re-check its head and make their clients resync.
 EPOCH_CHANGED = b"epoch"
+#: Published on a board's presence channel when its link state changed (a
+#: link replaced, an expiry or access code set): nodes holding the board
+#: re-read it and close the sockets whose link no longer works.
+LINKS_CHANGED = b"links"

@@ -28,7 +28,7 @@ from redis.commands.core import AsyncScript
 
 from protocol import codec
 from protocol.messages import Member
-from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, SECRET_KEY, board_keys, short_key
+from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
 
 #: 31 unambiguous characters; 31^8 ≈ 8.5e11 codes, so guessing one of a
 #: thousand boards takes ~850 million tries (a short code is as good as the
@@ -137,10 +137,6 @@ class Store:
                 await self.redis.hset(board_keys(board).meta, "short", code)
                 return code
         raise RuntimeError("no free short code")
-
-    async def board_of_short_code(self, code: str) -> str | None:
-        board = cast(bytes | None, await self.redis.get(short_key(code.upper())))
-        return None if board is None else board.decode()
 
     async def exists(self, board: str) -> bool:
         return bool(await self.redis.exists(board_keys(board).meta))
@@ -308,13 +304,6 @@ class Store:
         return sorted(members, key=lambda m: (m.name.lower(), m.conn))
 
     # --- node-wide ---------------------------------------------------------
-
-    async def shared_secret(self) -> str:
-        """The signing secret all nodes share, created on first use."""
-        await self.redis.set(SECRET_KEY, secrets.token_urlsafe(32), nx=True)
-        value = cast(bytes | None, await self.redis.get(SECRET_KEY))
-        assert value is not None
-        return value.decode()
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -13,6 +13,8 @@ from protocol import codec, version
 from protocol.messages import Role
 from protocol.model import to_wire
 from protocol.ops import BoardSet, BoardTitle, Layout
+from server.access import Refused
+from server.engine.links import BoardGone, LinkState
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, now_ms
 from server.node import Node
@@ -51,13 +53,16 @@ def _base_url(request: Request, node: Node) -> str:
     return node.settings.public_url or str(request.base_url).rstrip("/")
 
 
-def board_links(base: str, board: str, short: str, node: Node) -> dict[str, str]:
+def board_links(
+    base: str, board: str, short: str, node: Node, state: LinkState | None = None
+) -> dict[str, str]:
     """Links per role, plus the short join link. The screen link carries the
     short link (``join``) for its QR code: short links make sparse QR codes
-    that scan from across a room, and can be typed from the wall."""
+    that scan from across a room, and can be typed from the wall. Tokens are
+    of the roles' current generations in ``state`` (None: a new board's)."""
 
     def token(role: Role) -> str:
-        return node.signer.link_token(board, role)
+        return node.signer.link_token(board, role, state.gen(role) if state else 0)
 
     join = f"{base}/j/{short}"
     return {
@@ -105,10 +110,12 @@ def _token_of(request: Request) -> str | None:
 async def read_board(request: Request) -> Response:
     node: Node = request.app.state.node
     board = request.path_params["board"]
-    token = _token_of(request)
-    grant = node.signer.read_link(token) if token else None
-    if grant is None or grant.board != board:
-        return _error(401, "unauthorized", "a valid link token for this board is required")
+    try:  # any working link of the board: replaced or expired ones get 401
+        await node.access.grant(_token_of(request), board)
+    except Refused as exc:
+        if exc.status == 404:
+            return _error(404, "not_found", "no such board")
+        return _error(401, "unauthorized", f"a valid link token for this board is required: {exc}")
     try:
         state = await read_state(node.store, board)
     except BoardNotFound:
@@ -121,10 +128,15 @@ async def join_short(request: Request) -> Response:
     fragment of the redirect, so it stays out of access logs)."""
     node: Node = request.app.state.node
     code = request.path_params["code"]
-    board = await node.store.board_of_short_code(code) if len(code) <= 16 else None
+    # Only the board's current code: a replaced one is gone (SPEC §2).
+    board = await node.links.board_of_join_code(code) if len(code) <= 16 else None
     if board is None:
         return _error(404, "not_found", "no board with this code")
-    token = node.signer.link_token(board, "participant")
+    try:
+        state = await node.links.read(board)
+    except BoardGone:
+        return _error(404, "not_found", "no board with this code")
+    token = node.signer.link_token(board, "participant", state.gen("participant"))
     return RedirectResponse(f"/b/{board}#t={token}", status_code=302)
 
 

@@ -9,21 +9,18 @@ from typing import Any
 
 import msgpack
 import pytest
-import redis
 import websockets
 
 from protocol.errors import CloseCode, ErrorCode
 from server.embedded import EmbeddedValkey
 from server.tokens import Signer
 from tests.support.cluster import Nodes
-from tests.support.servers import ServerProcess, token_of
+from tests.support.servers import TEST_SECRET, ServerProcess, token_of
 from tests.support.wire import Wire, card
 
 
 def _signer(valkey: EmbeddedValkey) -> Signer:
-    secret = redis.Redis.from_url(valkey.url).get("prikbord:secret")
-    assert isinstance(secret, bytes)
-    return Signer(secret.decode())
+    return Signer(TEST_SECRET)  # what test nodes sign with (tests/support/servers.py)
 
 
 async def _closed_with(url: str, hello: Any, **kwargs: Any) -> int | None:

@@ -22,6 +22,10 @@ from typing import Any, Self
 from tests.support.valkey import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The signing secret of test nodes on a shared test Valkey: a server with an
+#: external Redis takes its secret from the environment (server/secret.py),
+#: and all nodes of one test must sign alike. Tests mint tokens with it.
+TEST_SECRET = "prikbord-test-secret-of-every-node"
 #: Tests all over the suite create boards anonymously and fast: their
 #: servers open creation and lift its per-IP limit. The default (closed,
 #: limited) is tested on its own (tests/integration/test_accounts.py), by
@@ -71,6 +75,8 @@ class ServerProcess:
             **OPEN_CREATION,
             **self.extra_env,
         }
+        if self.redis_url and not ({"PRIKBORD_SECRET", "PRIKBORD_SECRET_FILE"} & env.keys()):
+            env["PRIKBORD_SECRET"] = TEST_SECRET
         args = [sys.executable, "-m", "prikbord.cli", "serve", "--port", str(self.port)]
         args += ["--data", str(self.data_dir), "--workers", str(self.workers)]
         if self.redis_url:

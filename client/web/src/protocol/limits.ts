@@ -18,6 +18,9 @@ export const MAX_COMMENT = 1000;
 export const MAX_URL = 2000;
 export const MAX_POS = 64;
 export const MAX_TOKEN = 512;
+/** A board's access code: letters and digits (SPEC §2). */
+export const MIN_ACCESS_CODE = 4;
+export const MAX_ACCESS_CODE = 32;
 /** An error frame repeats a refused frame's op id cut to this many characters. */
 export const MAX_ERROR_OP_ID = 256;
 export const MAX_COORD = 10_000;
