@@ -11,6 +11,7 @@ from client.actions import Sent
 from client.backoff import Backoff
 from client.client import PrikbordClient
 from client.errors import (
+    AccessCodeRefused,
     ClientClosed,
     ClientError,
     ConnectFailed,
@@ -23,6 +24,7 @@ from client.replica import ApplyResult, PendingOp, Replica
 from client.updates import Applied, Disconnected, Joined, PresenceChanged, Subscription, Update
 
 __all__ = [
+    "AccessCodeRefused",
     "Applied",
     "ApplyResult",
     "Backoff",

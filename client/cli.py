@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import urllib.error
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 
 from client.client import PrikbordClient
 from client.describe import describe_event, describe_member, describe_state
-from client.errors import ClientError, ConnectFailed, OpRejected, TerminalClose
+from client.errors import AccessCodeRefused, ClientError, ConnectFailed, OpRejected, TerminalClose
 from client.identities import IdentityStore
 from client.links import BoardLink, parse_link
 from client.updates import Applied, Disconnected, Joined, PresenceChanged
@@ -36,6 +37,10 @@ EXIT_UNREACHABLE = 3
 CARD_ADD_TIMEOUT_S = 30.0
 #: ``board create`` HTTP timeout.
 HTTP_TIMEOUT_S = 15.0
+#: Times a person is asked for a board's access code before giving up:
+#: enough for a typo or two, not a guessing loop (the server limits wrong
+#: codes per address anyway).
+CODE_PROMPTS = 3
 
 
 class _Fail(Exception):
@@ -76,12 +81,23 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--color", choices=get_args(Color), default="yellow")
     add.add_argument("--url", default=None)
     add.add_argument("--section", default=None, help="section id")
+    _access_code_option(add)
 
     watch = sub.add_parser("watch", help="print a board's events live")
     watch.add_argument("link", metavar="BOARD_LINK")
     watch.add_argument("--name", default="watcher", help="display name")
     watch.add_argument("--json", action="store_true", help="one JSON object per line")
+    _access_code_option(watch)
     return p
+
+
+def _access_code_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--access-code",
+        default=os.environ.get("PRIKBORD_ACCESS_CODE") or None,
+        help="the board's access code, if it asks for one (default: $PRIKBORD_ACCESS_CODE; "
+        "asked on the terminal when needed)",
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -175,16 +191,23 @@ def _http_error_text(exc: urllib.error.HTTPError) -> str:
 
 async def _card_add(args: argparse.Namespace, link: BoardLink) -> int:
     store = IdentityStore()
+    code: str | None = args.access_code
     try:
-        async with asyncio.timeout(CARD_ADD_TIMEOUT_S):
-            async with PrikbordClient(
-                link, name=args.name, identity=store.get(link.http_base, link.board)
-            ) as client:
-                _remember(store, link, client)
-                sent = await client.add_card(
-                    title=args.title, body=args.text, kind=args.kind, color=args.color,
-                    url=args.url, section=args.section,
-                )  # fmt: skip
+        for attempt in range(CODE_PROMPTS + 1):
+            try:
+                async with asyncio.timeout(CARD_ADD_TIMEOUT_S):
+                    async with PrikbordClient(
+                        link, name=args.name, identity=store.get(link.http_base, link.board),
+                        access_code=code,
+                    ) as client:  # fmt: skip
+                        _remember(store, link, client)
+                        sent = await client.add_card(
+                            title=args.title, body=args.text, kind=args.kind, color=args.color,
+                            url=args.url, section=args.section,
+                        )  # fmt: skip
+                break
+            except AccessCodeRefused as exc:  # refused at the join: nothing was sent
+                code = _ask_code(exc, code, attempt)
     except TimeoutError:
         raise _Fail(EXIT_UNREACHABLE, f"no answer from {link.http_base} in time") from None
     except ValidationError as exc:
@@ -224,11 +247,40 @@ def _watch(args: argparse.Namespace, link: BoardLink) -> int:
 
 
 async def _watch_async(args: argparse.Namespace, link: BoardLink) -> int:
+    code: str | None = args.access_code
+    for attempt in range(CODE_PROMPTS + 1):
+        try:
+            return await _watch_once(args, link, code)
+        except AccessCodeRefused as exc:
+            code = _ask_code(exc, code, attempt)
+    raise AssertionError("unreachable: _ask_code gives up first")
+
+
+def _ask_code(exc: AccessCodeRefused, given: str | None, attempt: int) -> str:
+    """The access code to try next, asked on the terminal; _Fail when it
+    cannot be asked (no terminal), may not be (4107: wait) or was asked
+    often enough."""
+    if exc.throttled:
+        raise _Fail(EXIT_ERROR, exc.reason or str(exc))
+    if attempt >= CODE_PROMPTS or not sys.stdin.isatty():
+        hint = "" if given else ": pass --access-code CODE (or set PRIKBORD_ACCESS_CODE)"
+        raise _Fail(EXIT_ERROR, f"{exc.reason or exc}{hint}")
+    prompt = "Wrong access code; try again: " if given else "This board asks for an access code: "
+    try:
+        code = input(prompt).strip()
+    except EOFError:
+        code = ""
+    if not code:
+        raise _Fail(EXIT_ERROR, "no access code given")
+    return code
+
+
+async def _watch_once(args: argparse.Namespace, link: BoardLink, code: str | None) -> int:
     store = IdentityStore()
     emit = _JsonOut() if args.json else _TextOut()
     try:
         client = PrikbordClient(
-            link, name=args.name, identity=store.get(link.http_base, link.board)
+            link, name=args.name, identity=store.get(link.http_base, link.board), access_code=code
         )
     except ValueError as exc:
         raise _Fail(EXIT_USAGE, str(exc)) from None
@@ -247,6 +299,8 @@ async def _watch_async(args: argparse.Namespace, link: BoardLink) -> int:
                         emit.presence(update)
                     case Disconnected():
                         emit.disconnected(update)
+    except AccessCodeRefused:
+        raise
     except TerminalClose as exc:
         raise _Fail(EXIT_ERROR, str(exc)) from None
     except ClientError as exc:

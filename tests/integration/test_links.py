@@ -7,11 +7,19 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import pytest
+
+from client.client import PrikbordClient
+from client.errors import AccessCodeRefused, TerminalClose
 from protocol.errors import CloseCode
 from tests.support.cluster import Nodes
 from tests.support.servers import ServerProcess, token_of
@@ -299,3 +307,55 @@ async def test_a_join_racing_a_replacement_never_outlives_it(nodes: Nodes) -> No
     wires = [w for w in await asyncio.gather(*joins) if w is not None]
     for wire in wires:
         assert await wire.wait_closed(5) == CloseCode.UNAUTHORIZED
+
+
+async def test_python_client_access_code_and_replaced_link(nodes: Nodes) -> None:
+    a = nodes.start()
+    created = a.create_board("Python client")
+    bid, fac = created["board"], token_of(created["links"]["facilitator"])
+    link = created["links"]["participant"]
+    assert _call(a, "PUT", f"/api/boards/{bid}/access-code", fac, {"code": "4821"})[0] == 200
+
+    with pytest.raises(AccessCodeRefused) as refused:
+        await PrikbordClient(link, name="bot").connect()
+    assert refused.value.code == CloseCode.ACCESS_CODE and not refused.value.throttled
+    client = PrikbordClient(link, name="bot", access_code="4821")
+    await client.connect()
+    try:
+        await client.add_card(title="with the code")
+        _replace(a, bid, fac, "participant")
+        with pytest.raises(TerminalClose) as closed:
+            async with asyncio.timeout(5):
+                await client.wait_closed()
+        assert closed.value.code == CloseCode.UNAUTHORIZED and "replaced" in closed.value.reason
+    finally:
+        await client.close()
+
+
+async def test_cli_asks_for_the_access_code(nodes: Nodes, tmp_path: Path) -> None:
+    a = nodes.start()
+    created = a.create_board("CLI")
+    bid, fac = created["board"], token_of(created["links"]["facilitator"])
+    link = created["links"]["participant"]
+    assert _call(a, "PUT", f"/api/boards/{bid}/access-code", fac, {"code": "4821"})[0] == 200
+    env = {**os.environ, "HOME": str(tmp_path), "PRIKBORD_ACCESS_CODE": ""}
+    cmd = [sys.executable, "-m", "prikbord.cli", "card", "add", link, "hi"]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cmd, *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+
+    no_code = run()
+    assert no_code.returncode == 1 and "--access-code" in no_code.stderr
+    assert "Traceback" not in no_code.stderr
+    wrong = run("--access-code", "1111")
+    assert wrong.returncode == 1 and "wrong access code" in wrong.stderr
+    right = run("--access-code", "4821")
+    assert right.returncode == 0, right.stderr
+    assert "added at seq" in right.stdout
