@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from server.accounts.routes import routes as account_routes
 from server.config import Settings
 from server.headers import SecurityHeaders
 from server.lifeline import die_with_parent
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/version", api.version_info),
         Route("/api/boards", api.create_board, methods=["POST"]),
         Route("/api/boards/{board}", api.read_board),
+        *account_routes(),
         Route("/api/boards/{board}/links", links.read_links),
         Route("/api/boards/{board}/links/replace", links.replace_links, methods=["POST"]),
         Route("/api/boards/{board}/links/expiry", links.set_expiry, methods=["PUT"]),

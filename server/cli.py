@@ -17,6 +17,7 @@ import redis
 import uvicorn
 
 from protocol import limits
+from server.accounts.setup import first_run_notice
 from server.config import Settings
 from server.embedded import EmbeddedValkey, EmbeddedValkeyError
 from server.engine.keys import LEGACY_SECRET_KEY
@@ -100,6 +101,16 @@ def _provide_secret(url: str, data_dir: Path | None) -> None:
     os.environ["PRIKBORD_SECRET_FILE"] = str(path)
 
 
+def _first_run(url: str, args: argparse.Namespace) -> None:
+    """Print the one-time setup link while no account exists (accounts/setup.py)."""
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    host = f"[{host}]" if ":" in host else host
+    base = args.public_url or f"http://{host}:{args.port}"
+    notice = first_run_notice(url, base, Settings.from_env().setup_token_ttl_s)
+    if notice is not None:
+        print(notice, flush=True)
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -135,6 +146,7 @@ def main(argv: list[str]) -> int:
         raise_fd_limit()  # workers inherit it: a socket per client needs descriptors
         trusted = Settings.from_env().trusted_proxies
         print(f"Prikbord on http://{args.host}:{args.port} ({where})", flush=True)
+        _first_run(url, args)
         uvicorn.run(
             "server.app:app_from_env",
             factory=True,

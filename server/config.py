@@ -119,7 +119,7 @@ class Settings:
     open_board_creation: bool = False
     #: Boards one IP may create per window when creation is open: a
     #: workshop behind one NAT address makes a few dozen an hour, a script
-    #: that floods stays at ~60 × ~5 KB an hour (bounded Valkey memory).
+    #: that floods stays at ~60 boards of ~5 KB an hour (bounded Valkey memory).
     create_boards_per_ip: int = 60
     create_boards_window_s: int = 3600
     #: Boards one account may create per window: far above a facilitator's

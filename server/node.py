@@ -18,12 +18,13 @@ from redis.exceptions import RedisError
 from protocol.errors import CloseCode
 from server.abuse import Limiter
 from server.access import Access
+from server.accounts.service import Accounts
 from server.config import Settings
 from server.connection import Connection
 from server.engine.bus import Bus
 from server.engine.keys import EPOCH_CHANGED, LINKS_CHANGED
 from server.engine.links import LinkStore
-from server.engine.store import Store, connect, now_ms
+from server.engine.store import BoardNotFound, Store, connect, now_ms
 from server.hub import BoardHub
 from server.secret import read_secret
 from server.tokens import Signer
@@ -70,6 +71,8 @@ class Node:
         #: every join and REST call and enforced on open sockets (server/access.py).
         self.links = LinkStore(self.redis)
         self.access = Access(self.signer, self.links, self.limiter, settings)
+        #: Accounts, login sessions and board ownership (server/accounts/).
+        self.accounts = Accounts(self.redis, settings, self.secret)
         self.hubs: dict[str, BoardHub] = {}
         self._loading: dict[str, asyncio.Task[BoardHub]] = {}
         self._hub_tasks: dict[str, asyncio.Task[None]] = {}
@@ -145,6 +148,8 @@ class Node:
         loading = self._loading.get(board)
         if loading is None:
             hub = self.hubs.get(board)
+            if hub is not None and hub.gone:
+                raise BoardNotFound(board)  # deleted; ids are never reused
             if hub is not None:
                 return hub
             loading = asyncio.get_running_loop().create_task(self._open_hub(board))

@@ -13,7 +13,10 @@ from protocol import codec, version
 from protocol.messages import Role
 from protocol.model import to_wire
 from protocol.ops import BoardSet, BoardTitle, Layout
+from server.abuse import Limit
 from server.access import Refused
+from server.accounts.auth import Caller, caller, check_write, ip_of, limit
+from server.accounts.http import ApiError, require_json
 from server.engine.links import BoardGone, LinkState
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, now_ms
@@ -73,10 +76,32 @@ def board_links(
     }
 
 
+async def _may_create(request: Request, node: Node) -> Caller | None:
+    """Who creates the board (None: anonymously, where that is open). JSON
+    only (415: a form on another site cannot post JSON), no foreign Origin,
+    the CSRF token with a session; per account or per IP limits (429)."""
+    require_json(request)
+    who = await caller(request)
+    check_write(request, who)
+    settings = node.settings
+    window = settings.create_boards_window_s
+    if who is not None:
+        rule = Limit(settings.create_boards_per_account, window)
+        await limit(request, "create_board_account", who.account.username, rule, "new boards")
+        return who
+    if not settings.open_board_creation:
+        raise ApiError(401, "login_required", "log in to create boards on this server")
+    rule = Limit(settings.create_boards_per_ip, window)
+    await limit(request, "create_board_ip", ip_of(request), rule, "new boards")
+    return None
+
+
 async def create_board(request: Request) -> Response:
     node: Node = request.app.state.node
-    if not node.settings.open_board_creation:
-        return _error(403, "forbidden", "board creation is closed on this server")
+    try:
+        who = await _may_create(request, node)
+    except ApiError as exc:
+        return exc.response()
     raw = await _read_capped(request, MAX_JSON_BODY)
     if raw is None:
         return _error(413, "too_large", f"a request body is at most {MAX_JSON_BODY} bytes")
@@ -93,6 +118,8 @@ async def create_board(request: Request) -> Response:
         op_id="create", actor="system", name="Prikbord", role="facilitator", at=now_ms(), op=op
     )
     await node.store.append(board, "system:create", head, tail)
+    owner = who.account.username if who else None
+    await node.accounts.boards.claim(board, owner, body.title, now_ms())
     short = await node.store.create_short_code(board)
     links = board_links(_base_url(request, node), board, short, node)
     return JSONResponse({"board": board, "title": body.title, "links": links}, status_code=201)
