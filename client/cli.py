@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import getpass
 import json
 import os
 import signal
@@ -68,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--title", default="Untitled board")
     create.add_argument("--layout", choices=get_args(Layout), default="wall")
     create.add_argument("--json", action="store_true", help="print the server's JSON answer")
+    create.add_argument(
+        "--user",
+        default=os.environ.get("PRIKBORD_USER", ""),
+        help="log in as this account first (servers create boards for accounts only, unless "
+        "open creation is on); the password is asked, or read from stdin (default: "
+        "$PRIKBORD_USER)",
+    )
 
     card = sub.add_parser("card", help="cards").add_subparsers(
         dest="card_command", required=True, metavar="COMMAND"
@@ -145,23 +154,16 @@ def _board_create(args: argparse.Namespace) -> int:
     server = args.server.rstrip("/")
     if not server.startswith(("http://", "https://")):
         raise _Fail(EXIT_USAGE, f"--server must be an http(s) URL, got {args.server!r}")
-    body = json.dumps({"title": args.title, "layout": args.layout}).encode()
-    request = urllib.request.Request(
-        f"{server}/api/boards",
-        data=body,
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
-            answer: Any = json.load(response)
-    except urllib.error.HTTPError as exc:
-        raise _Fail(EXIT_ERROR, f"server refused ({exc.code}): {_http_error_text(exc)}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise _Fail(EXIT_UNREACHABLE, f"cannot reach {server}: {reason}") from None
-    except ValueError:
-        raise _Fail(EXIT_ERROR, f"{server} did not answer with JSON") from None
+    body = {"title": args.title, "layout": args.layout}
+    if args.user:
+        session = _log_in(server, args.user, _password())
+        try:
+            answer, _ = _post_json(server, "/api/boards", body, session)
+        finally:
+            with contextlib.suppress(_Fail):
+                _post_json(server, "/api/logout", None, session)  # leave no session behind
+    else:
+        answer, _ = _post_json(server, "/api/boards", body)
     try:
         board, links = answer["board"], answer["links"]
         rows = [(role, links[role]) for role in ("facilitator", "participant", "viewer")]
@@ -176,6 +178,50 @@ def _board_create(args: argparse.Namespace) -> int:
     for role, url in rows:
         print(f"  {role + ':':<13}{url}")
     return EXIT_OK
+
+
+def _password() -> str:
+    """The account's password: asked on a terminal, else one line of stdin
+    (never an argument: other users of the machine would see it)."""
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _log_in(server: str, username: str, password: str) -> dict[str, str]:
+    """Log in; the headers that speak for the session (cookie, CSRF token)."""
+    answer, cookies = _post_json(server, "/api/login", {"username": username, "password": password})
+    try:
+        return {"Cookie": "; ".join(cookies), "X-CSRF-Token": str(answer["csrf"])}
+    except (KeyError, TypeError):
+        raise _Fail(EXIT_ERROR, f"unexpected answer from {server}") from None
+
+
+def _post_json(
+    server: str, path: str, body: Any, headers: dict[str, str] | None = None
+) -> tuple[Any, list[str]]:
+    """POST JSON; the JSON answer (None for 204) and the cookies it set."""
+    request = urllib.request.Request(
+        f"{server}{path}",
+        data=json.dumps(body if body is not None else {}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            **(headers or {}),
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+            cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
+            return (None if response.status == 204 else json.load(response)), cookies
+    except urllib.error.HTTPError as exc:
+        raise _Fail(EXIT_ERROR, f"server refused ({exc.code}): {_http_error_text(exc)}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise _Fail(EXIT_UNREACHABLE, f"cannot reach {server}: {reason}") from None
+    except ValueError:
+        raise _Fail(EXIT_ERROR, f"{server} did not answer with JSON") from None
 
 
 def _http_error_text(exc: urllib.error.HTTPError) -> str:

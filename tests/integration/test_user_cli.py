@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import redis
 
 from server.embedded import EmbeddedValkey
 from tests.integration.conftest import Nodes, nodes, valkey
@@ -95,3 +96,37 @@ async def test_users_with_a_redis_url(nodes: Nodes, valkey: EmbeddedValkey) -> N
     assert rc == 1 and "no account nobody" in err
     rc, _out, err = await user_cli("list", "--redis-url", "redis://127.0.0.1:1/0")
     assert rc == 3 and "cannot reach" in err
+
+
+async def client_cli(*args: str, stdin: str = "") -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "prikbord.cli", *args,
+        cwd=ROOT, env={**os.environ, "PRIKBORD_USER": ""},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(60):
+        out, err = await proc.communicate(stdin.encode())
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_board_create_logs_in_with_user(nodes: Nodes, valkey: EmbeddedValkey) -> None:
+    node = nodes.start(PRIKBORD_OPEN_BOARD_CREATION="0")
+    rc, _out, _err = await user_cli("add", "ann", "--redis-url", valkey.url, stdin="ann password\n")
+    assert rc == 0
+    create = ("board", "create", "--server", node.http, "--title", "From the shell")
+    rc, _out, err = await client_cli(*create)
+    assert rc == 1 and "401" in err and "log in" in err
+    rc, _out, err = await client_cli(*create, "--user", "ann", stdin="wrong password\n")
+    assert rc == 1 and "wrong username or password" in err
+    rc, out, err = await client_cli(*create, "--user", "ann", "--json", stdin="ann password\n")
+    assert rc == 0, err
+    answer = json.loads(out)
+    async with httpx.AsyncClient(base_url=node.http) as http:
+        res = await http.post("/api/login", json={"username": "ann", "password": "ann password"})
+        assert res.status_code == 200
+        boards = (await http.get("/api/my/boards")).json()["boards"]
+    assert [(b["board"], b["title"]) for b in boards] == [(answer["board"], "From the shell")]
+    # The command logged out again: only the session of this test is left.
+    assert redis.Redis.from_url(valkey.url).zcard("prikbord:{acct}:u:ann:sessions") == 1
