@@ -20,6 +20,7 @@ from server.abuse import Limiter
 from server.access import Access
 from server.accounts.service import Accounts
 from server.config import Settings
+from server.conncaps import ConnectionCaps
 from server.connection import Connection
 from server.engine.bus import Bus
 from server.engine.keys import EPOCH_CHANGED, LINKS_CHANGED
@@ -67,6 +68,8 @@ class Node:
         #: Abuse limits counted in Redis, shared by every node (server/abuse.py):
         #: logins, access codes, board creation, ``/j/`` lookups, ops per actor/IP.
         self.limiter = Limiter(self.redis)
+        #: WebSockets per client IP (this node) and per board (all nodes).
+        self.caps = ConnectionCaps(self.redis, settings, self.limiter)
         #: Which links work (generations, expiry, access code), checked on
         #: every join and REST call and enforced on open sockets (server/access.py).
         self.links = LinkStore(self.redis)
@@ -95,6 +98,7 @@ class Node:
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self.bus.run(), name="bus"))
         self._tasks.append(loop.create_task(self._presence_refresher(), name="presence"))
+        self._tasks.append(loop.create_task(self.caps.refresher(), name="conncaps"))
 
     async def drain(self) -> None:
         """Tell every client to reconnect elsewhere (4000), sockets still in

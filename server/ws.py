@@ -24,11 +24,13 @@ from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolErro
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
 from protocol.policy import check, may_write
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
+from server import abuse
 from server.abuse import client_ip
 from server.access import Refused
+from server.conncaps import Ticket
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
-from server.engine.store import BoardNotFound, now_ms
+from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
 from server.hub import BoardHub, NodeBehind
 from server.node import Node
 from server.origin import origin_matches
@@ -44,6 +46,12 @@ FOCUS_BURST = 10
 #: How long an op waits for this node to apply the sender's previous op
 #: before it is checked anyway (the reducer still has the last word).
 READ_YOUR_WRITES_WAIT_S = 2.0
+
+#: Error 100 messages when an op's actor or address used up its bucket.
+_RATE_LIMITED = {
+    "actor": "too many ops from you on this board: slow down",
+    "ip": "too many ops from your network on this board: slow down",
+}
 
 #: Field caps sent to clients in ``welcome`` so forms can show them.
 CLIENT_LIMITS = {
@@ -78,7 +86,22 @@ def origin_allowed(ws: WebSocket, allowed: tuple[str, ...]) -> bool:
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
+    """One socket, within the connection caps (server/conncaps.py): too
+    many from its address or on its board closes it with 4006."""
     node: Node = ws.app.state.node
+    ticket = node.caps.enter(ws.scope)
+    if ticket is None:
+        offered = SUBPROTOCOL in ws.scope.get("subprotocols", [])
+        await ws.accept(subprotocol=SUBPROTOCOL if offered else None)
+        await _close(ws, CloseCode.TOO_MANY_CONNECTIONS, "too many connections from your address")
+        return
+    try:
+        await _serve(ws, node, ticket)
+    finally:
+        await node.caps.leave(ticket)
+
+
+async def _serve(ws: WebSocket, node: Node, ticket: Ticket) -> None:
     if SUBPROTOCOL not in ws.scope.get("subprotocols", []):
         await ws.accept()
         await _close(ws, CloseCode.PROTOCOL_VERSION, f"offer subprotocol {SUBPROTOCOL}")
@@ -92,7 +115,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     try:
         hello = await _await_hello(ws, node)
-        session = await _Session.open(ws, node, hello)
+        session = await _Session.open(ws, node, hello, ticket)
     except _Reject as rej:
         await _close(ws, rej.code, rej.reason)
         return
@@ -175,9 +198,16 @@ class _Session:
         #: Seq of this connection's last acked op: its next op is checked
         #: against a state that includes it (read-your-writes).
         self.last_acked = 0
+        #: Ops also draw from this actor's and this address's token buckets
+        #: on the board, shared by all their sockets on every node (SPEC §4).
+        self.rate = OpRate(
+            actor=conn.actor, ip=abuse.client_ip(ws.scope),
+            actor_per_second=settings.actor_ops_per_second, actor_burst=settings.actor_ops_burst,
+            ip_per_second=settings.ip_ops_per_second, ip_burst=settings.ip_ops_burst,
+        )  # fmt: skip
 
     @classmethod
-    async def open(cls, ws: WebSocket, node: Node, hello: Hello) -> _Session:
+    async def open(cls, ws: WebSocket, node: Node, hello: Hello, ticket: Ticket) -> _Session:
         try:  # token, board, link still working, access code (server/access.py)
             grant, links = await node.access.admit(hello, client_ip(ws.scope))
         except Refused as exc:
@@ -185,6 +215,8 @@ class _Session:
         actor = (
             node.signer.read_identity(hello.identity) if hello.identity else None
         ) or new_actor_id()
+        if not await node.caps.enter_board(ticket, hello.board):
+            raise _Reject(CloseCode.TOO_MANY_CONNECTIONS, "too many connections on this board")
         try:
             hub = await node.hub(hello.board)
         except BoardNotFound:
@@ -317,7 +349,11 @@ class _Session:
             at=now_ms(), op=msg.op,
         )  # fmt: skip
         try:
-            result = await self.node.store.append(board, op_key, head, tail)
+            result = await self.node.store.append(board, op_key, head, tail, self.rate)
+        except RateLimited as exc:
+            self.node.limiter.refuse(f"ops_per_{exc.who}")
+            self._error(ErrorCode.RATE_LIMITED, _RATE_LIMITED[exc.who], msg.id)
+            return
         except BoardNotFound:
             self._error(ErrorCode.NOT_FOUND, "board no longer exists", msg.id)
             return

@@ -17,6 +17,12 @@ class BoardKeys(NamedTuple):
     presence_expiry: str  # zset: connection id → expiry ms
     events: str  # sharded channel: event bytes
     presence_changed: str  # sharded channel: "something changed"
+    #: zset: WebSocket slot → expiry ms (the per-board connection cap,
+    #: server/conncaps.py; apart from presence, which outlives a redeploy)
+    conns: str
+    #: prefix of the op token buckets (append.lua): ``<rate>a:<actor>`` and
+    #: ``<rate>i:<ip>``, strings "<tokens>:<ms>" that expire once full again
+    rate: str
 
 
 def board_keys(board: str) -> BoardKeys:
@@ -31,6 +37,8 @@ def board_keys(board: str) -> BoardKeys:
         presence_expiry=f"{tag}:presx",
         events=f"{tag}:ev",
         presence_changed=f"{tag}:pc",
+        conns=f"{tag}:conns",
+        rate=f"{tag}:rl:",
     )
 
 

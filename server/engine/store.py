@@ -41,6 +41,30 @@ class BoardNotFound(Exception):
     """The board has no meta key: never created (or its data was lost)."""
 
 
+class RateLimited(Exception):
+    """The op's actor or client IP used up its token bucket on the board;
+    nothing was appended. ``who``: "actor" or "ip"."""
+
+    def __init__(self, who: str, retry_ms: int) -> None:
+        super().__init__(f"{who} rate limit: retry in {retry_ms} ms")
+        self.who = who
+        self.retry_ms = retry_ms
+
+
+@dataclass(frozen=True, slots=True)
+class OpRate:
+    """Who an op is charged to (append.lua's token buckets on the board):
+    its actor and its client IP, each at ``per_second`` with ``burst``
+    (0 per second: that limit is off)."""
+
+    actor: str
+    ip: str
+    actor_per_second: float
+    actor_burst: int
+    ip_per_second: float
+    ip_burst: int
+
+
 @dataclass(frozen=True, slots=True)
 class AppendResult:
     seq: int
@@ -149,20 +173,33 @@ class Store:
 
     # --- the log -----------------------------------------------------------
 
-    async def append(self, board: str, op_key: str, head: bytes, tail: bytes) -> AppendResult:
+    async def append(
+        self, board: str, op_key: str, head: bytes, tail: bytes, rate: OpRate | None = None
+    ) -> AppendResult:
         """Atomically append one event (see append.lua). Raises BoardNotFound.
         A duplicate op key returns the seq of the first append, if the first
         append is among the board's last ``dedupe_window`` events and younger
         than ``dedupe_ms`` (ids are kept that long at least, and dropped
         soon after: ``dedupe_ms`` + 1/32 at the latest while the board is
-        busy; the whole window expires with the board idle)."""
+        busy; the whole window expires with the board idle).
+
+        With ``rate``, the op first takes a token from its actor's and its
+        IP's bucket on the board, in the same script (no extra round trip),
+        so the limits hold across sockets and nodes; raises RateLimited when
+        either is empty (a duplicate is acked, never limited)."""
         keys = board_keys(board)
-        status, seq = await self._append(
-            keys=[keys.meta, keys.log, keys.ops, keys.ops_times],
-            args=[keys.events, op_key, head, tail, self._dedupe_window, self._dedupe_ms],
-        )
+        script_keys = [keys.meta, keys.log, keys.ops, keys.ops_times]
+        args: list[str | bytes | int | float] = [
+            keys.events, op_key, head, tail, self._dedupe_window, self._dedupe_ms,
+        ]  # fmt: skip
+        if rate is not None:
+            script_keys += [f"{keys.rate}a:{rate.actor}", f"{keys.rate}i:{rate.ip}"]
+            args += [rate.actor_per_second, rate.actor_burst, rate.ip_per_second, rate.ip_burst]
+        status, seq, *who = await self._append(keys=script_keys, args=args)
         if status == 0:
             raise BoardNotFound(board)
+        if status == 3:
+            raise RateLimited("actor" if who == [1] else "ip", int(seq))
         return AppendResult(int(seq), duplicate=status == 2)
 
     async def find_op(self, board: str, op_key: str) -> int | None:

@@ -13,6 +13,7 @@ from protocol import codec, version
 from protocol.messages import Role
 from protocol.model import to_wire
 from protocol.ops import BoardSet, BoardTitle, Layout
+from server import abuse
 from server.abuse import Limit
 from server.access import Refused
 from server.accounts.auth import Caller, caller, check_write, ip_of, limit
@@ -155,6 +156,14 @@ async def join_short(request: Request) -> Response:
     fragment of the redirect, so it stays out of access logs)."""
     node: Node = request.app.state.node
     code = request.path_params["code"]
+    # Per client IP: a room joining by QR code is a few dozen lookups a
+    # minute; guessing codes is held to the same (429 + Retry-After).
+    rule = abuse.Limit(node.settings.join_lookups_per_minute, 60)
+    wait = await node.limiter.hit("join_lookup", abuse.client_ip(request.scope), rule)
+    if wait:
+        refused = _error(429, "rate_limited", "too many join code lookups: try again later")
+        refused.headers["Retry-After"] = str(int(wait))
+        return refused
     # Only the board's current code: a replaced one is gone (SPEC §2).
     board = await node.links.board_of_join_code(code) if len(code) <= 16 else None
     if board is None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from server.headers import CONTENT_SECURITY_POLICY, SecurityHeaders
 
@@ -20,17 +20,18 @@ async def _own_policy(request: Request) -> Response:
     return PlainTextResponse("hi", headers={"X-Frame-Options": "SAMEORIGIN"})
 
 
-def _client(base_url: str = "http://testserver") -> TestClient:
+async def _get(path: str, base_url: str = "http://testserver") -> httpx.Response:
     app = Starlette(
         routes=[Route("/", _plain), Route("/own", _own_policy)],
         middleware=[Middleware(SecurityHeaders)],
     )
-    return TestClient(app, base_url=base_url)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=base_url) as c:
+        return await c.get(path)
 
 
-def test_every_response_gets_the_headers_and_no_hsts_over_http() -> None:
+async def test_every_response_gets_the_headers_and_no_hsts_over_http() -> None:
     for path in ("/", "/missing"):
-        resp = _client().get(path)
+        resp = await _get(path)
         assert resp.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
         assert resp.headers["x-content-type-options"] == "nosniff"
         assert resp.headers["referrer-policy"] == "no-referrer"
@@ -39,13 +40,13 @@ def test_every_response_gets_the_headers_and_no_hsts_over_http() -> None:
         assert "strict-transport-security" not in resp.headers
 
 
-def test_hsts_only_over_https() -> None:
-    resp = _client("https://testserver").get("/")
+async def test_hsts_only_over_https() -> None:
+    resp = await _get("/", "https://testserver")
     assert resp.headers["strict-transport-security"] == "max-age=31536000"
 
 
-def test_a_header_the_route_sets_wins_and_is_not_doubled() -> None:
-    resp = _client().get("/own")
+async def test_a_header_the_route_sets_wins_and_is_not_doubled() -> None:
+    resp = await _get("/own")
     assert resp.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
 
 
