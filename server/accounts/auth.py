@@ -84,5 +84,22 @@ async def limit(request: Request, kind: str, key: str, rule: Limit, what: str) -
         raise too_many(wait, what)
 
 
+#: Refusals counted for ``/metrics`` (``prikbord_refused_total{kind}``), by
+#: error code; the rate limits count their own (``login_ip``, …).
+_COUNTED = {
+    "cross_site": "csrf",
+    "csrf": "csrf",
+    "unsupported_media_type": "content_type",
+    "bad_credentials": "login_failed",
+    "invalid_token": "setup_token",
+}
+
+
+def count_refusal(request: Request, refusal: ApiError) -> None:
+    kind = _COUNTED.get(refusal.code)
+    if kind is not None:
+        node_of(request).limiter.refuse(kind)
+
+
 def ip_of(request: Request) -> str:
     return client_ip(request.scope)

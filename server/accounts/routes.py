@@ -29,6 +29,7 @@ from server.accounts.auth import (
     Caller,
     caller,
     check_write,
+    count_refusal,
     ip_of,
     limit,
     node_of,
@@ -59,6 +60,7 @@ def _refusals(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except ApiError as exc:
+            count_refusal(request, exc)
             return exc.response()
 
     wrapped.__name__ = handler.__name__

@@ -16,7 +16,7 @@ from protocol.ops import BoardSet, BoardTitle, Layout
 from server import abuse
 from server.abuse import Limit
 from server.access import Refused
-from server.accounts.auth import Caller, caller, check_write, ip_of, limit
+from server.accounts.auth import Caller, caller, check_write, count_refusal, ip_of, limit
 from server.accounts.http import ApiError, require_json
 from server.engine.links import BoardGone, LinkState
 from server.engine.state import read_state
@@ -102,6 +102,7 @@ async def create_board(request: Request) -> Response:
     try:
         who = await _may_create(request, node)
     except ApiError as exc:
+        count_refusal(request, exc)
         return exc.response()
     raw = await _read_capped(request, MAX_JSON_BODY)
     if raw is None:
