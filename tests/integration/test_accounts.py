@@ -211,6 +211,28 @@ async def test_login_logout_and_the_session_cookie(nodes: Nodes, valkey: Embedde
     await tab.close()
 
 
+async def test_behind_https_the_cookie_is_secure_and_host_only(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    node = nodes.start(**CLOSED, PRIKBORD_PUBLIC_URL="https://prikbord.example")
+    await add_account(valkey, "ann")
+    tab = Tab(node, origin="https://prikbord.example")
+    res = await tab.login("ann")
+    assert res.status_code == 200
+    cookie = res.headers["set-cookie"]
+    assert cookie.startswith("__Host-prikbord_session=") and "; Secure" in cookie
+    assert "Domain=" not in cookie and "Path=/" in cookie
+    # Over HTTPS only the __Host- cookie counts: a plain one is ignored.
+    value = cookie.split(";", 1)[0].split("=", 1)[1]
+    plain = httpx.AsyncClient(base_url=node.http, cookies={"prikbord_session": value})
+    assert (await plain.get("/api/me")).json()["account"] is None
+    host_only = httpx.AsyncClient(base_url=node.http, cookies={"__Host-prikbord_session": value})
+    assert (await host_only.get("/api/me")).json()["account"]["username"] == "ann"
+    for c in (plain, host_only):
+        await c.aclose()
+    await tab.close()
+
+
 async def test_logins_are_throttled_per_account_and_per_ip(
     nodes: Nodes, valkey: EmbeddedValkey
 ) -> None:
