@@ -3,9 +3,12 @@ set the access code participants type (SPEC §5, *Links*).
 
 Every route here is the facilitator's: the request carries a working
 facilitator link token in ``Authorization: Bearer <token>`` (never in the
-URL, which lands in access logs). A browser never attaches that header by
-itself, so another site cannot make a visitor's browser call these routes
-(no CSRF). Bodies are JSON only (415 otherwise): a form cannot send JSON.
+URL, which lands in access logs) — a browser never attaches that header by
+itself, so another site cannot make a visitor's browser call these routes —
+or, without a token, the session cookie of the board's owner (or of a
+coordinator or administrator), with the session's CSRF token on changes
+(``server/accounts/auth.py``). Bodies are JSON only (415 otherwise): a form
+cannot send JSON.
 
 Each change is stored and announced in one step (``server/engine/links.py``):
 every node closes the sockets of a replaced or expired link with 4102.
@@ -13,6 +16,7 @@ every node closes the sockets of a replaced or expired link with 4102.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,6 +26,8 @@ from starlette.responses import JSONResponse, Response
 from protocol import limits
 from protocol.messages import ROLES, Role
 from server.access import Refused, normalize_code
+from server.accounts.auth import caller, check_write
+from server.accounts.http import ApiError
 from server.engine.links import BoardGone, LinkState
 from server.engine.store import now_ms
 from server.node import Node
@@ -72,11 +78,15 @@ def _token_of(request: Request) -> str | None:
 
 async def _facilitator(request: Request) -> tuple[Node, str, LinkState]:
     """The node, board and link state, for a request that carries a
-    working facilitator link of the board; else 401/403/404."""
+    working facilitator link of the board, or comes from its owner's
+    session; else 401/403/404."""
     node: Node = request.app.state.node
     board = request.path_params["board"]
+    token = _token_of(request)
+    if token is None:
+        return await _owner(request, node, board)
     try:
-        grant, state = await node.access.grant(_token_of(request), board)
+        grant, state = await node.access.grant(token, board)
     except Refused as exc:
         if exc.status == 404:
             raise _Fail(404, "not_found", "no such board") from None
@@ -84,6 +94,26 @@ async def _facilitator(request: Request) -> tuple[Node, str, LinkState]:
     if grant.role != "facilitator":
         raise _Fail(403, "forbidden", "only the facilitator manages links")
     return node, board, state
+
+
+async def _owner(request: Request, node: Node, board: str) -> tuple[Node, str, LinkState]:
+    """A request without a link token: the logged-in owner of the board (or
+    an account that sees all boards) manages its links like its facilitator."""
+    who = await caller(request)
+    if who is None:
+        raise _Fail(401, "unauthorized", "a facilitator link token or a login is required")
+    info = await node.accounts.boards.info(board) if len(board) <= 40 else None
+    if info is None or (info.owner != who.account.username and not who.account.sees_all_boards):
+        raise _Fail(404, "not_found", "no such board among yours")
+    if request.method != "GET":
+        try:
+            check_write(request, who)
+        except ApiError as exc:
+            raise _Fail(exc.status, exc.code, exc.message) from None
+    try:
+        return node, board, await node.links.read(board)
+    except BoardGone:
+        raise _Fail(404, "not_found", "no such board among yours") from None
 
 
 async def _body(request: Request, model: type[_M]) -> _M:
@@ -119,11 +149,16 @@ def _answer(request: Request, node: Node, board: str, state: LinkState) -> JSONR
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
-async def _run(request: Request, change: Any) -> Response:
+#: A change: given the node, the board and the request's parsed body.
+_Change = Callable[[Node, str, Any], Awaitable[None]]
+
+
+async def _run(request: Request, model: type[_Body] | None, change: _Change | None) -> Response:
+    """Authorize (before reading the body), parse, change, answer the state."""
     try:
         node, board, state = await _facilitator(request)
-        if change is not None:
-            await change(node, board)
+        if model is not None and change is not None:
+            await change(node, board, await _body(request, model))
             state = await node.links.read(board)
     except _Fail as fail:
         return fail.response
@@ -135,61 +170,49 @@ async def _run(request: Request, change: Any) -> Response:
 async def read_links(request: Request) -> Response:
     """``GET /api/boards/<board>/links``: the current links, expiries and
     access code."""
-    return await _run(request, None)
+    return await _run(request, None, None)
+
+
+async def _replace(node: Node, board: str, body: ReplaceBody) -> None:
+    roles = [r for r in ROLES if r in body.roles]
+    if roles:
+        await node.links.replace(board, roles)
+    if "join" in body.roles:
+        await node.links.create_join_code(board)
 
 
 async def replace_links(request: Request) -> Response:
     """``POST /api/boards/<board>/links/replace`` ``{"roles": [...]}``: new
     links for these roles (and/or a new join code); the old ones stop
     working everywhere, open sockets included."""
-    try:
-        body = await _body(request, ReplaceBody)
-    except _Fail as fail:
-        return fail.response
+    return await _run(request, ReplaceBody, _replace)
 
-    async def change(node: Node, board: str) -> None:
-        roles = [r for r in ROLES if r in body.roles]
-        if roles:
-            await node.links.replace(board, roles)
-        if "join" in body.roles:
-            await node.links.create_join_code(board)
 
-    return await _run(request, change)
+async def _expire(node: Node, board: str, body: ExpiryBody) -> None:
+    at = None if body.expires_in is None else now_ms() + body.expires_in * 1000
+    await node.links.set_expiry(board, body.role, at)
 
 
 async def set_expiry(request: Request) -> Response:
     """``PUT /api/boards/<board>/links/expiry`` ``{"role", "expires_in"}``:
     the role's links stop working that many seconds from now (null: never)."""
-    try:
-        body = await _body(request, ExpiryBody)
-    except _Fail as fail:
-        return fail.response
-    at = None if body.expires_in is None else now_ms() + body.expires_in * 1000
+    return await _run(request, ExpiryBody, _expire)
 
-    async def change(node: Node, board: str) -> None:
-        await node.links.set_expiry(board, body.role, at)
 
-    return await _run(request, change)
+async def _set_code(node: Node, board: str, body: AccessCodeBody) -> None:
+    code = None
+    if body.code is not None:
+        code = normalize_code(body.code)
+        if code is None:
+            rule = f"{limits.MIN_ACCESS_CODE}-{limits.MAX_ACCESS_CODE} letters and digits"
+            raise _Fail(422, "invalid", f"code: {rule}")
+    await node.links.set_access_code(board, code)
 
 
 async def set_access_code(request: Request) -> Response:
     """``PUT /api/boards/<board>/access-code`` ``{"code"}``: participants
     type this code to join (null: no code). Open sockets stay."""
-    try:
-        body = await _body(request, AccessCodeBody)
-    except _Fail as fail:
-        return fail.response
-    code = None
-    if body.code is not None:
-        code = normalize_code(body.code)
-        if code is None:
-            reason = f"code: {limits.MIN_ACCESS_CODE}-{limits.MAX_ACCESS_CODE} letters and digits"
-            return JSONResponse({"error": "invalid", "message": reason}, status_code=422)
-
-    async def change(node: Node, board: str) -> None:
-        await node.links.set_access_code(board, code)
-
-    return await _run(request, change)
+    return await _run(request, AccessCodeBody, _set_code)
 
 
 async def join_link(request: Request) -> Response:

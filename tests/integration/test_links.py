@@ -16,14 +16,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import pytest
+import redis.asyncio as aioredis
 
 from client.client import PrikbordClient
 from client.errors import AccessCodeRefused, TerminalClose
 from protocol.errors import CloseCode
+from server.accounts.passwords import hash_password
+from server.accounts.store import AccountStore
+from server.embedded import EmbeddedValkey
 from tests.support.cluster import Nodes
 from tests.support.servers import ServerProcess, token_of
 from tests.support.wire import Wire
+
+PASSWORD = "correct horse battery"
 
 
 def _call(
@@ -359,3 +366,50 @@ async def test_cli_asks_for_the_access_code(nodes: Nodes, tmp_path: Path) -> Non
     right = run("--access-code", "4821")
     assert right.returncode == 0, right.stderr
     assert "added at seq" in right.stdout
+
+
+async def test_the_boards_owner_manages_its_links_with_a_login(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """Without a link token, the owner's session (and its CSRF token on
+    changes) does what the facilitator link does; another account cannot."""
+    client = aioredis.Redis.from_url(valkey.url)
+    store = AccountStore(client)
+    for name in ("owner", "other"):
+        await store.create(name, name.title(), "facilitator", hash_password(PASSWORD), 0)
+    await client.aclose()
+    a, b = nodes.start(), nodes.start()
+    tabs = {}
+    for name, node in (("owner", a), ("other", b)):
+        tab = httpx.AsyncClient(base_url=node.http, headers={"Origin": node.http}, timeout=10)
+        login = await tab.post("/api/login", json={"username": name, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        tab.headers["X-CSRF-Token"] = login.json()["csrf"]
+        tabs[name] = tab
+    owner, other = tabs["owner"], tabs["other"]
+    created = await owner.post("/api/boards", json={"title": "Owned"})
+    assert created.status_code == 201, created.text
+    bid = created.json()["board"]
+    participant = token_of(created.json()["links"]["participant"])
+    on_b = await _join(b.ws, bid, participant)
+
+    path = f"/api/boards/{bid}/links"
+    read = await owner.get(path)
+    assert read.status_code == 200 and token_of(read.json()["links"]["participant"]) == participant
+    no_csrf = await owner.post(
+        f"{path}/replace", json={"roles": ["participant"]}, headers={"X-CSRF-Token": ""}
+    )
+    assert no_csrf.status_code == 403
+    assert (await other.get(path)).status_code == 404
+    assert (await other.post(f"{path}/replace", json={"roles": ["participant"]})).status_code == 404
+    anonymous = httpx.AsyncClient(base_url=a.http, timeout=10)
+    assert (await anonymous.get(path)).status_code == 401
+    await anonymous.aclose()
+    # None of that changed anything; the owner's replacement does, everywhere.
+    assert await _alive(on_b)
+    replaced = await owner.post(f"{path}/replace", json={"roles": ["participant"]})
+    assert replaced.status_code == 200, replaced.text
+    assert token_of(replaced.json()["links"]["participant"]) != participant
+    assert await on_b.wait_closed(5) == CloseCode.UNAUTHORIZED
+    for tab in tabs.values():
+        await tab.aclose()
