@@ -290,9 +290,11 @@ class EmbeddedValkey:
         # holds the link-signing secret (server/secret.py). Valkey creates
         # its files under umask 077 (see _spawn's preexec).
         for private in (self.data_dir, self.data_dir / AOF_DIR_NAME):
-            private.mkdir(mode=0o700, parents=True, exist_ok=True)
             try:
+                private.mkdir(mode=0o700, parents=True, exist_ok=True)
                 private.chmod(0o700)
+            except FileExistsError:
+                continue  # a file in its place: Valkey's start fails and says why
             except OSError as exc:
                 raise EmbeddedValkeyError(f"cannot make {private} private (0700): {exc}") from exc
         self._acquire_lock()
