@@ -17,6 +17,7 @@ from protocol.ops import (
     CardSet,
     CommentAdd,
     CommentDelete,
+    PostsDelete,
     ReactionSet,
     SectionAdd,
     SectionDelete,
@@ -80,6 +81,10 @@ def describe_event(event: Event, state: BoardState | None = None) -> str:
             return f"{head} changed section {op.id}"
         case SectionDelete():
             return f"{head} deleted section {op.id}"
+        case PostsDelete():
+            by = f" by {op.author}" if op.author is not None else ""
+            since = f" since {op.since}" if op.since is not None else ""
+            return f"{head} deleted the cards and comments{by}{since}"
     return f"{head} did {op.type}"  # pragma: no cover - a newer op type
 
 

@@ -19,6 +19,7 @@ from protocol.ops import (
     CardSet,
     CommentAdd,
     CommentDelete,
+    PostsDelete,
     ReactionSet,
     SectionAdd,
     SectionDelete,
@@ -65,18 +66,14 @@ def apply(state: BoardState, event: Event) -> BoardState:
         case CardMove():
             _move_card(state.cards[op.id], op, at)
         case CardDelete():
-            created_at = state.cards[op.id].created_at
-            state.cards[op.id] = Card(id=op.id, deleted=True, created_at=created_at)
-            state.reactions.pop(op.id, None)
-            state.votes.pop(op.id, None)
+            _delete_card(state, op.id)
         case CommentAdd():
             state.comments[op.id] = Comment(
                 id=op.id, card=op.card, body=op.body, author=actor,
                 author_name=event.name, created_at=at,
             )  # fmt: skip
         case CommentDelete():
-            old = state.comments[op.id]
-            state.comments[op.id] = Comment(id=op.id, card=old.card, deleted=True)
+            _delete_comment(state, op.id)
         case ReactionSet():
             actors = state.reactions.setdefault(op.card, {}).setdefault(op.emoji, set())
             if op.on:
@@ -91,7 +88,27 @@ def apply(state: BoardState, event: Event) -> BoardState:
             per_actor[actor] -= 1
             if per_actor[actor] == 0:
                 del per_actor[actor]
+        case PostsDelete():
+            cards, comments = state.posts_by(op.author, op.since)
+            for card_id in cards:
+                _delete_card(state, card_id)
+            for comment_id in comments:
+                _delete_comment(state, comment_id)
     return state
+
+
+def _delete_card(state: BoardState, card_id: str) -> None:
+    """Tombstone: the default card, ``created_at`` kept; its reactions and
+    votes go (the votes are refunded)."""
+    created_at = state.cards[card_id].created_at
+    state.cards[card_id] = Card(id=card_id, deleted=True, created_at=created_at)
+    state.reactions.pop(card_id, None)
+    state.votes.pop(card_id, None)
+
+
+def _delete_comment(state: BoardState, comment_id: str) -> None:
+    old = state.comments[comment_id]
+    state.comments[comment_id] = Comment(id=comment_id, card=old.card, deleted=True)
 
 
 def _set_card(card: Card, op: CardSet, at: int) -> None:

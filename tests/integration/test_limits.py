@@ -17,6 +17,7 @@ from typing import Any
 
 import websockets
 
+from protocol import limits
 from protocol.errors import CloseCode, ErrorCode
 from protocol.version import SUBPROTOCOL
 from server.headers import CONTENT_SECURITY_POLICY
@@ -285,3 +286,36 @@ async def test_board_slots_stay_while_held_and_fade_when_their_node_dies(nodes: 
                 await asyncio.sleep(0.3)
     assert wire.welcome["board"] == bid
     del held
+
+
+async def test_a_participant_fills_the_board_and_the_facilitator_recovers_it(
+    nodes: Nodes,
+) -> None:
+    a, b = nodes.start(**OPEN), nodes.start(**OPEN)
+    board = a.create_board()
+    bid = board["board"]
+    part, fac = token_of(board["links"]["participant"]), token_of(board["links"]["facilitator"])
+    spam = await Wire.join(a.ws, bid, part, "spam")
+    ann = await Wire.join(b.ws, bid, part, "ann")
+    await _flood(spam, "s", limits.MAX_CARDS)
+    answers = await _answers([spam], limits.MAX_CARDS, timeout=120)
+    assert [f["t"] for f in answers] == ["ack"] * limits.MAX_CARDS
+    full = await ann.op("mine", card("mine"))
+    assert full["t"] == "error" and full["code"] == ErrorCode.BOARD_FULL
+    facilitator = await Wire.join(b.ws, bid, fac, "fran")
+    spam_actor = spam.welcome["actor"]
+    # The facilitator's clean-up is one op in the log, applied by every replica.
+    cleaned = await facilitator.op("clean", {"type": "posts.delete", "author": spam_actor})
+    assert cleaned["t"] == "ack"
+    await ann.wait_seq(cleaned["seq"], timeout=30)
+    again = await ann.op("mine", card("mine"))
+    assert again["t"] == "ack"
+    await spam.wait_seq(again["seq"], timeout=30)  # node A applied it all too
+    cards = (await asyncio.to_thread(a.snapshot, bid, part))["cards"]
+    assert [cid for cid, c in cards.items() if not c["deleted"]] == ["mine"]
+    assert len(cards) == limits.MAX_CARDS + 1  # the tombstones stay (ids are never reused)
+    # A participant may not do it, nor when nothing matches.
+    refused = await ann.op("nope", {"type": "posts.delete", "author": spam_actor})
+    assert refused["t"] == "error" and refused["code"] == ErrorCode.FORBIDDEN
+    nothing = await facilitator.op("again", {"type": "posts.delete", "author": spam_actor})
+    assert nothing["t"] == "error" and nothing["code"] == ErrorCode.NOT_FOUND

@@ -51,6 +51,7 @@ SAMPLE_OPS: dict[str, dict[str, Any]] = {
     "reaction.set": {"type": "reaction.set", "card": "c1", "emoji": "❤️", "on": True},
     "vote.cast": {"type": "vote.cast", "card": "c1"},
     "vote.retract": {"type": "vote.retract", "card": "c1"},
+    "posts.delete": {"type": "posts.delete", "author": "me", "since": 0},
 }
 
 

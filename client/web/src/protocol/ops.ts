@@ -32,17 +32,20 @@ export interface CommentDelete { type: "comment.delete"; id: string }
 export interface ReactionSet { type: "reaction.set"; card: string; emoji: Emoji; on: boolean }
 export interface VoteCast { type: "vote.cast"; card: string }
 export interface VoteRetract { type: "vote.retract"; card: string }
+/** Delete every live card and comment by `author` and/or created at or after
+ * `since` (facilitator only; at least one of the two). */
+export interface PostsDelete { type: "posts.delete"; author?: string; since?: number }
 
 export type Op =
   | BoardSet | SectionAdd | SectionSet | SectionDelete
   | CardAdd | CardSet | CardMove | CardDelete
-  | CommentAdd | CommentDelete | ReactionSet | VoteCast | VoteRetract;
+  | CommentAdd | CommentDelete | ReactionSet | VoteCast | VoteRetract | PostsDelete;
 export type OpType = Op["type"];
 
 export const OP_TYPES: ReadonlySet<string> = new Set<OpType>([
   "board.set", "section.add", "section.set", "section.delete",
   "card.add", "card.set", "card.move", "card.delete",
-  "comment.add", "comment.delete", "reaction.set", "vote.cast", "vote.retract",
+  "comment.add", "comment.delete", "reaction.set", "vote.cast", "vote.retract", "posts.delete",
 ]);
 
 // --- field rules ------------------------------------------------------------
@@ -225,6 +228,10 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
   "reaction.set": { card: { check: checkId }, emoji: { check: oneOf(REACTIONS) }, on: { check: bool } },
   "vote.cast": { card: { check: checkId } },
   "vote.retract": { card: { check: checkId } },
+  "posts.delete": {
+    author: { check: checkId, optional: true },
+    since: { check: int(0, L.MAX_TIME_MS), optional: true },
+  },
 };
 
 /** Validate fields of a map against a schema: unknown fields refused (ops)
@@ -268,6 +275,9 @@ export const parseOp = (obj: unknown, prefix = ""): Op => {
   if (op.type === "card.add") {
     if (isBlank(op.title) && isBlank(op.body) && !op.url) fail(`${prefix}${type}`, "a card needs a title, a body or a URL");
     if (op.kind === "link" && !op.url) fail(`${prefix}${type}`, "a link card needs a url");
+  }
+  if (op.type === "posts.delete" && op.author === undefined && op.since === undefined) {
+    fail(`${prefix}${type}`, "name an author, a since time, or both");
   }
   return op;
 };

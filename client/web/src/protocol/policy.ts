@@ -4,12 +4,21 @@
  * the user may not do. */
 import * as L from "./limits";
 import { ErrorCode } from "./errors";
-import { liveCard, votesUsed, type BoardState, type Role } from "./model";
+import { liveCard, liveCards, liveComments, liveSections, postsBy, votesUsed, type BoardState, type Role } from "./model";
 import { isBlank, type Op } from "./ops";
 
 export interface Rejection { code: number; message: string }
 
-const FACILITATOR_ONLY = new Set(["board.set", "section.add", "section.set", "section.delete"]);
+const FACILITATOR_ONLY = new Set(["board.set", "section.add", "section.set", "section.delete", "posts.delete"]);
+
+/** Live objects count toward `cap` (deleting makes room); every entry,
+ * tombstones included, toward `hardCap`. `live` is counted only when the
+ * entries reach `cap`. */
+const full = (entries: number, live: () => number, cap: number, hardCap: number, what: string): Rejection | null => {
+  if (entries >= hardCap) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${hardCap} ${what}, deleted ones included` };
+  if (entries >= cap && live() >= cap) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${cap} ${what}` };
+  return null;
+};
 
 export const mayWrite = (role: Role): boolean => role !== "viewer";
 
@@ -28,8 +37,7 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
   switch (op.type) {
     case "section.add":
       if (state.sections.has(op.id)) return { code: ErrorCode.EXISTS, message: "section id already used" };
-      if (state.sections.size >= L.MAX_SECTIONS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_SECTIONS} sections` };
-      return null;
+      return full(state.sections.size, () => liveSections(state), L.MAX_SECTIONS, L.MAX_SECTION_ENTRIES, "sections");
     case "section.set":
     case "section.delete": {
       const s = state.sections.get(op.id);
@@ -37,7 +45,10 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
     }
     case "card.add":
       if (state.cards.has(op.id)) return { code: ErrorCode.EXISTS, message: "card id already used" };
-      if (state.cards.size >= L.MAX_CARDS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_CARDS} cards` };
+      {
+        const cap = full(state.cards.size, () => liveCards(state), L.MAX_CARDS, L.MAX_CARD_ENTRIES, "cards");
+        if (cap) return cap;
+      }
       if (op.section && !state.sections.has(op.section)) return notFound("section");
       return null;
     case "card.set":
@@ -64,8 +75,7 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
     case "comment.add":
       if (state.comments.has(op.id)) return { code: ErrorCode.EXISTS, message: "comment id already used" };
       if (!liveCard(state, op.card)) return notFound("card");
-      if (state.comments.size >= L.MAX_COMMENTS) return { code: ErrorCode.BOARD_FULL, message: `a board holds at most ${L.MAX_COMMENTS} comments` };
-      return null;
+      return full(state.comments.size, () => liveComments(state), L.MAX_COMMENTS, L.MAX_COMMENT_ENTRIES, "comments");
     case "comment.delete": {
       const m = state.comments.get(op.id);
       return !m || m.deleted ? notFound("comment") : ownerOrFacilitator(m.author, actor, role);
@@ -80,6 +90,10 @@ export const check = (state: BoardState, op: Op, actor: string, role: Role): Rej
       if (!liveCard(state, op.card)) return notFound("card");
       if ((state.votes.get(op.card)?.get(actor) ?? 0) <= 0) return { code: ErrorCode.NOT_FOUND, message: "no vote of yours on this card" };
       return null;
+    case "posts.delete": {
+      const { cards, comments } = postsBy(state, op.author, op.since);
+      return cards.length || comments.length ? null : { code: ErrorCode.NOT_FOUND, message: "no cards or comments match" };
+    }
     default:
       return null;
   }

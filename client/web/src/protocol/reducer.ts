@@ -1,7 +1,7 @@
 /** The deterministic reducer (protocol/reducer.py): `apply(state, event)`.
  * Total: an op the policy refuses at this point of the log is a no-op, never
  * an error, so replicas applying the same log converge. Mutates in place. */
-import { liveCard, newCard, newComment, newSection, type BoardState, type Role } from "./model";
+import { liveCard, newCard, newComment, newSection, postsBy, type BoardState, type Role } from "./model";
 import type { Op } from "./ops";
 import { check } from "./policy";
 
@@ -78,16 +78,18 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
       break;
     }
     case "card.delete":
-      state.cards.set(op.id, newCard(op.id, { deleted: true, created_at: state.cards.get(op.id)?.created_at ?? 0 }));
-      state.reactions.delete(op.id);
-      state.votes.delete(op.id);
+      deleteCard(state, op.id);
       break;
     case "comment.add":
       state.comments.set(op.id, newComment(op.id, op.card, { body: op.body, author: actor, author_name: name, created_at: at }));
       break;
-    case "comment.delete": {
-      const old = state.comments.get(op.id);
-      state.comments.set(op.id, newComment(op.id, old?.card ?? "", { deleted: true }));
+    case "comment.delete":
+      deleteComment(state, op.id);
+      break;
+    case "posts.delete": {
+      const { cards, comments } = postsBy(state, op.author, op.since);
+      for (const id of cards) deleteCard(state, id);
+      for (const id of comments) deleteComment(state, id);
       break;
     }
     case "reaction.set": {
@@ -114,6 +116,18 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
       break;
     }
   }
+};
+
+/** Tombstone: the default card, created_at kept; its reactions and votes go. */
+const deleteCard = (state: BoardState, id: string): void => {
+  state.cards.set(id, newCard(id, { deleted: true, created_at: state.cards.get(id)?.created_at ?? 0 }));
+  state.reactions.delete(id);
+  state.votes.delete(id);
+};
+
+const deleteComment = (state: BoardState, id: string): void => {
+  const old = state.comments.get(id);
+  state.comments.set(id, newComment(id, old?.card ?? "", { deleted: true }));
 };
 
 export const replay = (state: BoardState, events: Event[]): BoardState => {

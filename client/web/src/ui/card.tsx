@@ -4,7 +4,8 @@ import type { CSSProperties, TargetedKeyboardEvent, TargetedPointerEvent } from 
 import { useState } from "preact/hooks";
 import { t, type MsgKey } from "../i18n";
 import * as L from "../protocol/limits";
-import { voteTotal, type BoardState, type Card } from "../protocol/model";
+import { postsBy, voteTotal, type BoardState, type Card } from "../protocol/model";
+import type { Op } from "../protocol/ops";
 import { REACTIONS, cpLen, isSafeUrl } from "../protocol/ops";
 import type { Member } from "../protocol/codec";
 import type { Session } from "../sync/session";
@@ -30,6 +31,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
   const { session, state } = ctx;
   const [showComments, setShowComments] = useState(false);
   const [picker, setPicker] = useState(false);
+  const [cleanup, setCleanup] = useState(false);
   const me = session?.replica.actor ?? "";
   const role = session?.replica.role ?? "viewer";
   const canWrite = session !== null && role !== "viewer";
@@ -70,9 +72,14 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
               type="button" class="icon" aria-label={t("delete")} title={t("delete")}
               onClick={() => { if (confirm(t("confirmDelete"))) submit({ type: "card.delete", id: card.id }); }}
             ><TrashIcon /></button>
+            {role === "facilitator" ? (
+              <button type="button" class="icon" aria-label={t("moderate")} title={t("moderate")} aria-expanded={cleanup}
+                data-testid="cleanup-toggle" onClick={() => setCleanup(!cleanup)}>⋯</button>
+            ) : null}
           </span>
         ) : null}
       </header>
+      {cleanup && role === "facilitator" ? <Cleanup card={card} state={state} submit={submit} done={() => setCleanup(false)} /> : null}
       {card.title ? <h3 class="card-title" data-testid="card-title">{card.title}</h3> : null}
       {card.body ? <p class="card-body" data-testid="card-body">{card.body}</p> : null}
       {card.url && isSafeUrl(card.url) ? (
@@ -122,6 +129,31 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
         <Comments card={card} ctx={ctx} comments={comments} canWrite={canWrite} me={me} />
       ) : null}
     </article>
+  );
+}
+
+/** A facilitator's clean-up of a flooded board: one `posts.delete` removes
+ * everything by this card's author, or this card and all that came after it
+ * (SPEC §4). The confirm says how much goes. */
+function Cleanup({ card, state, submit, done }: {
+  card: Card; state: BoardState; submit: (op: Op) => void; done: () => void;
+}) {
+  const run = (op: { author?: string; since?: number }, confirmKey: "confirmDeleteByAuthor" | "confirmDeleteSince") => {
+    const { cards, comments } = postsBy(state, op.author, op.since);
+    if (confirm(t(confirmKey, { name: card.author_name || "?", cards: cards.length, comments: comments.length }))) {
+      submit({ type: "posts.delete", ...op });
+    }
+    done();
+  };
+  return (
+    <div class="card-cleanup" role="group" aria-label={t("moderate")}>
+      <button type="button" class="btn small" data-testid="delete-by-author" onClick={() => run({ author: card.author }, "confirmDeleteByAuthor")}>
+        {t("deleteByAuthor", { name: card.author_name || "?" })}
+      </button>
+      <button type="button" class="btn small" data-testid="delete-since" onClick={() => run({ since: card.created_at }, "confirmDeleteSince")}>
+        {t("deleteSince")}
+      </button>
+    </div>
   );
 }
 
