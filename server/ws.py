@@ -320,6 +320,7 @@ class _Session:
                 if not may_write(self.conn.role):  # a hub screen edits no card
                     self._error(ErrorCode.FORBIDDEN, "this link is read-only")
                 elif not self.focus_bucket.take(time.monotonic()):
+                    self.node.limiter.refuse("focus_per_connection")
                     self._error(ErrorCode.RATE_LIMITED, "too many focus changes: slow down")
                 elif msg.card != self.focus:
                     self.focus = msg.card
@@ -331,6 +332,7 @@ class _Session:
         conn, board = self.conn, self.hub.board
         op_key = f"{conn.actor}:{msg.id}"
         if not self.bucket.take(time.monotonic()):
+            self.node.limiter.refuse("ops_per_connection")
             self._error(ErrorCode.RATE_LIMITED, "too many ops: slow down", msg.id)
             return
         await self.hub.caught_up(self.last_acked, READ_YOUR_WRITES_WAIT_S)

@@ -319,3 +319,15 @@ async def test_a_participant_fills_the_board_and_the_facilitator_recovers_it(
     assert refused["t"] == "error" and refused["code"] == ErrorCode.FORBIDDEN
     nothing = await facilitator.op("again", {"type": "posts.delete", "author": spam_actor})
     assert nothing["t"] == "error" and nothing["code"] == ErrorCode.NOT_FOUND
+
+
+async def test_the_per_connection_limit_is_counted_too(nodes: Nodes) -> None:
+    node = nodes.start(**OPEN, PRIKBORD_OPS_PER_SECOND="5", PRIKBORD_OPS_BURST="5")
+    board = node.create_board()
+    wire = await Wire.join(node.ws, board["board"], token_of(board["links"]["participant"]))
+    await _flood(wire, "f", 20)
+    answers = await _answers([wire], 20)
+    refused = [a for a in answers if a["t"] == "error"]
+    assert refused and {a["code"] for a in refused} == {ErrorCode.RATE_LIMITED}
+    kind = 'prikbord_refused_total{kind="ops_per_connection"}'
+    assert node.metric(kind) == len(refused)
