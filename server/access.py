@@ -48,6 +48,11 @@ log = logging.getLogger("prikbord.access")
 REPLACED = "this link was replaced: ask the facilitator for the new one"
 EXPIRED = "this link has expired: ask the facilitator for a new one"
 INVALID = "invalid link for this board"
+#: ``prikbord_refused_total{kind}`` labels (counted in the node's Limiter).
+_KIND = {INVALID: "link_invalid", REPLACED: "link_replaced", EXPIRED: "link_expired"}
+#: Sockets closed because their link was replaced or expired.
+CLOSED_KIND = "link_closed"
+WRONG_CODE_KIND = "access_code_wrong"
 #: Limiter kind for wrong access codes (also the /metrics label).
 ACCESS_CODE_KIND = "access_code"
 #: After a failed read of the link state (Redis away), try again this soon:
@@ -112,6 +117,7 @@ class Access:
         expired), 4103/404 (no such board)."""
         grant = self.signer.read_link(token) if token else None
         if grant is None or grant.board != board:
+            self.limiter.refuse(_KIND[INVALID])
             raise Refused(CloseCode.UNAUTHORIZED, INVALID, 401)
         try:
             state = await self.links.read(board)
@@ -119,6 +125,7 @@ class Access:
             raise Refused(CloseCode.BOARD_NOT_FOUND, "no such board", 404) from None
         problem = link_problem(grant, state, now_ms())
         if problem is not None:
+            self.limiter.refuse(_KIND[problem])
             raise Refused(CloseCode.UNAUTHORIZED, problem, 401)
         return grant, state
 
@@ -144,6 +151,7 @@ class Access:
         wait = await self.limiter.hit(ACCESS_CODE_KIND, ip, self.code_limit)
         if wait:
             raise Refused(CloseCode.TOO_MANY_ATTEMPTS, _too_many(wait), 429)
+        self.limiter.refuse(WRONG_CODE_KIND)
         raise Refused(CloseCode.ACCESS_CODE, "wrong access code", 401)
 
     # --- open sockets ------------------------------------------------------
@@ -152,7 +160,7 @@ class Access:
         """Start watching ``board``'s link state for its local sockets
         (``conns`` is the hub's live dict)."""
         if board not in self._guards:
-            guard = _Guard(board, self.links, conns)
+            guard = _Guard(board, self.links, conns, self.limiter)
             self._guards[board] = guard
             guard.request_check()
 
@@ -199,10 +207,13 @@ class _Guard:
     local sockets whose link stopped working. Re-reads are serialized (one
     task, re-run while requests came in), so the newest read always wins."""
 
-    def __init__(self, board: str, links: LinkStore, conns: dict[str, Connection]) -> None:
+    def __init__(
+        self, board: str, links: LinkStore, conns: dict[str, Connection], limiter: Limiter
+    ) -> None:
         self.board = board
         self.links = links
         self.conns = conns
+        self.limiter = limiter
         self.state: LinkState | None = None
         self._dirty = False
         self._task: asyncio.Task[None] | None = None
@@ -244,6 +255,7 @@ class _Guard:
         for conn in list(self.conns.values()):
             problem = self.problem(conn, now)
             if problem is not None:
+                self.limiter.refuse(CLOSED_KIND)
                 conn.abort(CloseCode.UNAUTHORIZED, problem)
         upcoming = [e for e in state.expires.values() if e > now]
         if upcoming:

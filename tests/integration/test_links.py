@@ -142,6 +142,10 @@ async def test_a_replaced_facilitator_link_is_refused_on_every_node(nodes: Nodes
             node, "POST", f"/api/boards/{bid}/links/replace", old, {"roles": ["viewer"]}
         )
         assert status == 401
+    # Each refusal and each closed socket is counted (/metrics).
+    for node in (a, b):
+        assert node.metric('prikbord_refused_total{kind="link_replaced"}') >= 4
+        assert node.metric('prikbord_refused_total{kind="link_closed"}') == 1
     # The new one works on both nodes.
     for node in (a, b):
         wire = await _join(node.ws, bid, new)
@@ -249,9 +253,12 @@ async def test_access_code_right_wrong_and_throttled_across_nodes(nodes: Nodes) 
     code, reason = await _refused(b.ws, bid, participant, "K7R2X9")
     assert code == CloseCode.TOO_MANY_ATTEMPTS and "try again in" in reason
     assert (await _refused(a.ws, bid, participant, "WRONG3"))[0] == CloseCode.TOO_MANY_ATTEMPTS
-    refused = a.metric('prikbord_refused_total{kind="access_code"}')
-    refused += b.metric('prikbord_refused_total{kind="access_code"}')
-    assert refused == 2
+
+    def counted(kind: str) -> float:
+        return sum(n.metric(f'prikbord_refused_total{{kind="{kind}"}}') for n in (a, b))
+
+    assert counted("access_code") == 2  # the throttled ones
+    assert counted("access_code_wrong") == 3
     # The facilitator can still work, and clear the code.
     status, body = _call(b, "PUT", f"/api/boards/{bid}/access-code", fac, {"code": None})
     assert status == 200 and body["access_code"] is None
