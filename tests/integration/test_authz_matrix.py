@@ -1,5 +1,5 @@
 """The authorization matrix (issue 8) against a real server process: every
-principal × every op and every route, each answered as documented, and a
+principal x every op and every route, each answered as documented, and a
 refusal changes nothing.
 
 Principals: nobody; viewer, participant, the author of the objects, and
