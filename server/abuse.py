@@ -8,7 +8,7 @@ and every node sees the same count.
 
 The counter is a fixed window (``INCR`` + ``EXPIRE`` in one pipeline): one
 round trip, memory bounded by the number of distinct keys seen in one
-window, and at most ``2 × limit`` hits in any ``window`` seconds (the
+window, and at most ``2 * limit`` hits in any ``window`` seconds (the
 boundary case) — good enough for abuse limits, which are about orders of
 magnitude, not exact rates. Keys are global (no board hash tag); on a Redis
 Cluster they spread over shards by their own hash.
