@@ -13,6 +13,7 @@ from client.backoff import Backoff
 from client.client import PrikbordClient
 from client.clock import ServerClock, Timer, timer_at
 from client.errors import (
+    AccessCodeRefused,
     ClientClosed,
     ClientError,
     ConnectFailed,
@@ -26,6 +27,7 @@ from client.replica import ApplyResult, PendingOp, Replica
 from client.updates import Applied, Disconnected, Joined, PresenceChanged, Subscription, Update
 
 __all__ = [
+    "AccessCodeRefused",
     "Applied",
     "ApplyResult",
     "Backoff",

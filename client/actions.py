@@ -35,6 +35,7 @@ from protocol.ops import (
     Op,
     ParticipantRemove,
     ParticipantRestore,
+    PostsDelete,
     ReactionSet,
     RoundClose,
     RoundOpen,
@@ -184,6 +185,12 @@ class BoardActions:
 
     async def unvote(self, card_id: str) -> Sent:
         return Sent(card_id, await self.send(VoteRetract(type="vote.retract", card=card_id)))
+
+    async def delete_posts(self, *, author: str | None = None, since: int | None = None) -> Sent:
+        """Delete every live card and comment by ``author`` and/or created at
+        or after ``since`` (ms) in one op (facilitator): cleaning up a flood."""
+        op = PostsDelete(type="posts.delete", author=author, since=since)
+        return Sent(self.link.board, await self.send(op))
 
     async def set_board(
         self,

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import getpass
 import json
+import os
 import signal
+import sys
 import urllib.error
 import urllib.request
 from typing import Any, get_args
 
+from pydantic import ValidationError
+
 from client import facilitation
 from client.client import PrikbordClient
 from client.command import (
+    COMMAND_TIMEOUT_S,
     EXIT_ERROR,
     EXIT_OK,
     EXIT_UNREACHABLE,
@@ -28,12 +35,11 @@ from client.command import (
     board_link,
     client_failure,
     err,
-    on_board,
     out,
     remember,
 )
 from client.describe import describe_event, describe_member, describe_state
-from client.errors import ClientError, TerminalClose
+from client.errors import AccessCodeRefused, ClientError, OpRejected, TerminalClose
 from client.identities import IdentityStore
 from client.links import BoardLink
 from client.updates import Applied, Disconnected, Joined, PresenceChanged
@@ -44,6 +50,10 @@ __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
 
 #: ``board create`` HTTP timeout.
 HTTP_TIMEOUT_S = 15.0
+#: Times a person is asked for a board's access code before giving up:
+#: enough for a typo or two, not a guessing loop (the server limits wrong
+#: codes per address anyway).
+CODE_PROMPTS = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--layout", choices=get_args(Layout), default="wall")
     create.add_argument("--json", action="store_true", help="print the server's JSON answer")
     facilitation.add_board_set(board)
+    create.add_argument(
+        "--user",
+        default=os.environ.get("PRIKBORD_USER", ""),
+        help="log in as this account first (servers create boards for accounts only, unless "
+        "open creation is on); the password is asked, or read from stdin (default: "
+        "$PRIKBORD_USER)",
+    )
 
     card = sub.add_parser("card", help="cards").add_subparsers(
         dest="card_command", required=True, metavar="COMMAND"
@@ -77,13 +94,24 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--color", choices=get_args(Color), default="yellow")
     add.add_argument("--url", default=None)
     add.add_argument("--section", default=None, help="section id")
+    _access_code_option(add)
 
     watch = sub.add_parser("watch", help="print a board's events live")
     watch.add_argument("link", metavar="BOARD_LINK")
     watch.add_argument("--name", default="watcher", help="display name")
     watch.add_argument("--json", action="store_true", help="one JSON object per line")
     facilitation.add_commands(sub)
+    _access_code_option(watch)
     return p
+
+
+def _access_code_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--access-code",
+        default=os.environ.get("PRIKBORD_ACCESS_CODE") or None,
+        help="the board's access code, if it asks for one (default: $PRIKBORD_ACCESS_CODE; "
+        "asked on the terminal when needed)",
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -116,23 +144,16 @@ def _board_create(args: argparse.Namespace) -> int:
     server = args.server.rstrip("/")
     if not server.startswith(("http://", "https://")):
         raise Fail(EXIT_USAGE, f"--server must be an http(s) URL, got {args.server!r}")
-    body = json.dumps({"title": args.title, "layout": args.layout}).encode()
-    request = urllib.request.Request(
-        f"{server}/api/boards",
-        data=body,
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
-            answer: Any = json.load(response)
-    except urllib.error.HTTPError as exc:
-        raise Fail(EXIT_ERROR, f"server refused ({exc.code}): {_http_error_text(exc)}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise Fail(EXIT_UNREACHABLE, f"cannot reach {server}: {reason}") from None
-    except ValueError:
-        raise Fail(EXIT_ERROR, f"{server} did not answer with JSON") from None
+    body = {"title": args.title, "layout": args.layout}
+    if args.user:
+        session = _log_in(server, args.user, _password())
+        try:
+            answer, _ = _post_json(server, "/api/boards", body, session)
+        finally:
+            with contextlib.suppress(Fail):
+                _post_json(server, "/api/logout", None, session)  # leave no session behind
+    else:
+        answer, _ = _post_json(server, "/api/boards", body)
     try:
         board, links = answer["board"], answer["links"]
         rows = [(role, links[role]) for role in ("facilitator", "participant", "viewer")]
@@ -149,6 +170,50 @@ def _board_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _password() -> str:
+    """The account's password: asked on a terminal, else one line of stdin
+    (never an argument: other users of the machine would see it)."""
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _log_in(server: str, username: str, password: str) -> dict[str, str]:
+    """Log in; the headers that speak for the session (cookie, CSRF token)."""
+    answer, cookies = _post_json(server, "/api/login", {"username": username, "password": password})
+    try:
+        return {"Cookie": "; ".join(cookies), "X-CSRF-Token": str(answer["csrf"])}
+    except (KeyError, TypeError):
+        raise Fail(EXIT_ERROR, f"unexpected answer from {server}") from None
+
+
+def _post_json(
+    server: str, path: str, body: Any, headers: dict[str, str] | None = None
+) -> tuple[Any, list[str]]:
+    """POST JSON; the JSON answer (None for 204) and the cookies it set."""
+    request = urllib.request.Request(
+        f"{server}{path}",
+        data=json.dumps(body if body is not None else {}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            **(headers or {}),
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+            cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
+            return (None if response.status == 204 else json.load(response)), cookies
+    except urllib.error.HTTPError as exc:
+        raise Fail(EXIT_ERROR, f"server refused ({exc.code}): {_http_error_text(exc)}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise Fail(EXIT_UNREACHABLE, f"cannot reach {server}: {reason}") from None
+    except ValueError:
+        raise Fail(EXIT_ERROR, f"{server} did not answer with JSON") from None
+
+
 def _http_error_text(exc: urllib.error.HTTPError) -> str:
     try:
         data = json.loads(exc.read())
@@ -161,15 +226,41 @@ def _http_error_text(exc: urllib.error.HTTPError) -> str:
 
 
 async def _card_add(args: argparse.Namespace, link: BoardLink) -> int:
-    async def add(client: PrikbordClient) -> str:
-        sent = await client.add_card(
-            title=args.title, body=args.text, kind=args.kind, color=args.color,
-            url=args.url, section=args.section,
-        )  # fmt: skip
-        waits = " (waiting for approval)" if client.state.cards[sent.id].status == "pending" else ""
-        return f"card {sent.id} added at seq {sent.seq}{waits}"
-
-    out(await on_board(link, args.name, add, what="the card"))
+    store = IdentityStore()
+    code: str | None = args.access_code
+    try:
+        for attempt in range(CODE_PROMPTS + 1):
+            try:
+                async with asyncio.timeout(COMMAND_TIMEOUT_S):
+                    async with PrikbordClient(
+                        link, name=args.name, identity=store.get(link.http_base, link.board),
+                        access_code=code,
+                    ) as client:  # fmt: skip
+                        remember(store, link, client)
+                        sent = await client.add_card(
+                            title=args.title, body=args.text, kind=args.kind, color=args.color,
+                            url=args.url, section=args.section,
+                        )  # fmt: skip
+                        mine = client.state.cards.get(sent.id)
+                        held = mine is not None and mine.status == "pending"
+                break
+            except AccessCodeRefused as exc:  # refused at the join: nothing was sent
+                code = _ask_code(exc, code, attempt)
+    except TimeoutError:
+        raise Fail(EXIT_UNREACHABLE, f"no answer from {link.http_base} in time") from None
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        prefix = f"{where}: " if where else ""
+        raise Fail(EXIT_USAGE, f"invalid card: {prefix}{first['msg']}") from None
+    except ValueError as exc:  # e.g. a display name out of bounds
+        raise Fail(EXIT_USAGE, str(exc)) from None
+    except OpRejected as exc:
+        raise Fail(EXIT_ERROR, f"the server refused the card: {exc.msg} ({exc.code})") from None
+    except ClientError as exc:
+        raise client_failure(exc) from None
+    waits = " (waiting for approval)" if held else ""
+    print(f"card {sent.id} added at seq {sent.seq}{waits}", flush=True)
     return EXIT_OK
 
 
@@ -187,11 +278,40 @@ def _watch(args: argparse.Namespace, link: BoardLink) -> int:
 
 
 async def _watch_async(args: argparse.Namespace, link: BoardLink) -> int:
+    code: str | None = args.access_code
+    for attempt in range(CODE_PROMPTS + 1):
+        try:
+            return await _watch_once(args, link, code)
+        except AccessCodeRefused as exc:
+            code = _ask_code(exc, code, attempt)
+    raise AssertionError("unreachable: _ask_code gives up first")
+
+
+def _ask_code(exc: AccessCodeRefused, given: str | None, attempt: int) -> str:
+    """The access code to try next, asked on the terminal; Fail when it
+    cannot be asked (no terminal), may not be (4107: wait) or was asked
+    often enough."""
+    if exc.throttled:
+        raise Fail(EXIT_ERROR, exc.reason or str(exc))
+    if attempt >= CODE_PROMPTS or not sys.stdin.isatty():
+        hint = "" if given else ": pass --access-code CODE (or set PRIKBORD_ACCESS_CODE)"
+        raise Fail(EXIT_ERROR, f"{exc.reason or exc}{hint}")
+    prompt = "Wrong access code; try again: " if given else "This board asks for an access code: "
+    try:
+        code = input(prompt).strip()
+    except EOFError:
+        code = ""
+    if not code:
+        raise Fail(EXIT_ERROR, "no access code given")
+    return code
+
+
+async def _watch_once(args: argparse.Namespace, link: BoardLink, code: str | None) -> int:
     store = IdentityStore()
     emit = _JsonOut() if args.json else _TextOut()
     try:
         client = PrikbordClient(
-            link, name=args.name, identity=store.get(link.http_base, link.board)
+            link, name=args.name, identity=store.get(link.http_base, link.board), access_code=code
         )
     except ValueError as exc:
         raise Fail(EXIT_USAGE, str(exc)) from None
@@ -210,6 +330,8 @@ async def _watch_async(args: argparse.Namespace, link: BoardLink) -> int:
                         emit.presence(update)
                     case Disconnected():
                         emit.disconnected(update)
+    except AccessCodeRefused:
+        raise
     except TerminalClose as exc:
         raise Fail(EXIT_ERROR, str(exc)) from None
     except ClientError as exc:

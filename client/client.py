@@ -44,7 +44,7 @@ from client.errors import (
     ConnectFailed,
     OpRejected,
     Removed,
-    TerminalClose,
+    terminal_close,
 )
 from client.links import BoardLink, parse_link
 from client.replica import PendingOp, Replica
@@ -149,7 +149,9 @@ class PrikbordClient(BoardActions):
     (or raises ``ConnectFailed`` / ``TerminalClose``); afterwards the client
     reconnects by itself until ``close()`` or a terminal close code.
     ``identity`` is the value of :attr:`identity` from an earlier run: passing
-    it back keeps the same actor (authorship, votes, op ids).
+    it back keeps the same actor (authorship, votes, op ids). ``access_code``
+    is the board's access code, when it asks participants for one (without
+    it, or with a wrong one, joining raises ``AccessCodeRefused``).
     """
 
     def __init__(
@@ -158,6 +160,7 @@ class PrikbordClient(BoardActions):
         *,
         name: str,
         identity: str | None = None,
+        access_code: str | None = None,
         on_event: Callable[[Event], None] | None = None,
         retry_first_connect: bool = False,
         backoff: Backoff | None = None,
@@ -171,6 +174,7 @@ class PrikbordClient(BoardActions):
         self.name = name
         self.on_event = on_event
         self._identity = identity
+        self._access_code = access_code or None
         self._retry_first = retry_first_connect
         self._backoff = backoff or Backoff()
         self._stable_after = stable_after
@@ -454,7 +458,7 @@ class PrikbordClient(BoardActions):
                     self._finish(Removed(code, reason))
                     return
                 if 4100 <= code < 4200:
-                    self._finish(TerminalClose(code, reason))
+                    self._finish(terminal_close(code, reason))
                     return
                 reason = reason or "connection closed"
             except _Reconnect as exc:
@@ -487,6 +491,7 @@ class PrikbordClient(BoardActions):
             name=self.name,
             identity=self._identity,
             resume=resume,
+            code=self._access_code,
         )
 
     async def _session(self, ws: ClientConnection) -> None:

@@ -30,6 +30,7 @@ from protocol.ops import (
     ModAction,
     ParticipantRemove,
     ParticipantRestore,
+    PostsDelete,
     ReactionSet,
     RoundClose,
     RoundOpen,
@@ -133,6 +134,10 @@ def describe_event(event: Event, state: BoardState | None = None) -> str:
         case RoundClose():
             n = f" {state.session.round}" if state is not None else ""
             return f"{head} closed vote round{n}: votes show to everyone"
+        case PostsDelete():
+            by = f" by {op.author}" if op.author is not None else ""
+            since = f" since {op.since}" if op.since is not None else ""
+            return f"{head} deleted the cards and comments{by}{since}"
     return f"{head} did {op.type}"  # pragma: no cover - a newer op type
 
 

@@ -5,6 +5,7 @@
     ├── ConnectFailed   the first connection could not be made (network, HTTP)
     ├── TerminalClose   the server closed with a 41xx code: do not reconnect
     │   └── Removed     4105: a facilitator removed this participant
+    │   └── AccessCodeRefused  4106/4107: the board asks for an access code
     ├── ClientClosed    the client was closed by its user
     └── Lagged          an ``updates()`` consumer fell too far behind
 
@@ -13,6 +14,8 @@ surfaces: the client reconnects, resumes and resends by itself.
 """
 
 from __future__ import annotations
+
+from protocol.errors import CloseCode
 
 
 class ClientError(Exception):
@@ -36,8 +39,9 @@ class ConnectFailed(ClientError):
 
 
 class TerminalClose(ClientError):
-    """The server closed with a terminal 41xx code (bad token, unknown board,
-    wrong protocol version, kicked): reconnecting would not help."""
+    """The server closed with a terminal 41xx code (bad, replaced or expired
+    link, unknown board, wrong protocol version, kicked, access code):
+    reconnecting would not help."""
 
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(f"server closed the connection ({code}){': ' + reason if reason else ''}")
@@ -56,6 +60,24 @@ class Removed(TerminalClose):
             f"removed from this board by a facilitator ({code}); "
             "only a facilitator can restore you",
         )
+
+
+class AccessCodeRefused(TerminalClose):
+    """The board asks participants for an access code and the one given was
+    missing or wrong (4106), or this address sent too many wrong ones and
+    must wait (4107, ``throttled``). Ask the person for the code and connect
+    again with ``access_code=``; a throttled one only after the wait."""
+
+    @property
+    def throttled(self) -> bool:
+        return self.code == CloseCode.TOO_MANY_ATTEMPTS
+
+
+def terminal_close(code: int, reason: str) -> TerminalClose:
+    """The exception for a terminal close code (the most specific class)."""
+    if code in (CloseCode.ACCESS_CODE, CloseCode.TOO_MANY_ATTEMPTS):
+        return AccessCodeRefused(code, reason)
+    return TerminalClose(code, reason)
 
 
 class ClientClosed(ClientError):

@@ -1,5 +1,5 @@
-"""``prikbord serve …`` runs a server node, ``prikbord admin …`` acts on its
-Redis; every other command is a client.
+"""``prikbord serve …`` runs a server node, ``prikbord admin …`` and
+``prikbord user …`` act on its Redis; every other command is a client.
 
 Server and client never import each other, so this dispatcher imports the
 side it needs lazily.
@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.admin import main as admin_main
 
         return admin_main(args[1:])
+    if args and args[0] == "user":
+        from server.accounts.cli import main as user_main
+
+        return user_main(args[1:])
     from client.cli import main as client_main
 
     code: int = client_main(args)

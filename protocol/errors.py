@@ -57,6 +57,9 @@ class CloseCode(IntEnum):
     INTERNAL = 4003  # unexpected server error; reconnect
     HANDSHAKE_TIMEOUT = 4004
     RESYNC = 4005  # the node reloaded the board; reconnect and resume
+    #: A connection cap: too many sockets from this address (on this node)
+    #: or on this board; reconnect with backoff, a slot frees up.
+    TOO_MANY_CONNECTIONS = 4006
     PROTOCOL_VERSION = 4100  # client speaks another protocol version
     BAD_HANDSHAKE = 4101  # first frame was not a valid hello
     UNAUTHORIZED = 4102  # token invalid, replaced, expired or for another board

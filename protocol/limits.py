@@ -32,6 +32,11 @@ MAX_COMMENT = 1000
 MAX_URL = 2000
 MAX_POS = 64
 MAX_TOKEN = 512
+#: A board's access code (SPEC §2): letters and digits, typed from a wall
+#: or told aloud, so short — but at least 4 characters (10,000 codes), since
+#: wrong guesses are limited per address, not per board.
+MIN_ACCESS_CODE = 4
+MAX_ACCESS_CODE = 32
 
 #: UTF-8 needs at most this many bytes per character (code point).
 MAX_UTF8_BYTES_PER_CHAR = 4
@@ -43,11 +48,22 @@ MAX_ERROR_OP_ID = 256
 #: Wall coordinates are logical pixels on a fixed 10,000 x 10,000 canvas.
 MAX_COORD = 10_000
 
-# Board object caps: bound Redis memory and snapshot size per board. They count
-# tombstones too, because tombstones occupy the same memory.
+# Board object caps (SPEC §5, Caps). Live objects count toward the first
+# number: a facilitator who deletes a flood (``posts.delete``) makes room
+# again. Every entry, tombstones included, counts toward the second, which
+# bounds the snapshot (and the memory of every replica) of a board that is
+# flooded and cleaned over and over: a tombstone is ~150 bytes of snapshot,
+# so 20,000 card entries stay ~3 MB. Four times the live cap lets a board
+# be filled and cleaned three times over.
 MAX_CARDS = 5000
+MAX_CARD_ENTRIES = 20_000
 MAX_SECTIONS = 50
+MAX_SECTION_ENTRIES = 200
 MAX_COMMENTS = 20_000
+MAX_COMMENT_ENTRIES = 50_000
+#: Largest time a client may name (ms since the epoch, ``posts.delete``):
+#: JavaScript's largest safe integer, so every client reads it exactly.
+MAX_TIME_MS = 2**53 - 1
 
 #: Extra words of a board's word filter (beside the default lists), each a
 #: word or short phrase: enough for a session's own sensitivities.

@@ -75,6 +75,10 @@ class Hello(_Msg):
     #: its authorship, votes and op_id namespace.
     identity: str | None = None
     resume: Resume | None = None
+    #: The board's access code, when it has one (participants only; SPEC §2).
+    #: Any string here: a wrong one is the server's verdict (4106), counted
+    #: against the sender's address.
+    code: str | None = None
 
 
 class OpMsg(_Msg):

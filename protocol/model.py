@@ -130,6 +130,32 @@ class BoardState:
         card = self.cards.get(card_id)
         return None if card is None or card.deleted else card
 
+    def live_cards(self) -> int:
+        """Cards that are not deleted (the card cap counts these)."""
+        return sum(1 for c in self.cards.values() if not c.deleted)
+
+    def live_comments(self) -> int:
+        return sum(1 for m in self.comments.values() if not m.deleted)
+
+    def live_sections(self) -> int:
+        return sum(1 for s in self.sections.values() if not s.deleted)
+
+    def posts_by(self, author: str | None, since: int | None) -> tuple[list[str], list[str]]:
+        """Ids of the live cards and comments by ``author`` (None: anyone)
+        created at or after ``since`` (None: ever), in insertion order: what
+        ``posts.delete`` removes."""
+
+        def match(who: str, at: int) -> bool:
+            return (author is None or who == author) and (since is None or at >= since)
+
+        cards = [
+            i for i, c in self.cards.items() if not c.deleted and match(c.author, c.created_at)
+        ]
+        comments = [
+            i for i, m in self.comments.items() if not m.deleted and match(m.author, m.created_at)
+        ]
+        return cards, comments
+
     def votes_used(self, actor: str) -> int:
         """Votes the actor has on cards that still exist (deleted ones refund)."""
         return sum(

@@ -341,6 +341,23 @@ class RoundClose(_Op):
     type: Literal["round.close"]
 
 
+class PostsDelete(_Op):
+    """Delete every live card and comment by ``author`` and/or created at or
+    after ``since`` (server time, ms; the ``created_at`` of a card the
+    facilitator picks), in one op: how a facilitator cleans up a flooded
+    board (facilitator only). At least one of the two."""
+
+    type: Literal["posts.delete"]
+    author: Id | None = None
+    since: Annotated[int, Field(ge=0, le=limits.MAX_TIME_MS)] | None = None
+
+    @model_validator(mode="after")
+    def _names_a_filter(self) -> PostsDelete:
+        if self.author is None and self.since is None:
+            raise ValueError("name an author, a since time, or both")
+        return self
+
+
 Op = Annotated[
     BoardSet
     | SectionAdd
@@ -362,7 +379,8 @@ Op = Annotated[
     | TimerSet
     | SpotlightSet
     | RoundOpen
-    | RoundClose,
+    | RoundClose
+    | PostsDelete,
     Field(discriminator="type"),
 ]
 
@@ -412,5 +430,6 @@ OP_TYPES: frozenset[str] = frozenset(
         "spotlight.set",
         "round.open",
         "round.close",
+        "posts.delete",
     }
 )

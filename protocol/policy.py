@@ -9,6 +9,7 @@ alike, so replicas never split.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from protocol import limits
@@ -29,6 +30,7 @@ from protocol.ops import (
     Op,
     ParticipantRemove,
     ParticipantRestore,
+    PostsDelete,
     ReactionSet,
     RoundClose,
     RoundOpen,
@@ -52,6 +54,7 @@ class Rejection(NamedTuple):
 _FACILITATOR_ONLY = (
     BoardSet, SectionAdd, SectionSet, SectionDelete, CardModerate, CommentModerate,
     ParticipantRemove, ParticipantRestore, TimerSet, SpotlightSet, RoundOpen, RoundClose,
+    PostsDelete,
 )  # fmt: skip
 _VOTING = (VoteCast, VoteRetract)
 #: Which moderation action applies to which status (SPEC §5, Moderation).
@@ -84,8 +87,20 @@ def check(state: BoardState, op: Op, actor: str, role: Role) -> Rejection | None
     return _check_objects(state, op, actor, role) or _check_session(state, op)
 
 
-def _full(cap: int, what: str) -> Rejection:
-    return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {cap} {what}")
+def _full(
+    entries: int, live: Callable[[], int], cap: int, hard_cap: int, what: str
+) -> Rejection | None:
+    """Live objects count toward ``cap`` (deleting makes room); every entry,
+    tombstones included, toward ``hard_cap`` (bounds memory). ``live`` is
+    counted only when the entries reach ``cap``: a board below it is never
+    scanned."""
+    if entries >= hard_cap:
+        return Rejection(
+            ErrorCode.BOARD_FULL, f"a board holds at most {hard_cap} {what}, deleted ones included"
+        )
+    if entries >= cap and live() >= cap:
+        return Rejection(ErrorCode.BOARD_FULL, f"a board holds at most {cap} {what}")
+    return None
 
 
 def _owner_or_facilitator(author: str, actor: str, role: Role) -> Rejection | None:
@@ -124,8 +139,10 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
         case SectionAdd():
             if op.id in state.sections:
                 return Rejection(ErrorCode.EXISTS, "section id already used")
-            if len(state.sections) >= limits.MAX_SECTIONS:
-                return _full(limits.MAX_SECTIONS, "sections")
+            return _full(
+                len(state.sections), state.live_sections,
+                limits.MAX_SECTIONS, limits.MAX_SECTION_ENTRIES, "sections",
+            )  # fmt: skip
         case SectionSet() | SectionDelete():
             section = state.sections.get(op.id)
             if section is None or section.deleted:
@@ -133,8 +150,12 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
         case CardAdd():
             if op.id in state.cards:
                 return Rejection(ErrorCode.EXISTS, "card id already used")
-            if len(state.cards) >= limits.MAX_CARDS:
-                return _full(limits.MAX_CARDS, "cards")
+            full = _full(
+                len(state.cards), state.live_cards,
+                limits.MAX_CARDS, limits.MAX_CARD_ENTRIES, "cards",
+            )  # fmt: skip
+            if full is not None:
+                return full
             if op.section and op.section not in state.sections:
                 return Rejection(ErrorCode.NOT_FOUND, "no such section")
         case CardSet() | CardMove() | CardDelete():
@@ -156,8 +177,10 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
             missing = _no_card(state, op.card, viewer)
             if missing is not None:
                 return missing
-            if len(state.comments) >= limits.MAX_COMMENTS:
-                return _full(limits.MAX_COMMENTS, "comments")
+            return _full(
+                len(state.comments), state.live_comments,
+                limits.MAX_COMMENTS, limits.MAX_COMMENT_ENTRIES, "comments",
+            )  # fmt: skip
         case CommentDelete():
             comment = state.comments.get(op.id)
             if comment is None or comment.deleted or not sees_comment(state, comment, viewer):
@@ -177,6 +200,9 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
                 return missing
             if state.votes.get(op.card, {}).get(actor, 0) <= 0:
                 return Rejection(ErrorCode.NOT_FOUND, "no vote of yours on this card")
+        case PostsDelete():
+            if state.posts_by(op.author, op.since) == ([], []):
+                return Rejection(ErrorCode.NOT_FOUND, "no cards or comments match")
         case CardModerate():
             card = state.live_card(op.id)
             if card is None:

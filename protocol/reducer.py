@@ -26,6 +26,7 @@ from protocol.ops import (
     ModAction,
     ParticipantRemove,
     ParticipantRestore,
+    PostsDelete,
     ReactionSet,
     RoundClose,
     RoundOpen,
@@ -99,14 +100,7 @@ def apply(state: BoardState, event: Event) -> BoardState:
         case CardMove():
             _move_card(state.cards[op.id], op, at)
         case CardDelete():
-            old_card = state.cards[op.id]
-            # The tombstone keeps its status: a card that was never shown
-            # stays unshown (its id does not leak to those who never saw it).
-            state.cards[op.id] = Card(
-                id=op.id, deleted=True, created_at=old_card.created_at, status=old_card.status
-            )
-            state.reactions.pop(op.id, None)
-            state.votes.pop(op.id, None)
+            _delete_card(state, op.id)
         case CommentAdd():
             state.comments[op.id] = Comment(
                 id=op.id, card=op.card, body=op.body, author=actor,
@@ -115,10 +109,7 @@ def apply(state: BoardState, event: Event) -> BoardState:
             )  # fmt: skip
             state.held += state.comments[op.id].status != "visible"
         case CommentDelete():
-            old = state.comments[op.id]
-            state.comments[op.id] = Comment(
-                id=op.id, card=old.card, deleted=True, status=old.status
-            )
+            _delete_comment(state, op.id)
         case CardModerate():
             _set_status(state, state.cards[op.id], _MOD_TO[op.action])
         case CommentModerate():
@@ -154,6 +145,12 @@ def apply(state: BoardState, event: Event) -> BoardState:
             per_actor[actor] -= 1
             if per_actor[actor] == 0:
                 del per_actor[actor]
+        case PostsDelete():
+            cards, comments = state.posts_by(op.author, op.since)
+            for card_id in cards:
+                _delete_card(state, card_id)
+            for comment_id in comments:
+                _delete_comment(state, comment_id)
     return state
 
 
@@ -216,6 +213,26 @@ def _patch_map(target: dict[str, Any], values: dict[str, Any] | None, make: Any)
             target.pop(oid, None)
         else:
             target[oid] = make(oid, value)
+
+
+def _delete_card(state: BoardState, card_id: str) -> None:
+    """Tombstone: the default card, ``created_at`` kept; its reactions and
+    votes go (the votes are refunded)."""
+    old = state.cards[card_id]
+    # The tombstone keeps its status: a card that was never shown stays
+    # unshown (its id does not leak to those who never saw it).
+    state.cards[card_id] = Card(
+        id=card_id, deleted=True, created_at=old.created_at, status=old.status
+    )
+    state.reactions.pop(card_id, None)
+    state.votes.pop(card_id, None)
+
+
+def _delete_comment(state: BoardState, comment_id: str) -> None:
+    old = state.comments[comment_id]
+    state.comments[comment_id] = Comment(
+        id=comment_id, card=old.card, deleted=True, status=old.status
+    )
 
 
 def _set_card(card: Card, op: CardSet, at: int) -> None:

@@ -62,6 +62,7 @@ from protocol.ops import (
     CommentModerate,
     ParticipantRemove,
     ParticipantRestore,
+    PostsDelete,
     ReactionSet,
     RoundClose,
     RoundOpen,
@@ -258,6 +259,12 @@ def touched(state: BoardState, event: Event) -> list[Key]:
             return _card_and_dependents(state, op.id, with_comments=True)
         case CommentAdd():
             return [("comment", op.id)]
+        case PostsDelete():
+            cards, comments = state.posts_by(op.author, op.since)
+            keys = [("comment", mid) for mid in comments]
+            for card_id in cards:
+                keys += _card_and_dependents(state, card_id, with_comments=True)
+            return keys
         case CommentDelete() | CommentModerate():
             return [("comment", op.id)]
         case ReactionSet():

@@ -8,7 +8,7 @@ and every node sees the same count.
 
 The counter is a fixed window (``INCR`` + ``EXPIRE`` in one pipeline): one
 round trip, memory bounded by the number of distinct keys seen in one
-window, and at most ``2 × limit`` hits in any ``window`` seconds (the
+window, and at most ``2 * limit`` hits in any ``window`` seconds (the
 boundary case) — good enough for abuse limits, which are about orders of
 magnitude, not exact rates. Keys are global (no board hash tag); on a Redis
 Cluster they spread over shards by their own hash.
@@ -61,6 +61,22 @@ class Limiter:
             pipe.expire(redis_key, limit.window_s + 1, nx=True)
             count, _ = await pipe.execute()
         if int(count) <= limit.count:
+            return 0.0
+        self.refused[kind] += 1
+        return max(1.0, math.ceil((window + 1) * limit.window_s - now))
+
+    async def blocked(self, kind: str, key: str, limit: Limit, now: float | None = None) -> float:
+        """Whether ``key`` has used up ``kind`` in this window, without
+        counting a hit: for limits that count failures only (``hit`` on each
+        failure), checked before every attempt — so once blocked, even a
+        right guess is refused and guessing tells nothing. Returns 0.0 or the
+        seconds until the window ends; a refusal is counted."""
+        if limit.count <= 0:
+            return 0.0
+        now = time.time() if now is None else now
+        window = int(now // limit.window_s)
+        count = await self._redis.get(f"{KEY_PREFIX}{kind}:{key}:{window}")
+        if count is None or int(count) < limit.count:
             return 0.0
         self.refused[kind] += 1
         return max(1.0, math.ceil((window + 1) * limit.window_s - now))

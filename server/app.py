@@ -13,14 +13,17 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from server.accounts.routes import routes as account_routes
 from server.config import Settings
+from server.headers import SecurityHeaders
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
 from server.node import Node
-from server.routes import activity, api, health, pages
+from server.routes import activity, api, health, links, pages
 from server.shutdown import drain_on_signals
 from server.ws import websocket_endpoint
 
@@ -64,6 +67,12 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/boards", api.create_board, methods=["POST"]),
         Route("/api/boards/{board}", api.read_board),
         Route("/api/boards/{board}/activity", activity.activity),
+        *account_routes(),
+        Route("/api/boards/{board}/links", links.read_links),
+        Route("/api/boards/{board}/links/replace", links.replace_links, methods=["POST"]),
+        Route("/api/boards/{board}/links/expiry", links.set_expiry, methods=["PUT"]),
+        Route("/api/boards/{board}/access-code", links.set_access_code, methods=["PUT"]),
+        Route("/api/boards/{board}/join", links.join_link),
         WebSocketRoute("/ws", websocket_endpoint),
         Mount(
             "/assets",
@@ -71,7 +80,7 @@ def create_app(settings: Settings) -> Starlette:
             name="assets",
         ),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
     app.state.invalid_utf8 = InvalidUtf8Filter()
     app.state.version = _version()
     app.state.web_version = pages.web_version()

@@ -7,6 +7,7 @@ data directory first, shares it with every worker, and stops it on exit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -16,9 +17,18 @@ import redis
 import uvicorn
 
 from protocol import limits
+from server.accounts.setup import first_run_notice
+from server.config import Settings
 from server.embedded import EmbeddedValkey, EmbeddedValkeyError
+from server.engine.keys import LEGACY_SECRET_KEY
+from server.httpguard import PROTOCOL_PATH, raise_fd_limit
+from server.secret import SecretError, ensure_secret_file, read_secret
 
 EXIT_STORAGE = 3
+#: sysexits' EX_CONFIG: the configuration is missing something (a secret).
+EXIT_CONFIG = 78
+
+log = logging.getLogger("prikbord.serve")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +58,59 @@ def _check_redis(url: str) -> str | None:
     return None
 
 
+def _provide_secret(url: str, data_dir: Path | None) -> None:
+    """Make every worker read the same signing secret, and never from Redis
+    (server/secret.py): ``PRIKBORD_SECRET`` / ``PRIKBORD_SECRET_FILE`` when
+    set; else, for the embedded Valkey, the file ``<data>/secret`` (made on
+    the first start, adopting the secret an older version kept in Redis so
+    its links keep working). Raises SecretError."""
+    env_secret = os.environ.get("PRIKBORD_SECRET", "")
+    env_file = os.environ.get("PRIKBORD_SECRET_FILE", "")
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+    try:
+        legacy = client.get(LEGACY_SECRET_KEY)
+        if env_secret.strip() or env_file:
+            read_secret(env_secret, env_file)
+            if legacy is not None:
+                log.warning(
+                    "Redis still holds the secret of an older version (%s): it is not used; "
+                    "delete it (redis-cli DEL %s)", LEGACY_SECRET_KEY, LEGACY_SECRET_KEY
+                )  # fmt: skip
+            return
+        if data_dir is None:
+            raise SecretError(
+                f"with an external Redis ({url}) set PRIKBORD_SECRET (a long random string, "
+                "the same on every node) or PRIKBORD_SECRET_FILE; the secret is never kept in "
+                "Redis, where it would land in the AOF and every backup"
+            )
+        adopt = legacy.decode() if isinstance(legacy, bytes) else None
+        path = ensure_secret_file(data_dir.resolve(), adopt=adopt)
+        if legacy is not None:
+            client.delete(LEGACY_SECRET_KEY)
+            with contextlib.suppress(redis.RedisError):  # e.g. a rewrite already runs
+                client.bgrewriteaof()  # the new AOF no longer holds it
+            log.warning(
+                "moved the link-signing secret out of Redis into %s; older AOF files and "
+                "backups still hold it: if others could read them, rotate it (README, Secrets)",
+                path,
+            )
+    except redis.RedisError as exc:
+        raise SecretError(f"cannot check Redis for an old secret: {exc}") from None
+    finally:
+        client.close()
+    os.environ["PRIKBORD_SECRET_FILE"] = str(path)
+
+
+def _first_run(url: str, args: argparse.Namespace) -> None:
+    """Print the one-time setup link while no account exists (accounts/setup.py)."""
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    host = f"[{host}]" if ":" in host else host
+    base = args.public_url or f"http://{host}:{args.port}"
+    notice = first_run_notice(url, base, Settings.from_env().setup_token_ttl_s)
+    if notice is not None:
+        print(notice, flush=True)
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -68,6 +131,11 @@ def main(argv: list[str]) -> int:
         if problem is not None:
             print(f"prikbord: cannot reach Redis/Valkey at {url}: {problem}", file=sys.stderr)
             return EXIT_STORAGE
+        try:
+            _provide_secret(url, args.data if embedded else None)
+        except SecretError as exc:
+            print(f"prikbord: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
         os.environ["PRIKBORD_REDIS_URL"] = url
         os.environ["PRIKBORD_DATA"] = str(args.data)
         if args.workers > 1:
@@ -75,7 +143,10 @@ def main(argv: list[str]) -> int:
         if args.public_url:
             os.environ["PRIKBORD_PUBLIC_URL"] = args.public_url
         where = f"embedded Valkey, data in {args.data.resolve()}" if embedded else url
+        raise_fd_limit()  # workers inherit it: a socket per client needs descriptors
+        trusted = Settings.from_env().trusted_proxies
         print(f"Prikbord on http://{args.host}:{args.port} ({where})", flush=True)
+        _first_run(url, args)
         uvicorn.run(
             "server.app:app_from_env",
             factory=True,
@@ -84,7 +155,9 @@ def main(argv: list[str]) -> int:
             workers=args.workers,
             log_level=args.log_level,
             loop="uvloop",
-            http="httptools",
+            # httptools plus header/body read timeouts and a per-IP
+            # connection cap (slowloris): server/httpguard.py.
+            http=PROTOCOL_PATH,
             ws="websockets-sansio",
             # Deflate costs ~300 KiB per connection and ~1.7x CPU per delivery;
             # TLS and compression end at the proxy (DESIGN.md).
@@ -97,7 +170,10 @@ def main(argv: list[str]) -> int:
             ws_ping_interval=20.0,
             ws_ping_timeout=20.0,
             timeout_graceful_shutdown=5,
-            proxy_headers=True,
+            # X-Forwarded-For/-Proto only from PRIKBORD_TRUSTED_PROXIES; none
+            # by default, so a client cannot choose its own address or scheme.
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=list(trusted) or None,
         )
         return 0
     except KeyboardInterrupt:

@@ -28,9 +28,18 @@ class Settings:
     #: Base URL for links handed out (``POST /api/boards``); empty = from the
     #: request's own Host header.
     public_url: str = ""
-    #: Signing secret for links and identities; empty = shared via Redis
-    #: (created once, read by every node).
+    #: Signing secret for links and identities (``PRIKBORD_SECRET``), or a
+    #: file holding it (``PRIKBORD_SECRET_FILE``; the embedded server's is
+    #: ``<data>/secret``). Never kept in Redis (server/secret.py).
     secret: str = ""
+    secret_file: str = ""
+    #: Wrong access codes one client IP may send per window (SPEC §2); after
+    #: that every code from it is refused (4107) until the window ends. A hub
+    #: room of 30-60 people behind one NAT address makes a few typos; a
+    #: guesser gets 20 tries per 5 minutes (~5,800 a day for a 10,000-code
+    #: space of 4 digits: use 6 or more characters on a public server).
+    access_code_failures: int = 20
+    access_code_window_s: int = 300
     allowed_origins: tuple[str, ...] = ()
     #: Events queued for one connection before it counts as a slow consumer.
     #: 2,048 events ≈ 20 s of a very busy brainstorm: a healthy client never
@@ -104,9 +113,35 @@ class Settings:
     #: Keep a board's state in memory this long after its last local viewer
     #: left, so a reconnect storm does not reload it from Redis.
     hub_linger_s: float = 30.0
-    #: Open board creation (``POST /api/boards``) to anyone who reaches the
-    #: server; hub deployments sit behind their own network.
-    open_board_creation: bool = True
+    #: Board creation (``POST /api/boards``) without logging in. Off: on a
+    #: public server anyone could fill Redis with boards (issue 8: 4,186
+    #: boards in 20 s). A hub behind its own network may turn it on.
+    open_board_creation: bool = False
+    #: Boards one IP may create per window when creation is open: a
+    #: workshop behind one NAT address makes a few dozen an hour, a script
+    #: that floods stays at ~60 boards of ~5 KB an hour (bounded Valkey memory).
+    create_boards_per_ip: int = 60
+    create_boards_window_s: int = 3600
+    #: Boards one account may create per window: far above a facilitator's
+    #: day, and a bound on what a leaked password can cost in memory.
+    create_boards_per_account: int = 200
+    #: Login attempts per client IP per window: a hub PC behind one address
+    #: with a dozen facilitators logging in is fine; a brute force gets 30
+    #: guesses per 10 minutes.
+    logins_per_ip: int = 30
+    #: Login attempts per account per window, from anywhere: ten typos in 10
+    #: minutes is already a lot; a spread-out guesser gets ~1,400 a day.
+    logins_per_account: int = 10
+    logins_window_s: int = 600
+    #: A login session ends after this long unused (logout and disabling the
+    #: account end it at once): a facilitator who comes back weekly logs in
+    #: weekly.
+    session_idle_s: int = 7 * 24 * 3600
+    #: … and this long after the login at the latest, however busy.
+    session_max_s: int = 30 * 24 * 3600
+    #: The one-time first-run setup link (printed by ``prikbord serve`` while
+    #: no account exists) works this long: a day to read it from the logs.
+    setup_token_ttl_s: int = 24 * 3600
     node_name: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
 
     @classmethod
@@ -123,6 +158,9 @@ class Settings:
             data_dir=Path(get("DATA", str(base.data_dir))),
             public_url=get("PUBLIC_URL", base.public_url).rstrip("/"),
             secret=get("SECRET", base.secret),
+            secret_file=get("SECRET_FILE", base.secret_file),
+            access_code_failures=int(get("ACCESS_CODE_FAILURES", str(base.access_code_failures))),
+            access_code_window_s=int(get("ACCESS_CODE_WINDOW_S", str(base.access_code_window_s))),
             allowed_origins=origins,
             send_queue_max=int(get("SEND_QUEUE_MAX", str(base.send_queue_max))),
             snapshot_every=int(get("SNAPSHOT_EVERY", str(base.snapshot_every))),
@@ -151,6 +189,19 @@ class Settings:
             hello_timeout_s=float(get("HELLO_TIMEOUT_S", str(base.hello_timeout_s))),
             presence_ttl_ms=int(get("PRESENCE_TTL_MS", str(base.presence_ttl_ms))),
             hub_linger_s=float(get("HUB_LINGER_S", str(base.hub_linger_s))),
-            open_board_creation=get("OPEN_BOARD_CREATION", "1") not in ("0", "false", "no"),
+            open_board_creation=get("OPEN_BOARD_CREATION", "0") not in ("0", "false", "no", ""),
+            create_boards_per_ip=int(get("CREATE_BOARDS_PER_IP", str(base.create_boards_per_ip))),
+            create_boards_window_s=int(
+                get("CREATE_BOARDS_WINDOW_S", str(base.create_boards_window_s))
+            ),
+            create_boards_per_account=int(
+                get("CREATE_BOARDS_PER_ACCOUNT", str(base.create_boards_per_account))
+            ),
+            logins_per_ip=int(get("LOGINS_PER_IP", str(base.logins_per_ip))),
+            logins_per_account=int(get("LOGINS_PER_ACCOUNT", str(base.logins_per_account))),
+            logins_window_s=int(get("LOGINS_WINDOW_S", str(base.logins_window_s))),
+            session_idle_s=int(get("SESSION_IDLE_S", str(base.session_idle_s))),
+            session_max_s=int(get("SESSION_MAX_S", str(base.session_max_s))),
+            setup_token_ttl_s=int(get("SETUP_TOKEN_TTL_S", str(base.setup_token_ttl_s))),
             node_name=get("NODE_NAME", base.node_name),
         )

@@ -56,6 +56,7 @@ class Connection:
         "board",
         "close_code",
         "id",
+        "link_gen",
         "name",
         "queue_max",
         "role",
@@ -73,12 +74,16 @@ class Connection:
         actor: str = "",
         name: str = "",
         role: Role = "viewer",
+        link_gen: int | None = None,
     ) -> None:
         self.id = conn_id
         self.board = board
         self.actor = actor
         self.name = name
         self.role = role
+        #: The generation of the link this connection joined with (None: not
+        #: by link); server/access.py closes it when the link is replaced.
+        self.link_gen = link_gen
         self.queue_max = queue_max
         self._send = send
         self._close = close

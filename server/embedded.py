@@ -195,6 +195,7 @@ def _make_pdeathsig_preexec() -> Callable[[], None] | None:
     parent = os.getpid()
 
     def preexec() -> None:
+        os.umask(0o077)  # the AOF and log are the owner's alone
         if prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
         # The parent may have died between fork and prctl; then no signal
@@ -285,7 +286,17 @@ class EmbeddedValkey:
                 f"data directory path too long for a Unix socket ({_MAX_SOCKET_PATH} bytes "
                 f"max): {self.socket_path}"
             )
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Private: the AOF holds every board, and the data directory also
+        # holds the link-signing secret (server/secret.py). Valkey creates
+        # its files under umask 077 (see _spawn's preexec).
+        for private in (self.data_dir, self.data_dir / AOF_DIR_NAME):
+            try:
+                private.mkdir(mode=0o700, parents=True, exist_ok=True)
+                private.chmod(0o700)
+            except FileExistsError:
+                continue  # a file in its place: Valkey's start fails and says why
+            except OSError as exc:
+                raise EmbeddedValkeyError(f"cannot make {private} private (0700): {exc}") from exc
         self._acquire_lock()
         try:
             self._clear_stale()

@@ -28,6 +28,7 @@ backward"):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -54,7 +55,7 @@ from protocol.visibility import (
     project,
 )
 from server.connection import Connection
-from server.engine.store import BoardHead, SnapshotSaved, Store, now_ms
+from server.engine.store import BoardHead, BoardNotFound, SnapshotSaved, Store, now_ms
 
 if TYPE_CHECKING:
     from server.config import Settings
@@ -118,10 +119,11 @@ class BoardHub:
         self.ring: deque[_Entry] = deque(maxlen=RING_SIZE)
         #: Applied events waiting for the next fan-out (see ``_flush``).
         self._pending: list[_Entry] = []
-        #: A replay may read raw events from the log only after this seq:
-        #: before it lie events whose variants are unknown here (before the
-        #: load) or no longer kept (a restricted event that left the ring).
-        self._raw_log_from = 0
+        #: The last event that not every viewer got raw (moderation). A
+        #: replay from ``since`` may read raw events from the log only when
+        #: ``since`` is at or past it: from there on every viewer saw the
+        #: whole state and every event raw. Kept with each snapshot.
+        self._last_restricted = 0
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._snapshot_cache: tuple[int, bytes] | None = None
         self._presence_pending = False
@@ -133,6 +135,8 @@ class BoardHub:
         #: saved from it until it is reloaded.
         self._diverged = False
         self.divergences = 0
+        #: Set when the board was deleted (its meta is gone).
+        self.gone = False
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -141,6 +145,7 @@ class BoardHub:
         confirmed; events published meanwhile queue in the inbox."""
         head = await self.store.head(self.board)
         await self._load_from(head)
+        self._note_title()  # boards from before titles were kept in meta
 
     async def _load_from(self, head: BoardHead) -> None:
         snap = await self.store.load_snapshot(self.board)
@@ -150,7 +155,7 @@ class BoardHub:
             raise RuntimeError(f"log of {self.board} does not continue its snapshot")
         self.state, self.epoch = state, head.epoch
         self._diverged = False
-        self._raw_log_from = state.seq
+        self._last_restricted = snap.restricted
         self.ring.clear()
         self._pending = []  # events of the state we replace: never sent now
         self._snapshot_cache = None
@@ -167,6 +172,8 @@ class BoardHub:
                     await self._check_head()
                 else:
                     await self._ingest(item)
+            except BoardNotFound:
+                self._gone()
             except (RedisError, OSError) as exc:
                 log.warning("board %s: storage error %s; re-checking soon", self.board, exc)
                 self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
@@ -282,13 +289,16 @@ class BoardHub:
             self.state.seq = codec.event_seq(raw)
             entry = _Entry(raw, self.state.seq, {("fac", ""): raw, ("pub", ""): raw})
         else:
+            title = self.state.settings.title
             change = Change.before(self.state, event)
             apply(self.state, event)
             entry = _Entry(raw, event.seq, self._encode(raw, event, change.variants(self.state)))
+            if self.state.settings.title != title:
+                self._note_title()
             if isinstance(event.op, ParticipantRemove) and event.op.actor in self.state.removed:
                 self._kick(event.op.actor)
-        if len(self.ring) == self.ring.maxlen and self.ring[0].variants is not None:
-            self._raw_log_from = max(self._raw_log_from, self.ring[0].seq)
+        if entry.variants is not None:
+            self._last_restricted = entry.seq
         self.ring.append(entry)
         self._pending.append(entry)
         self._wake_waiters()
@@ -467,7 +477,7 @@ class BoardHub:
             if after + 1 >= ring_first:
                 tail = itertools.islice(self.ring, after + 1 - ring_first, None)
                 return fetched + [entry.for_conn(conn) for entry in tail]
-            if since < self._raw_log_from:
+            if since < self._last_restricted:
                 return None
             raws = await self.store.read_log(self.board, after, count=1000)
             if not raws or codec.event_seq(raws[0]) != after + 1:
@@ -497,12 +507,14 @@ class BoardHub:
         if self._diverged:
             return
         seq, data, epoch = self.state.seq, self.snapshot_bytes(), self.epoch
+        restricted = self._last_restricted
 
         async def save() -> None:
             try:
                 saved = await self.store.save_snapshot(
-                    self.board, seq, data, epoch=epoch, last_event=last_event
-                )
+                    self.board, seq, data, epoch=epoch, last_event=last_event,
+                    restricted=restricted,
+                )  # fmt: skip
             except (RedisError, OSError):
                 return
             if saved is SnapshotSaved.DIVERGED:
@@ -510,6 +522,25 @@ class BoardHub:
                 self.request_head_check()  # finds the divergence, or the new epoch
 
         self._spawn(save())
+
+    def _note_title(self) -> None:
+        """Keep the title in the board's meta for lists ("my boards")."""
+        seq, title = self.state.seq, self.state.settings.title
+
+        async def note() -> None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.store.note_title(self.board, seq, title)
+
+        self._spawn(note())
+
+    def _gone(self) -> None:
+        """The board was deleted: its sockets close with 4103 and this hub
+        is never handed out again (``Node.hub``)."""
+        if not self.gone:
+            log.info("board %s: deleted; closing its sockets", self.board)
+        self.gone = True
+        for conn in list(self.conns.values()):
+            conn.abort(CloseCode.BOARD_NOT_FOUND, "board deleted")
 
     # --- presence ----------------------------------------------------------
 

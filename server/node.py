@@ -17,12 +17,17 @@ from redis.exceptions import RedisError
 
 from protocol.errors import CloseCode
 from server.abuse import Limiter
+from server.access import Access
+from server.accounts.service import Accounts
 from server.config import Settings
+from server.conncaps import ConnectionCaps
 from server.connection import Connection
 from server.engine.bus import Bus
-from server.engine.keys import EPOCH_CHANGED
-from server.engine.store import Store, connect, now_ms
+from server.engine.keys import EPOCH_CHANGED, LINKS_CHANGED
+from server.engine.links import LinkStore
+from server.engine.store import BoardNotFound, Store, connect, now_ms
 from server.hub import BoardHub
+from server.secret import read_secret
 from server.tokens import Signer
 
 log = logging.getLogger("prikbord.node")
@@ -56,10 +61,21 @@ class Node:
             on_presence=self._on_presence,
             on_reconnected=self._on_bus_reconnected,
         )
-        self.signer = Signer(settings.secret or "unset")
+        #: The link-signing secret, from the environment or a file, never from
+        #: Redis (server/secret.py); SecretError when there is none.
+        self.secret = read_secret(settings.secret, settings.secret_file)
+        self.signer = Signer(self.secret)
         #: Abuse limits counted in Redis, shared by every node (server/abuse.py):
         #: logins, access codes, board creation, ``/j/`` lookups, ops per actor/IP.
         self.limiter = Limiter(self.redis)
+        #: WebSockets per client IP (this node) and per board (all nodes).
+        self.caps = ConnectionCaps(self.redis, settings, self.limiter)
+        #: Which links work (generations, expiry, access code), checked on
+        #: every join and REST call and enforced on open sockets (server/access.py).
+        self.links = LinkStore(self.redis)
+        self.access = Access(self.signer, self.links, self.limiter, settings)
+        #: Accounts, login sessions and board ownership (server/accounts/).
+        self.accounts = Accounts(self.redis, settings, self.secret)
         self.hubs: dict[str, BoardHub] = {}
         self._loading: dict[str, asyncio.Task[BoardHub]] = {}
         self._hub_tasks: dict[str, asyncio.Task[None]] = {}
@@ -77,13 +93,12 @@ class Node:
     async def start(self) -> None:
         try:
             await self.store.ping()
-            secret = self.settings.secret or await self.store.shared_secret()
         except (RedisError, OSError) as exc:
             raise StorageUnavailable(str(exc)) from exc
-        self.signer = Signer(secret)
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self.bus.run(), name="bus"))
         self._tasks.append(loop.create_task(self._presence_refresher(), name="presence"))
+        self._tasks.append(loop.create_task(self.caps.refresher(), name="conncaps"))
 
     async def drain(self) -> None:
         """Tell every client to reconnect elsewhere (4000), sockets still in
@@ -108,6 +123,7 @@ class Node:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        self.access.stop()
         await self.bus.aclose()
         await self.redis.aclose()
 
@@ -136,6 +152,8 @@ class Node:
         loading = self._loading.get(board)
         if loading is None:
             hub = self.hubs.get(board)
+            if hub is not None and hub.gone:
+                raise BoardNotFound(board)  # deleted; ids are never reused
             if hub is not None:
                 return hub
             loading = asyncio.get_running_loop().create_task(self._open_hub(board))
@@ -162,6 +180,7 @@ class Node:
         self._hub_tasks[board] = asyncio.get_running_loop().create_task(
             hub.pump(), name=f"hub:{board}"
         )
+        self.access.watch(board, hub.conns)
         return hub
 
     def release(self, hub: BoardHub) -> None:
@@ -179,6 +198,7 @@ class Node:
         if hub is None or hub.conns:
             return
         del self.hubs[board]
+        self.access.unwatch(board)
         self.delivered_closed += hub.delivered
         hub.stop()
         task = self._hub_tasks.pop(board, None)
@@ -200,10 +220,13 @@ class Node:
             return
         if data == EPOCH_CHANGED:
             hub.request_head_check()
+        elif data == LINKS_CHANGED:
+            self.access.recheck(board)
         else:
             hub.on_presence_changed()
 
     def _on_bus_reconnected(self) -> None:
+        self.access.recheck_all()  # a LINKS_CHANGED may have been lost
         for hub in self.hubs.values():
             hub.request_head_check()
             hub.on_presence_changed()
@@ -216,6 +239,9 @@ class Node:
         while True:
             await asyncio.sleep(interval)
             for board, hub in list(self.hubs.items()):
+                # Pub/sub may drop a LINKS_CHANGED: this bounds how long a
+                # replaced link's socket can stay open on a node that missed it.
+                self.access.recheck(board)
                 conns = sorted(hub.conns)
                 with contextlib.suppress(RedisError, OSError):
                     await self.store.presence_refresh(

@@ -25,11 +25,16 @@ from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pon
 from protocol.policy import check, may_write
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
 from protocol.wordfilter import hold_if_filtered
+from server import abuse
+from server.abuse import client_ip
+from server.access import Refused
+from server.conncaps import Ticket
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
-from server.engine.store import BoardNotFound, now_ms
+from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
 from server.hub import BoardHub, NodeBehind
 from server.node import Node
+from server.origin import origin_matches
 from server.ratelimit import TokenBucket
 from server.tokens import new_actor_id
 
@@ -42,6 +47,12 @@ FOCUS_BURST = 10
 #: How long an op waits for this node to apply the sender's previous op
 #: before it is checked anyway (the reducer still has the last word).
 READ_YOUR_WRITES_WAIT_S = 2.0
+
+#: Error 100 messages when an op's actor or address used up its bucket.
+_RATE_LIMITED = {
+    "actor": "too many ops from you on this board: slow down",
+    "ip": "too many ops from your network on this board: slow down",
+}
 
 #: Field caps sent to clients in ``welcome`` so forms can show them.
 CLIENT_LIMITS = {
@@ -65,25 +76,39 @@ class _Reject(Exception):
 
 
 def origin_allowed(ws: WebSocket, allowed: tuple[str, ...]) -> bool:
-    """Browsers send Origin; it must be our own host or a configured one.
-    Non-browser clients (no Origin header) are judged by their token alone."""
+    """Browsers send Origin; it must be our own origin (scheme, host and
+    port: server/origin.py) or a configured one. Non-browser clients (no
+    Origin header) are judged by their token alone."""
     origin = ws.headers.get("origin")
     if origin is None:
         return True
-    if origin in allowed:
-        return True
-    host = ws.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
+    scheme = str(ws.scope.get("scheme", "ws"))
+    return origin_matches(origin, scheme, ws.headers.get("host", ""), allowed)
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
+    """One socket, within the connection caps (server/conncaps.py): too
+    many from its address or on its board closes it with 4006."""
     node: Node = ws.app.state.node
+    ticket = node.caps.enter(ws.scope)
+    if ticket is None:
+        offered = SUBPROTOCOL in ws.scope.get("subprotocols", [])
+        await ws.accept(subprotocol=SUBPROTOCOL if offered else None)
+        await _close(ws, CloseCode.TOO_MANY_CONNECTIONS, "too many connections from your address")
+        return
+    try:
+        await _serve(ws, node, ticket)
+    finally:
+        await node.caps.leave(ticket)
+
+
+async def _serve(ws: WebSocket, node: Node, ticket: Ticket) -> None:
     if SUBPROTOCOL not in ws.scope.get("subprotocols", []):
         await ws.accept()
         await _close(ws, CloseCode.PROTOCOL_VERSION, f"offer subprotocol {SUBPROTOCOL}")
         return
     await ws.accept(subprotocol=SUBPROTOCOL)
-    if not origin_allowed(ws, node.settings.allowed_origins):
+    if not origin_allowed(ws, (*node.settings.allowed_origins, node.settings.public_url)):
         await _close(ws, CloseCode.ORIGIN_REJECTED, "origin not allowed")
         return
     if node.shutting_down:
@@ -91,7 +116,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     try:
         hello = await _await_hello(ws, node)
-        session = await _Session.open(ws, node, hello)
+        session = await _Session.open(ws, node, hello, ticket)
     except _Reject as rej:
         await _close(ws, rej.code, rej.reason)
         return
@@ -174,15 +199,25 @@ class _Session:
         #: Seq of this connection's last acked op: its next op is checked
         #: against a state that includes it (read-your-writes).
         self.last_acked = 0
+        #: Ops also draw from this actor's and this address's token buckets
+        #: on the board, shared by all their sockets on every node (SPEC §4).
+        self.rate = OpRate(
+            actor=conn.actor, ip=abuse.client_ip(ws.scope),
+            actor_per_second=settings.actor_ops_per_second, actor_burst=settings.actor_ops_burst,
+            ip_per_second=settings.ip_ops_per_second, ip_burst=settings.ip_ops_burst,
+        )  # fmt: skip
 
     @classmethod
-    async def open(cls, ws: WebSocket, node: Node, hello: Hello) -> _Session:
-        grant = node.signer.read_link(hello.token)
-        if grant is None or grant.board != hello.board:
-            raise _Reject(CloseCode.UNAUTHORIZED, "invalid link for this board")
+    async def open(cls, ws: WebSocket, node: Node, hello: Hello, ticket: Ticket) -> _Session:
+        try:  # token, board, link still working, access code (server/access.py)
+            grant, links = await node.access.admit(hello, client_ip(ws.scope))
+        except Refused as exc:
+            raise _Reject(exc.code, exc.reason) from None
         actor = (
             node.signer.read_identity(hello.identity) if hello.identity else None
         ) or new_actor_id()
+        if not await node.caps.enter_board(ticket, hello.board):
+            raise _Reject(CloseCode.TOO_MANY_CONNECTIONS, "too many connections on this board")
         try:
             hub = await node.hub(hello.board)
         except BoardNotFound:
@@ -201,7 +236,7 @@ class _Session:
 
         conn = Connection(
             secrets.token_hex(6), send, close, queue_max=node.settings.send_queue_max,
-            board=hello.board, actor=actor, name=hello.name, role=grant.role,
+            board=hello.board, actor=actor, name=hello.name, role=grant.role, link_gen=grant.gen,
         )  # fmt: skip
         identity = node.signer.identity(actor)
 
@@ -223,6 +258,9 @@ class _Session:
             # on another node (SPEC §3, Resume).
             raise _Reject(CloseCode.INTERNAL, "this node is behind the board: reconnect") from None
         node.connections[conn.id] = conn
+        problem = node.access.problem(conn, links)
+        if problem is not None:  # the link was replaced while this join was on its way
+            conn.abort(CloseCode.UNAUTHORIZED, problem)
         if node.shutting_down:  # the node began to stop while this join waited
             conn.abort(CloseCode.GOING_AWAY, "server restarting: reconnect")
         return cls(ws, node, hub, conn)
@@ -286,6 +324,7 @@ class _Session:
                 if not may_write(self.conn.role):  # a hub screen edits no card
                     self._error(ErrorCode.FORBIDDEN, "this link is read-only")
                 elif not self.focus_bucket.take(time.monotonic()):
+                    self.node.limiter.refuse("focus_per_connection")
                     self._error(ErrorCode.RATE_LIMITED, "too many focus changes: slow down")
                 elif msg.card != self.focus:
                     self.focus = msg.card
@@ -297,6 +336,7 @@ class _Session:
         conn, board = self.conn, self.hub.board
         op_key = f"{conn.actor}:{msg.id}"
         if not self.bucket.take(time.monotonic()):
+            self.node.limiter.refuse("ops_per_connection")
             self._error(ErrorCode.RATE_LIMITED, "too many ops: slow down", msg.id)
             return
         await self.hub.caught_up(self.last_acked, READ_YOUR_WRITES_WAIT_S)
@@ -316,7 +356,11 @@ class _Session:
             at=now_ms(), op=op,
         )  # fmt: skip
         try:
-            result = await self.node.store.append(board, op_key, head, tail)
+            result = await self.node.store.append(board, op_key, head, tail, self.rate)
+        except RateLimited as exc:
+            self.node.limiter.refuse(f"ops_per_{exc.who}")
+            self._error(ErrorCode.RATE_LIMITED, _RATE_LIMITED[exc.who], msg.id)
+            return
         except BoardNotFound:
             self._error(ErrorCode.NOT_FOUND, "board no longer exists", msg.id)
             return

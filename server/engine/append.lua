@@ -4,8 +4,12 @@
 -- ARGV[1] event channel  ARGV[2] op key "<actor>:<op_id>"
 -- ARGV[3] event head bytes  ARGV[4] event tail bytes
 -- ARGV[5] dedupe window in events  ARGV[6] dedupe window in ms
+-- Optional rate limits (SPEC §4, Rate limit): KEYS[5] the actor's and
+-- KEYS[6] the client IP's token bucket on this board, ARGV[7] / ARGV[8] the
+-- actor's rate per second / burst, ARGV[9] / ARGV[10] the IP's (0 = off).
 -- Returns {status, seq}: status 0 = no such board, 1 = appended, 2 = duplicate
--- (seq is the seq the op got the first time).
+-- (seq is the seq the op got the first time), 3 = rate limited (seq: ms to
+-- wait; a third value says whose bucket was empty: 1 actor, 2 IP).
 -- The event bytes are head .. uint32-be(seq) .. tail: the server packs all of
 -- the msgpack except the seq value, so the log, the publish and every client
 -- see the very same bytes.
@@ -15,6 +19,43 @@ end
 local prior = redis.call('ZSCORE', KEYS[3], ARGV[2])
 if prior then
   return {2, tonumber(prior)}
+end
+local time = redis.call('TIME')
+local now = time[1] * 1000 + math.floor(time[2] / 1000)
+-- Token buckets per actor and per IP, across sockets and nodes: a string
+-- "<tokens>:<ms>" that expires once the bucket would be full again (so an
+-- absent key is a full bucket, and memory is bounded by who is active).
+-- Checked before the seq is taken; a refusal takes no token.
+if #KEYS >= 6 then
+  local limits = {{KEYS[5], tonumber(ARGV[7]), tonumber(ARGV[8])},
+                  {KEYS[6], tonumber(ARGV[9]), tonumber(ARGV[10])}}
+  local tokens = {}
+  for i, b in ipairs(limits) do
+    local rate, burst = b[2], b[3]
+    if rate > 0 then
+      local t = burst
+      local stored = redis.call('GET', b[1])
+      if stored then
+        local sep = string.find(stored, ':', 1, true)
+        local last = tonumber(string.sub(stored, sep + 1))
+        t = tonumber(string.sub(stored, 1, sep - 1))
+        if now > last then
+          t = math.min(burst, t + (now - last) * rate / 1000)
+        end
+      end
+      if t < 1 then
+        return {3, math.ceil((1 - t) * 1000 / rate), i}
+      end
+      tokens[i] = t
+    end
+  end
+  for i, b in ipairs(limits) do
+    if tokens[i] then
+      local left = tokens[i] - 1
+      local full_in = math.ceil((b[3] - left) * 1000 / b[2]) + 1
+      redis.call('SET', b[1], string.format('%.4f:%d', left, now), 'PX', full_in)
+    end
+  end
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local be = string.char(
@@ -34,8 +75,6 @@ end
 -- vanishes `ms`..`ms + step` after its last append.
 local ms = tonumber(ARGV[6])
 local step = math.max(1, math.floor(ms / 64))
-local time = redis.call('TIME')
-local now = time[1] * 1000 + math.floor(time[2] / 1000)
 local newest = redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')
 if #newest > 0 and now < tonumber(newest[2]) then
   -- Redis's clock went back (failover to another host): start the

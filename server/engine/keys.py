@@ -17,6 +17,12 @@ class BoardKeys(NamedTuple):
     presence_expiry: str  # zset: connection id → expiry ms
     events: str  # sharded channel: event bytes
     presence_changed: str  # sharded channel: "something changed"
+    #: zset: WebSocket slot → expiry ms (the per-board connection cap,
+    #: server/conncaps.py; apart from presence, which outlives a redeploy)
+    conns: str
+    #: prefix of the op token buckets (append.lua): ``<rate>a:<actor>`` and
+    #: ``<rate>i:<ip>``, strings "<tokens>:<ms>" that expire once full again
+    rate: str
 
 
 def board_keys(board: str) -> BoardKeys:
@@ -31,6 +37,8 @@ def board_keys(board: str) -> BoardKeys:
         presence_expiry=f"{tag}:presx",
         events=f"{tag}:ev",
         presence_changed=f"{tag}:pc",
+        conns=f"{tag}:conns",
+        rate=f"{tag}:rl:",
     )
 
 
@@ -48,7 +56,10 @@ def probe_channel(node: str) -> str:
     return f"{{n:{node}}}:probe"
 
 
-SECRET_KEY = "prikbord:secret"
+#: Where versions before issue 8 kept the signing secret (it then landed in
+#: the AOF and every backup). Never written now; ``prikbord serve`` moves
+#: an embedded server's old secret into the data directory and deletes it.
+LEGACY_SECRET_KEY = "prikbord:secret"
 
 
 def short_key(code: str) -> str:
@@ -61,3 +72,7 @@ BOARDS_KEY = "prikbord:boards"
 #: Published on a board's presence channel when an operator rotated its epoch:
 #: nodes holding the board re-check its head and make their clients resync.
 EPOCH_CHANGED = b"epoch"
+#: Published on a board's presence channel when its link state changed (a
+#: link replaced, an expiry or access code set): nodes holding the board
+#: re-read it and close the sockets whose link no longer works.
+LINKS_CHANGED = b"links"

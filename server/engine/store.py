@@ -28,7 +28,7 @@ from redis.commands.core import AsyncScript
 
 from protocol import codec
 from protocol.messages import Member
-from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, SECRET_KEY, board_keys, short_key
+from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
 
 #: 31 unambiguous characters; 31^8 ≈ 8.5e11 codes, so guessing one of a
 #: thousand boards takes ~850 million tries (a short code is as good as the
@@ -39,6 +39,30 @@ SHORT_LENGTH = 8
 
 class BoardNotFound(Exception):
     """The board has no meta key: never created (or its data was lost)."""
+
+
+class RateLimited(Exception):
+    """The op's actor or client IP used up its token bucket on the board;
+    nothing was appended. ``who``: "actor" or "ip"."""
+
+    def __init__(self, who: str, retry_ms: int) -> None:
+        super().__init__(f"{who} rate limit: retry in {retry_ms} ms")
+        self.who = who
+        self.retry_ms = retry_ms
+
+
+@dataclass(frozen=True, slots=True)
+class OpRate:
+    """Who an op is charged to (append.lua's token buckets on the board):
+    its actor and its client IP, each at ``per_second`` with ``burst``
+    (0 per second: that limit is off)."""
+
+    actor: str
+    ip: str
+    actor_per_second: float
+    actor_burst: int
+    ip_per_second: float
+    ip_burst: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +89,10 @@ class SnapshotSaved(IntEnum):
 class Snapshot:
     seq: int
     state: bytes | None  # packed snapshot form; None = empty board at seq 0
+    #: Seq of the last event at or before ``seq`` that not every viewer got
+    #: raw (moderation: protocol/visibility.py). 0 for snapshots written
+    #: before moderation existed: boards were plain then.
+    restricted: int = 0
 
 
 def _script_text(name: str) -> str:
@@ -104,6 +132,7 @@ class Store:
         self._snapshot: AsyncScript = client.register_script(_script_text("snapshot.lua"))
         self._presence: AsyncScript = client.register_script(_script_text("presence.lua"))
         self._rotate: AsyncScript = client.register_script(_script_text("rotate.lua"))
+        self._title: AsyncScript = client.register_script(_script_text("title.lua"))
 
     # --- boards ------------------------------------------------------------
 
@@ -137,29 +166,44 @@ class Store:
                 return code
         raise RuntimeError("no free short code")
 
-    async def board_of_short_code(self, code: str) -> str | None:
-        board = cast(bytes | None, await self.redis.get(short_key(code.upper())))
-        return None if board is None else board.decode()
-
     async def exists(self, board: str) -> bool:
         return bool(await self.redis.exists(board_keys(board).meta))
 
+    async def note_title(self, board: str, seq: int, title: str) -> bool:
+        """Record the title set by the event at ``seq`` in the board's meta
+        (for lists of boards), unless a newer one is there or the board is
+        gone. Idempotent: every node applying the event may call it."""
+        return bool(await self._title(keys=[board_keys(board).meta], args=[seq, title]))
+
     # --- the log -----------------------------------------------------------
 
-    async def append(self, board: str, op_key: str, head: bytes, tail: bytes) -> AppendResult:
+    async def append(
+        self, board: str, op_key: str, head: bytes, tail: bytes, rate: OpRate | None = None
+    ) -> AppendResult:
         """Atomically append one event (see append.lua). Raises BoardNotFound.
         A duplicate op key returns the seq of the first append, if the first
         append is among the board's last ``dedupe_window`` events and younger
         than ``dedupe_ms`` (ids are kept that long at least, and dropped
         soon after: ``dedupe_ms`` + 1/32 at the latest while the board is
-        busy; the whole window expires with the board idle)."""
+        busy; the whole window expires with the board idle).
+
+        With ``rate``, the op first takes a token from its actor's and its
+        IP's bucket on the board, in the same script (no extra round trip),
+        so the limits hold across sockets and nodes; raises RateLimited when
+        either is empty (a duplicate is acked, never limited)."""
         keys = board_keys(board)
-        status, seq = await self._append(
-            keys=[keys.meta, keys.log, keys.ops, keys.ops_times],
-            args=[keys.events, op_key, head, tail, self._dedupe_window, self._dedupe_ms],
-        )
+        script_keys = [keys.meta, keys.log, keys.ops, keys.ops_times]
+        args: list[str | bytes | int | float] = [
+            keys.events, op_key, head, tail, self._dedupe_window, self._dedupe_ms,
+        ]  # fmt: skip
+        if rate is not None:
+            script_keys += [f"{keys.rate}a:{rate.actor}", f"{keys.rate}i:{rate.ip}"]
+            args += [rate.actor_per_second, rate.actor_burst, rate.ip_per_second, rate.ip_burst]
+        status, seq, *who = await self._append(keys=script_keys, args=args)
         if status == 0:
             raise BoardNotFound(board)
+        if status == 3:
+            raise RateLimited("actor" if who == [1] else "ip", int(seq))
         return AppendResult(int(seq), duplicate=status == 2)
 
     async def find_op(self, board: str, op_key: str) -> int | None:
@@ -192,26 +236,35 @@ class Store:
     # --- snapshots ---------------------------------------------------------
 
     async def load_snapshot(self, board: str) -> Snapshot:
-        seq, state = cast(
-            list[bytes | None], await self.redis.hmget(board_keys(board).snap, ["seq", "state"])
+        seq, state, restricted = cast(
+            list[bytes | None],
+            await self.redis.hmget(board_keys(board).snap, ["seq", "state", "restricted"]),
         )
         if seq is None or state is None:
             return Snapshot(0, None)
-        return Snapshot(int(seq), bytes(state))
+        return Snapshot(int(seq), bytes(state), int(restricted or 0))
 
     async def save_snapshot(
-        self, board: str, seq: int, state: bytes, *, epoch: str, last_event: bytes
+        self,
+        board: str,
+        seq: int,
+        state: bytes,
+        *,
+        epoch: str,
+        last_event: bytes,
+        restricted: int = 0,
     ) -> SnapshotSaved:
         """Store the snapshot if newer than the stored one, and trim the log
         to ``log_retain`` events behind it. Idempotent across nodes.
 
         Refused (``DIVERGED``) unless the board is still in ``epoch`` and the
         log holds exactly ``last_event`` at ``seq``: a replica that applied
-        events the log has since lost must never become the snapshot."""
+        events the log has since lost must never become the snapshot.
+        ``restricted`` is kept beside it (see :class:`Snapshot`)."""
         keys = board_keys(board)
         result = await self._snapshot(
             keys=[keys.snap, keys.log, keys.meta],
-            args=[seq, state, self._log_retain, epoch, last_event],
+            args=[seq, state, self._log_retain, epoch, last_event, restricted],
         )
         return SnapshotSaved(int(result))
 
@@ -301,13 +354,6 @@ class Store:
         return sorted(members, key=lambda m: (m.name.lower(), m.conn))
 
     # --- node-wide ---------------------------------------------------------
-
-    async def shared_secret(self) -> str:
-        """The signing secret all nodes share, created on first use."""
-        await self.redis.set(SECRET_KEY, secrets.token_urlsafe(32), nx=True)
-        value = cast(bytes | None, await self.redis.get(SECRET_KEY))
-        assert value is not None
-        return value.decode()
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -25,6 +25,7 @@ from protocol import codec
 from protocol.errors import ProtocolError
 from protocol.messages import Event
 from protocol.ops import ViewPatch
+from server.access import Refused
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound
 from server.node import Node
@@ -74,10 +75,12 @@ def entry(event: Event, anonymous_all: bool) -> dict[str, Any]:
 async def activity(request: Request) -> Response:
     node: Node = request.app.state.node
     board = request.path_params["board"]
-    token = _token_of(request)
-    grant = node.signer.read_link(token) if token else None
-    if grant is None or grant.board != board:
-        return _error(401, "unauthorized", "a valid link token for this board is required")
+    try:  # a working facilitator link of the board (replaced/expired: 401)
+        grant, _links = await node.access.grant(_token_of(request), board)
+    except Refused as exc:
+        if exc.status == 404:
+            return _error(404, "not_found", "no such board")
+        return _error(401, "unauthorized", f"a valid link token for this board is required: {exc}")
     if grant.role != "facilitator":
         return _error(403, "forbidden", "the activity log is for facilitators")
     try:

@@ -13,6 +13,12 @@ from protocol import codec, version
 from protocol.messages import Role
 from protocol.ops import BoardSet, BoardTitle, Layout
 from protocol.visibility import Viewer, project
+from server import abuse
+from server.abuse import Limit
+from server.access import Refused
+from server.accounts.auth import Caller, caller, check_write, count_refusal, ip_of, limit
+from server.accounts.http import ApiError, require_json
+from server.engine.links import BoardGone, LinkState
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, now_ms
 from server.node import Node
@@ -51,13 +57,16 @@ def _base_url(request: Request, node: Node) -> str:
     return node.settings.public_url or str(request.base_url).rstrip("/")
 
 
-def board_links(base: str, board: str, short: str, node: Node) -> dict[str, str]:
+def board_links(
+    base: str, board: str, short: str, node: Node, state: LinkState | None = None
+) -> dict[str, str]:
     """Links per role, plus the short join link. The screen link carries the
     short link (``join``) for its QR code: short links make sparse QR codes
-    that scan from across a room, and can be typed from the wall."""
+    that scan from across a room, and can be typed from the wall. Tokens are
+    of the roles' current generations in ``state`` (None: a new board's)."""
 
     def token(role: Role) -> str:
-        return node.signer.link_token(board, role)
+        return node.signer.link_token(board, role, state.gen(role) if state else 0)
 
     join = f"{base}/j/{short}"
     return {
@@ -68,10 +77,33 @@ def board_links(base: str, board: str, short: str, node: Node) -> dict[str, str]
     }
 
 
+async def _may_create(request: Request, node: Node) -> Caller | None:
+    """Who creates the board (None: anonymously, where that is open). JSON
+    only (415: a form on another site cannot post JSON), no foreign Origin,
+    the CSRF token with a session; per account or per IP limits (429)."""
+    require_json(request)
+    who = await caller(request)
+    check_write(request, who)
+    settings = node.settings
+    window = settings.create_boards_window_s
+    if who is not None:
+        rule = Limit(settings.create_boards_per_account, window)
+        await limit(request, "create_board_account", who.account.username, rule, "new boards")
+        return who
+    if not settings.open_board_creation:
+        raise ApiError(401, "login_required", "log in to create boards on this server")
+    rule = Limit(settings.create_boards_per_ip, window)
+    await limit(request, "create_board_ip", ip_of(request), rule, "new boards")
+    return None
+
+
 async def create_board(request: Request) -> Response:
     node: Node = request.app.state.node
-    if not node.settings.open_board_creation:
-        return _error(403, "forbidden", "board creation is closed on this server")
+    try:
+        who = await _may_create(request, node)
+    except ApiError as exc:
+        count_refusal(request, exc)
+        return exc.response()
     raw = await _read_capped(request, MAX_JSON_BODY)
     if raw is None:
         return _error(413, "too_large", f"a request body is at most {MAX_JSON_BODY} bytes")
@@ -88,6 +120,8 @@ async def create_board(request: Request) -> Response:
         op_id="create", actor="system", name="Prikbord", role="facilitator", at=now_ms(), op=op
     )
     await node.store.append(board, "system:create", head, tail)
+    owner = who.account.username if who else None
+    await node.accounts.boards.claim(board, owner, body.title, now_ms())
     short = await node.store.create_short_code(board)
     links = board_links(_base_url(request, node), board, short, node)
     return JSONResponse({"board": board, "title": body.title, "links": links}, status_code=201)
@@ -105,10 +139,12 @@ def _token_of(request: Request) -> str | None:
 async def read_board(request: Request) -> Response:
     node: Node = request.app.state.node
     board = request.path_params["board"]
-    token = _token_of(request)
-    grant = node.signer.read_link(token) if token else None
-    if grant is None or grant.board != board:
-        return _error(401, "unauthorized", "a valid link token for this board is required")
+    try:  # any working link of the board: replaced or expired ones get 401
+        grant, _links = await node.access.grant(_token_of(request), board)
+    except Refused as exc:
+        if exc.status == 404:
+            return _error(404, "not_found", "no such board")
+        return _error(401, "unauthorized", f"a valid link token for this board is required: {exc}")
     try:
         state = await read_state(node.store, board)
     except BoardNotFound:
@@ -123,10 +159,23 @@ async def join_short(request: Request) -> Response:
     fragment of the redirect, so it stays out of access logs)."""
     node: Node = request.app.state.node
     code = request.path_params["code"]
-    board = await node.store.board_of_short_code(code) if len(code) <= 16 else None
+    # Per client IP: a room joining by QR code is a few dozen lookups a
+    # minute; guessing codes is held to the same (429 + Retry-After).
+    rule = abuse.Limit(node.settings.join_lookups_per_minute, 60)
+    wait = await node.limiter.hit("join_lookup", abuse.client_ip(request.scope), rule)
+    if wait:
+        refused = _error(429, "rate_limited", "too many join code lookups: try again later")
+        refused.headers["Retry-After"] = str(int(wait))
+        return refused
+    # Only the board's current code: a replaced one is gone (SPEC §2).
+    board = await node.links.board_of_join_code(code) if len(code) <= 16 else None
     if board is None:
         return _error(404, "not_found", "no board with this code")
-    token = node.signer.link_token(board, "participant")
+    try:
+        state = await node.links.read(board)
+    except BoardGone:
+        return _error(404, "not_found", "no board with this code")
+    token = node.signer.link_token(board, "participant", state.gen("participant"))
     return RedirectResponse(f"/b/{board}#t={token}", status_code=302)
 
 

@@ -1,10 +1,19 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness, readiness and Prometheus metrics.
+
+``/metrics`` answers only with ``Authorization: Bearer <PRIKBORD_METRICS_TOKEN>``
+and is off (404) without that setting: its counters (refusals, connections)
+tell an attacker what hurts and whether an attack works.
+"""
 
 from __future__ import annotations
+
+import hmac
+from collections import Counter
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from server.httpguard import guard
 from server.node import Node
 
 
@@ -29,8 +38,24 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
+def _metrics_refusal(request: Request, token: str) -> Response | None:
+    """None when the request carries the metrics token, else the answer."""
+    if not token:
+        return PlainTextResponse("metrics are off: set PRIKBORD_METRICS_TOKEN\n", status_code=404)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return None
+    return PlainTextResponse(
+        "a metrics token is required\n", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 async def metrics(request: Request) -> Response:
     node: Node = request.app.state.node
+    refusal = _metrics_refusal(request, node.settings.metrics_token)
+    if refusal is not None:
+        return refusal
+    refused = Counter(node.limiter.refused) + guard().refused
     lines = [
         "# TYPE prikbord_connections gauge",
         f"prikbord_connections {len(node.connections)}",
@@ -47,9 +72,6 @@ async def metrics(request: Request) -> Response:
         "# TYPE prikbord_ready gauge",
         f"prikbord_ready {int(node.ready)}",
         "# TYPE prikbord_refused_total counter",
-        *(
-            f'prikbord_refused_total{{kind="{kind}"}} {n}'
-            for kind, n in sorted(node.limiter.refused.items())
-        ),
+        *(f'prikbord_refused_total{{kind="{kind}"}} {n}' for kind, n in sorted(refused.items())),
     ]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

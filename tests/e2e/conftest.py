@@ -38,8 +38,8 @@ class Server(ServerProcess):
     """One ``prikbord serve`` node with its own embedded Valkey. Restarts keep
     the port and the data directory, so browsers reconnect to the same board."""
 
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__("", data_dir)
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        super().__init__("", data_dir, env=env)
 
     @property
     def url(self) -> str:

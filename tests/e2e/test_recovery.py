@@ -32,6 +32,9 @@ def test_typing_through_a_server_restart_delivers_the_card_once(
     join(bob, links["participant"], "Bob")
 
     ann.get_by_test_id("add-card").click()
+    # type() does not wait for the dialog to open (fill() does): keys sent
+    # before showModal() would land on the page, not in the field.
+    expect(ann.get_by_test_id("card-title-input")).to_be_visible()
     ann.get_by_test_id("card-title-input").type("Half a thou")
     server.kill()  # SIGKILL mid-typing
     ann.get_by_test_id("card-title-input").type("ght, then the rest")

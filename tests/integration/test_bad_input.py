@@ -5,26 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import urllib.request
 from typing import Any
 
 import msgpack
 import pytest
-import redis
 import websockets
 
 from protocol.errors import CloseCode, ErrorCode
 from server.embedded import EmbeddedValkey
 from server.tokens import Signer
 from tests.support.cluster import Nodes
-from tests.support.servers import ServerProcess, token_of
+from tests.support.servers import TEST_SECRET, ServerProcess, token_of
 from tests.support.wire import Wire, card
 
 
 def _signer(valkey: EmbeddedValkey) -> Signer:
-    secret = redis.Redis.from_url(valkey.url).get("prikbord:secret")
-    assert isinstance(secret, bytes)
-    return Signer(secret.decode())
+    return Signer(TEST_SECRET)  # what test nodes sign with (tests/support/servers.py)
 
 
 async def _closed_with(url: str, hello: Any, **kwargs: Any) -> int | None:
@@ -124,8 +120,7 @@ def _decoded(frame: bytes | str | dict[str, Any]) -> Any:
 
 
 def _metrics(node: ServerProcess) -> str:
-    with urllib.request.urlopen(node.http + "/metrics", timeout=5) as resp:
-        return str(resp.read().decode())
+    return node.metrics()
 
 
 async def _state(node: ServerProcess, bid: str, token: str) -> Any:
@@ -227,7 +222,12 @@ def test_rest_refuses_big_bodies_bad_json_and_tokens_in_the_url(nodes: Nodes) ->
     node = nodes.start()
 
     def post(body: bytes) -> tuple[int, dict[str, Any]]:
-        req = urllib.request.Request(node.http + "/api/boards", data=body, method="POST")
+        req = urllib.request.Request(
+            node.http + "/api/boards",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status, json.load(resp)

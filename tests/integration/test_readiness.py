@@ -54,10 +54,9 @@ def _start_as(nodes: Nodes, user: str, refused: str) -> tuple[redis.Redis, _Unre
 
 
 def _metric(node: ServerProcess, name: str) -> int:
-    with urllib.request.urlopen(node.http + "/metrics", timeout=2) as resp:
-        for line in resp.read().decode().splitlines():
-            if line.startswith(name + " "):
-                return int(line.split()[1])
+    for line in node.metrics().splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
     raise AssertionError(f"no metric {name}")
 
 

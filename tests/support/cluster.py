@@ -23,7 +23,19 @@ def valkey(tmp_path: Path) -> Iterator[EmbeddedValkey]:
         v.stop()
 
 
-UNLIMITED = {"PRIKBORD_OPS_PER_SECOND": "100000", "PRIKBORD_OPS_BURST": "100000"}
+#: Rate limits and connection caps lifted: tests send ops far faster than
+#: people and open many sockets from one address (tests/integration/
+#: test_limits.py sets the limits it tests).
+UNLIMITED = {
+    "PRIKBORD_OPS_PER_SECOND": "100000",
+    "PRIKBORD_OPS_BURST": "100000",
+    "PRIKBORD_ACTOR_OPS_PER_SECOND": "100000",
+    "PRIKBORD_ACTOR_OPS_BURST": "100000",
+    "PRIKBORD_IP_OPS_PER_SECOND": "100000",
+    "PRIKBORD_IP_OPS_BURST": "100000",
+    "PRIKBORD_MAX_WS_PER_IP": "100000",
+    "PRIKBORD_MAX_WS_PER_BOARD": "100000",
+}
 
 
 class Nodes:

@@ -15,12 +15,28 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
 from tests.support.valkey import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The signing secret of test nodes on a shared test Valkey: a server with an
+#: external Redis takes its secret from the environment (server/secret.py),
+#: and all nodes of one test must sign alike. Tests mint tokens with it.
+TEST_SECRET = "prikbord-test-secret-of-every-node"
+#: Tests all over the suite create boards anonymously and fast: their
+#: servers open creation and lift its per-IP limit. The default (closed,
+#: limited) is tested on its own (tests/integration/test_accounts.py), by
+#: overriding these in ``env``.
+OPEN_CREATION = {
+    "PRIKBORD_OPEN_BOARD_CREATION": "1",
+    "PRIKBORD_CREATE_BOARDS_PER_IP": "1000000",
+}
+#: ``/metrics`` is off without a token (server/routes/health.py); test
+#: servers get this one, and :meth:`ServerProcess.metrics` sends it.
+METRICS_TOKEN = "test-metrics-token"
 
 
 class ServerProcess:
@@ -39,6 +55,8 @@ class ServerProcess:
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
+        #: Run in the child before the server starts (e.g. a lower RLIMIT_NOFILE).
+        self.preexec_fn: Callable[[], None] | None = None
 
     @property
     def http(self) -> str:
@@ -50,13 +68,24 @@ class ServerProcess:
 
     def start(self, timeout: float = 20.0) -> Self:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PRIKBORD_LOG_LEVEL": "warning", **self.extra_env}
+        env = {
+            **os.environ,
+            "PRIKBORD_LOG_LEVEL": "warning",
+            "PRIKBORD_METRICS_TOKEN": METRICS_TOKEN,
+            **OPEN_CREATION,
+            **self.extra_env,
+        }
+        if self.redis_url and not ({"PRIKBORD_SECRET", "PRIKBORD_SECRET_FILE"} & env.keys()):
+            env["PRIKBORD_SECRET"] = TEST_SECRET
         args = [sys.executable, "-m", "prikbord.cli", "serve", "--port", str(self.port)]
         args += ["--data", str(self.data_dir), "--workers", str(self.workers)]
         if self.redis_url:
             args += ["--redis-url", self.redis_url]
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=self.preexec_fn,
+        )  # fmt: skip
         log.close()
         self.wait_ready(timeout)
         return self
@@ -123,6 +152,22 @@ class ServerProcess:
         req = urllib.request.Request(self.http + path, headers=headers)
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.load(resp)
+
+    def metrics(self) -> str:
+        """The ``/metrics`` text (with the test metrics token)."""
+        req = urllib.request.Request(
+            self.http + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return str(resp.read().decode())
+
+    def metric(self, name: str) -> float:
+        """One sample of ``/metrics`` by its full name (labels included);
+        0 when absent (a counter nothing has counted yet)."""
+        for line in self.metrics().splitlines():
+            if line.startswith(name + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
 
     def snapshot(self, board: str, token: str) -> dict[str, Any]:
         """The board as JSON from the REST API (token in the header, never

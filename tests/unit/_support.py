@@ -59,6 +59,7 @@ SAMPLE_OPS: dict[str, dict[str, Any]] = {
     "spotlight.set": {"type": "spotlight.set", "card": "c1"},
     "round.open": {"type": "round.open", "reset": True},
     "round.close": {"type": "round.close"},
+    "posts.delete": {"type": "posts.delete", "author": "me", "since": 0},
 }
 
 

@@ -19,6 +19,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "section.add": frozenset({"facilitator"}),
     "section.set": frozenset({"facilitator"}),
     "section.delete": frozenset({"facilitator"}),
+    "posts.delete": frozenset({"facilitator"}),
     **{
         t: frozenset({"participant", "facilitator"})
         for t in (
@@ -121,6 +122,33 @@ def test_board_full_rejection(monkeypatch: pytest.MonkeyPatch) -> None:
     state = _board_owned_by("ann", "participant")
     result = check(state, op({"type": "card.add", "id": "c2", "title": "x"}), "ann", "participant")
     assert result is not None and result.code == ErrorCode.BOARD_FULL
+    assert result.message == "a board holds at most 1 cards"
+
+
+def test_deleted_objects_make_room_until_the_hard_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_CARDS", 1)
+    monkeypatch.setattr(limits, "MAX_CARD_ENTRIES", 2)
+    state = _board_owned_by("ann", "participant")
+    apply(state, ev(7, {"type": "card.delete", "id": "c1"}, "ann"))
+    add = op({"type": "card.add", "id": "c2", "title": "x"})
+    assert check(state, add, "ann", "participant") is None  # the tombstone does not count
+    apply(state, ev(8, {"type": "card.add", "id": "c2", "title": "x"}, "ann"))
+    apply(state, ev(9, {"type": "card.delete", "id": "c2"}, "ann"))
+    result = check(state, op({"type": "card.add", "id": "c3", "title": "x"}), "ann", "participant")
+    assert result is not None and result.code == ErrorCode.BOARD_FULL
+    assert result.message == "a board holds at most 2 cards, deleted ones included"
+
+
+def test_posts_delete_needs_a_match() -> None:
+    state = _board_owned_by("ann", "participant")
+    for wire, expected in (
+        ({"type": "posts.delete", "author": "ann"}, None),
+        ({"type": "posts.delete", "since": 0}, None),
+        ({"type": "posts.delete", "author": "bob"}, ErrorCode.NOT_FOUND),
+        ({"type": "posts.delete", "since": 2**52}, ErrorCode.NOT_FOUND),
+    ):
+        result = check(state, op(wire), "fran", "facilitator")
+        assert (result and result.code) == expected, wire
 
 
 def test_deleted_objects_are_not_found() -> None:

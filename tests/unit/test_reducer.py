@@ -292,18 +292,28 @@ def test_replay_returns_the_same_state() -> None:
     assert state.seq == 2
 
 
-def test_card_cap_counts_tombstones(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_card_cap_counts_live_cards_and_the_hard_cap_tombstones_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(limits, "MAX_CARDS", 2)
+    monkeypatch.setattr(limits, "MAX_CARD_ENTRIES", 3)
     state = run([
-        ev(1, _add("c1")), ev(2, {"type": "card.delete", "id": "c1"}), ev(3, _add("c2")),
-        ev(4, _add("c3")),
+        ev(1, _add("c1")), ev(2, _add("c2")),
+        ev(3, _add("c3")),  # full: 2 live
+        ev(4, {"type": "card.delete", "id": "c1"}),
+        ev(5, _add("c4")),  # room again: c1 is a tombstone
+        ev(6, {"type": "card.delete", "id": "c4"}),
+        ev(7, _add("c5")),  # 1 live, but 3 entries: the hard cap
     ])  # fmt: skip
-    assert sorted(state.cards) == ["c1", "c2"]
+    assert sorted(state.cards) == ["c1", "c2", "c4"]
+    assert state.live_cards() == 1
 
 
 def test_section_and_comment_caps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "MAX_SECTIONS", 1)
+    monkeypatch.setattr(limits, "MAX_SECTION_ENTRIES", 2)
     monkeypatch.setattr(limits, "MAX_COMMENTS", 1)
+    monkeypatch.setattr(limits, "MAX_COMMENT_ENTRIES", 2)
     state = run([
         ev(1, {"type": "section.add", "id": "s1", "title": "a", "pos": "a0"}, "f", FAC),
         ev(2, {"type": "section.add", "id": "s2", "title": "b", "pos": "a1"}, "f", FAC),
@@ -312,6 +322,28 @@ def test_section_and_comment_caps(monkeypatch: pytest.MonkeyPatch) -> None:
         ev(5, {"type": "comment.add", "id": "m2", "card": "c1", "body": "y"}),
     ])  # fmt: skip
     assert list(state.sections) == ["s1"] and list(state.comments) == ["m1"]
+    replay(state, [
+        ev(6, {"type": "section.delete", "id": "s1"}, "f", FAC),
+        ev(7, {"type": "section.add", "id": "s2", "title": "b", "pos": "a1"}, "f", FAC),
+        ev(8, {"type": "section.add", "id": "s3", "title": "c", "pos": "a2"}, "f", FAC),
+        ev(9, {"type": "comment.delete", "id": "m1"}),
+        ev(10, {"type": "comment.add", "id": "m2", "card": "c1", "body": "y"}),
+        ev(11, {"type": "comment.add", "id": "m3", "card": "c1", "body": "z"}),
+    ])  # fmt: skip
+    assert list(state.sections) == ["s1", "s2"] and list(state.comments) == ["m1", "m2"]
+
+
+def test_posts_delete_cleans_a_flood_and_makes_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_CARDS", 3)
+    flood = [ev(seq, _add(f"x{seq}"), "spam") for seq in range(1, 4)]
+    state = run([
+        *flood,
+        ev(4, _add("mine"), "ann"),  # full
+        ev(5, {"type": "posts.delete", "author": "spam"}, "f", FAC),
+        ev(6, _add("mine"), "ann"),
+    ])  # fmt: skip
+    assert [c for c, card in state.cards.items() if not card.deleted] == ["mine"]
+    assert all(state.cards[f"x{seq}"].deleted for seq in range(1, 4))
 
 
 def test_real_caps_hold_at_scale() -> None:
@@ -366,3 +398,15 @@ def test_cards_only_go_to_known_sections_and_deleted_ones_keep_their_cards() -> 
     assert "c2" not in state.cards  # an unknown section: a no-op
     assert state.cards["c1"].section == "s1" and state.sections["s1"].deleted
     assert state.cards["c3"].section == "s1"  # raced with the delete: kept, shown unsorted
+
+
+def test_real_card_cap_makes_room_after_posts_delete() -> None:
+    state = BoardState("b1")
+    for seq in range(1, limits.MAX_CARDS + 1):
+        apply(state, ev(seq, _add(f"x{seq}"), "spam"))
+    seq = limits.MAX_CARDS
+    apply(state, ev(seq + 1, _add("mine"), "ann"))
+    assert "mine" not in state.cards
+    apply(state, ev(seq + 2, {"type": "posts.delete", "author": "spam"}, "f", FAC))
+    apply(state, ev(seq + 3, _add("mine"), "ann"))
+    assert state.live_cards() == 1 and len(state.cards) == limits.MAX_CARDS + 1

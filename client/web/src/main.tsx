@@ -4,12 +4,20 @@ import { getLang, t, useLang } from "./i18n";
 import { BoardPage } from "./ui/board";
 import { Landing } from "./ui/landing";
 import { HubScreen } from "./ui/screen";
+import { LoginPage } from "./ui/account/login";
+import { MyBoardsPage } from "./ui/account/myboards";
+import { SetupPage } from "./ui/account/setup";
 import "./styles.css";
 
 const ID = "[A-Za-z0-9_-]{1,40}";
 
-export function route(path: string): { page: "landing" } | { page: "board" | "screen"; board: string } | { page: "notfound" } {
+const ACCOUNT_PAGES = { "/login": "login", "/setup": "setup", "/my": "my" } as const;
+type AccountPage = (typeof ACCOUNT_PAGES)[keyof typeof ACCOUNT_PAGES];
+
+export function route(path: string): { page: "landing" | AccountPage } | { page: "board" | "screen"; board: string } | { page: "notfound" } {
   if (path === "/" || path === "/index.html") return { page: "landing" };
+  const account = ACCOUNT_PAGES[path.replace(/\/$/, "") as keyof typeof ACCOUNT_PAGES];
+  if (account) return { page: account };
   const m = new RegExp(`^/(b|screen)/(${ID})/?$`).exec(path);
   if (m?.[2]) return { page: m[1] === "b" ? "board" : "screen", board: m[2] };
   return { page: "notfound" };
@@ -20,6 +28,9 @@ function App() {
   const r = route(location.pathname);
   switch (r.page) {
     case "landing": return <Landing />;
+    case "login": return <LoginPage />;
+    case "setup": return <SetupPage />;
+    case "my": return <MyBoardsPage />;
     case "board": return <BoardPage board={r.board} />;
     case "screen": return <HubScreen board={r.board} />;
     default:

@@ -18,6 +18,8 @@ import type { Role } from "./model";
 export interface Hello {
   t: "hello"; v: number; board: string; token: string; name: string;
   identity?: string; resume?: { epoch: string; seq: number };
+  /** The board's access code, when it asks for one (SPEC §2). */
+  code?: string;
 }
 export interface OpMsg { t: "op"; id: string; op: Op }
 export interface Focus { t: "focus"; card?: string | null }
@@ -254,6 +256,7 @@ const CLIENT_SCHEMAS = {
     name: { check: displayName },
     identity: { check: anyString, optional: true },
     resume: { check: resume, optional: true },
+    code: { check: anyString, optional: true },
   },
   focus: { card: { check: checkId, optional: true } },
   ping: { n: { check: safeInt, default: 0 } },

@@ -26,6 +26,8 @@ export const CloseCode = {
   HEARTBEAT_TIMEOUT: 4002,
   INTERNAL: 4003,
   HANDSHAKE_TIMEOUT: 4004,
+  /** A connection cap (per address or per board): reconnect with backoff. */
+  TOO_MANY_CONNECTIONS: 4006,
   PROTOCOL_VERSION: 4100,
   BAD_HANDSHAKE: 4101,
   UNAUTHORIZED: 4102,

@@ -18,13 +18,23 @@ export const MAX_COMMENT = 1000;
 export const MAX_URL = 2000;
 export const MAX_POS = 64;
 export const MAX_TOKEN = 512;
+/** A board's access code: letters and digits (SPEC §2). */
+export const MIN_ACCESS_CODE = 4;
+export const MAX_ACCESS_CODE = 32;
 /** An error frame repeats a refused frame's op id cut to this many characters. */
 export const MAX_ERROR_OP_ID = 256;
 export const MAX_COORD = 10_000;
 
+/** Caps (SPEC §5): live objects count toward MAX_*; every entry, tombstones
+ * included, toward MAX_*_ENTRIES. */
 export const MAX_CARDS = 5000;
+export const MAX_CARD_ENTRIES = 20_000;
 export const MAX_SECTIONS = 50;
+export const MAX_SECTION_ENTRIES = 200;
 export const MAX_COMMENTS = 20_000;
+export const MAX_COMMENT_ENTRIES = 50_000;
+/** Largest time a client may name (posts.delete `since`): 2^53 - 1. */
+export const MAX_TIME_MS = Number.MAX_SAFE_INTEGER;
 
 export const DEFAULT_VOTE_BUDGET = 5;
 export const MAX_VOTE_BUDGET = 100;

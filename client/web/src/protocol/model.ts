@@ -92,6 +92,31 @@ export const liveCard = (s: BoardState, id: string): Card | undefined => {
   return c && !c.deleted ? c : undefined;
 };
 
+const countLive = (m: Map<string, { deleted: boolean }>): number => {
+  let n = 0;
+  for (const v of m.values()) if (!v.deleted) n++;
+  return n;
+};
+/** Objects that are not deleted (the caps count these). */
+export const liveCards = (s: BoardState): number => countLive(s.cards);
+export const liveComments = (s: BoardState): number => countLive(s.comments);
+export const liveSections = (s: BoardState): number => countLive(s.sections);
+
+/** Ids of the live cards and comments by `author` (undefined: anyone) created
+ * at or after `since` (undefined: ever), in insertion order: what
+ * `posts.delete` removes. */
+export const postsBy = (
+  s: BoardState, author: string | undefined, since: number | undefined,
+): { cards: string[]; comments: string[] } => {
+  const match = (who: string, at: number): boolean =>
+    (author === undefined || who === author) && (since === undefined || at >= since);
+  const cards: string[] = [];
+  for (const [id, c] of s.cards) if (!c.deleted && match(c.author, c.created_at)) cards.push(id);
+  const comments: string[] = [];
+  for (const [id, m] of s.comments) if (!m.deleted && match(m.author, m.created_at)) comments.push(id);
+  return { cards, comments };
+};
+
 /** Votes the actor has on cards that still exist (deleted ones refund). */
 export const votesUsed = (s: BoardState, actor: string): number => {
   let n = 0;

@@ -56,13 +56,16 @@ export interface TimerSet { type: "timer.set"; action: TimerAction; seconds?: nu
 export interface SpotlightSet { type: "spotlight.set"; card?: string; section?: string }
 export interface RoundOpen { type: "round.open"; reset: boolean }
 export interface RoundClose { type: "round.close" }
+/** Delete every live card and comment by `author` and/or created at or after
+ * `since` (facilitator only; at least one of the two). */
+export interface PostsDelete { type: "posts.delete"; author?: string; since?: number }
 
 export type Op =
   | BoardSet | SectionAdd | SectionSet | SectionDelete
   | CardAdd | CardSet | CardMove | CardDelete
   | CommentAdd | CommentDelete | ReactionSet | VoteCast | VoteRetract
   | CardModerate | CommentModerate | ParticipantRemove | ParticipantRestore
-  | TimerSet | SpotlightSet | RoundOpen | RoundClose;
+  | TimerSet | SpotlightSet | RoundOpen | RoundClose | PostsDelete;
 export type OpType = Op["type"];
 
 export const OP_TYPES: ReadonlySet<string> = new Set<OpType>([
@@ -70,7 +73,7 @@ export const OP_TYPES: ReadonlySet<string> = new Set<OpType>([
   "card.add", "card.set", "card.move", "card.delete",
   "comment.add", "comment.delete", "reaction.set", "vote.cast", "vote.retract",
   "card.moderate", "comment.moderate", "participant.remove", "participant.restore",
-  "timer.set", "spotlight.set", "round.open", "round.close",
+  "timer.set", "spotlight.set", "round.open", "round.close", "posts.delete",
 ]);
 
 type PatchMap<T> = Record<string, T | null>;
@@ -295,6 +298,10 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
   "spotlight.set": { card: { check: checkId, optional: true }, section: { check: checkId, optional: true } },
   "round.open": { reset: { check: bool, default: false } },
   "round.close": {},
+  "posts.delete": {
+    author: { check: checkId, optional: true },
+    since: { check: int(0, L.MAX_TIME_MS), optional: true },
+  },
 };
 
 /** Validate fields of a map against a schema: unknown fields refused (ops)
@@ -344,6 +351,9 @@ export const parseOp = (obj: unknown, prefix = ""): Op => {
   }
   if (op.type === "spotlight.set" && op.card !== undefined && op.section !== undefined) {
     fail(`${prefix}${type}`, "spotlight a card or a section, not both");
+  }
+  if (op.type === "posts.delete" && op.author === undefined && op.since === undefined) {
+    fail(`${prefix}${type}`, "name an author, a since time, or both");
   }
   return op;
 };

@@ -4,7 +4,7 @@
  * the user may not do. */
 import * as L from "./limits";
 import { ErrorCode } from "./errors";
-import { liveCard, votesUsed, type BoardState, type Card, type Role } from "./model";
+import { liveCard, liveCards, liveComments, liveSections, postsBy, votesUsed, type BoardState, type Card, type Role } from "./model";
 import { isBlank, type CardSet, type ModAction, type Op } from "./ops";
 import { seesCard, seesComment, type Viewer } from "./visibility";
 
@@ -13,6 +13,7 @@ export interface Rejection { code: number; message: string }
 const FACILITATOR_ONLY = new Set([
   "board.set", "section.add", "section.set", "section.delete", "card.moderate", "comment.moderate",
   "participant.remove", "participant.restore", "timer.set", "spotlight.set", "round.open", "round.close",
+  "posts.delete",
 ]);
 const VOTING = new Set(["vote.cast", "vote.retract"]);
 /** Which moderation action applies to which status (SPEC §5, Moderation). */
@@ -26,7 +27,14 @@ const MOD_FROM: Record<ModAction, readonly string[]> = {
 export const mayWrite = (role: Role): boolean => role !== "viewer";
 
 const reject = (code: number, message: string): Rejection => ({ code, message });
-const full = (cap: number, what: string): Rejection => reject(ErrorCode.BOARD_FULL, `a board holds at most ${cap} ${what}`);
+/** Live objects count toward `cap` (deleting makes room); every entry,
+ * tombstones included, toward `hardCap`. `live` is counted only when the
+ * entries reach `cap`. */
+const full = (entries: number, live: () => number, cap: number, hardCap: number, what: string): Rejection | null => {
+  if (entries >= hardCap) return reject(ErrorCode.BOARD_FULL, `a board holds at most ${hardCap} ${what}, deleted ones included`);
+  if (entries >= cap && live() >= cap) return reject(ErrorCode.BOARD_FULL, `a board holds at most ${cap} ${what}`);
+  return null;
+};
 
 const ownerOrFacilitator = (author: string, actor: string, role: Role): Rejection | null =>
   role === "facilitator" || author === actor
@@ -74,8 +82,7 @@ const checkObjects = (state: BoardState, op: Op, actor: string, role: Role): Rej
   switch (op.type) {
     case "section.add":
       if (state.sections.has(op.id)) return reject(ErrorCode.EXISTS, "section id already used");
-      if (state.sections.size >= L.MAX_SECTIONS) return full(L.MAX_SECTIONS, "sections");
-      return null;
+      return full(state.sections.size, () => liveSections(state), L.MAX_SECTIONS, L.MAX_SECTION_ENTRIES, "sections");
     case "section.set":
     case "section.delete": {
       const s = state.sections.get(op.id);
@@ -83,7 +90,10 @@ const checkObjects = (state: BoardState, op: Op, actor: string, role: Role): Rej
     }
     case "card.add":
       if (state.cards.has(op.id)) return reject(ErrorCode.EXISTS, "card id already used");
-      if (state.cards.size >= L.MAX_CARDS) return full(L.MAX_CARDS, "cards");
+      {
+        const cap = full(state.cards.size, () => liveCards(state), L.MAX_CARDS, L.MAX_CARD_ENTRIES, "cards");
+        if (cap) return cap;
+      }
       if (op.section && !state.sections.has(op.section)) return notFound("section");
       return null;
     case "card.set":
@@ -104,8 +114,7 @@ const checkObjects = (state: BoardState, op: Op, actor: string, role: Role): Rej
       if (state.comments.has(op.id)) return reject(ErrorCode.EXISTS, "comment id already used");
       const missing = noCard(state, op.card, viewer);
       if (missing) return missing;
-      if (state.comments.size >= L.MAX_COMMENTS) return full(L.MAX_COMMENTS, "comments");
-      return null;
+      return full(state.comments.size, () => liveComments(state), L.MAX_COMMENTS, L.MAX_COMMENT_ENTRIES, "comments");
     }
     case "comment.delete": {
       const m = state.comments.get(op.id);
@@ -120,6 +129,10 @@ const checkObjects = (state: BoardState, op: Op, actor: string, role: Role): Rej
     case "vote.retract":
       return noCard(state, op.card, viewer)
         ?? ((state.votes.get(op.card)?.get(actor) ?? 0) <= 0 ? reject(ErrorCode.NOT_FOUND, "no vote of yours on this card") : null);
+    case "posts.delete": {
+      const { cards, comments } = postsBy(state, op.author, op.since);
+      return cards.length || comments.length ? null : reject(ErrorCode.NOT_FOUND, "no cards or comments match");
+    }
     case "card.moderate": {
       const c = liveCard(state, op.id);
       return c ? moderationApplies(c.status, op.action, "card") : notFound("card");

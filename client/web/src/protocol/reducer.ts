@@ -2,7 +2,7 @@
  * Total: an op the policy refuses at this point of the log is a no-op, never
  * an error, so replicas applying the same log converge. Mutates in place. */
 import {
-  liveCard, newCard, newComment, newSection, reactionsFromWire, sessionFromWire, settingsFromWire, votesFromWire,
+  liveCard, newCard, newComment, newSection, postsBy, reactionsFromWire, sessionFromWire, settingsFromWire, votesFromWire,
   type BoardSession, type BoardState, type Card, type Comment, type Role,
 } from "./model";
 import type { EventOp, ModAction, Op, TimerSet, ViewPatch } from "./ops";
@@ -139,22 +139,21 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
       c.updated_at = at;
       break;
     }
-    case "card.delete": {
-      // The tombstone keeps its status: a card never shown stays unshown.
-      const old = state.cards.get(op.id);
-      state.cards.set(op.id, newCard(op.id, { deleted: true, created_at: old?.created_at ?? 0, status: old?.status ?? "visible" }));
-      state.reactions.delete(op.id);
-      state.votes.delete(op.id);
+    case "card.delete":
+      deleteCard(state, op.id);
       break;
-    }
     case "comment.add":
       state.comments.set(op.id, newComment(op.id, op.card, {
         body: op.body, author: actor, author_name: name, created_at: at, status: newStatus(state, role, op.held),
       }));
       break;
-    case "comment.delete": {
-      const old = state.comments.get(op.id);
-      state.comments.set(op.id, newComment(op.id, old?.card ?? "", { deleted: true, status: old?.status ?? "visible" }));
+    case "comment.delete":
+      deleteComment(state, op.id);
+      break;
+    case "posts.delete": {
+      const { cards, comments } = postsBy(state, op.author, op.since);
+      for (const id of cards) deleteCard(state, id);
+      for (const id of comments) deleteComment(state, id);
       break;
     }
     case "card.moderate": {
@@ -212,6 +211,20 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
       break;
     }
   }
+};
+
+/** Tombstone: the default card, created_at kept; its reactions and votes go.
+ * It keeps its status: a card never shown stays unshown. */
+const deleteCard = (state: BoardState, id: string): void => {
+  const old = state.cards.get(id);
+  state.cards.set(id, newCard(id, { deleted: true, created_at: old?.created_at ?? 0, status: old?.status ?? "visible" }));
+  state.reactions.delete(id);
+  state.votes.delete(id);
+};
+
+const deleteComment = (state: BoardState, id: string): void => {
+  const old = state.comments.get(id);
+  state.comments.set(id, newComment(id, old?.card ?? "", { deleted: true, status: old?.status ?? "visible" }));
 };
 
 export const replay = (state: BoardState, events: Event[]): BoardState => {

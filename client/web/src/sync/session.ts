@@ -7,7 +7,7 @@
  * the last applied seq; a gap in seqs does the same.
  */
 import { decodeServer, encode, type Member, type ServerMessage, type Welcome } from "../protocol/codec";
-import { isRetryable, isTerminalClose, needsResync } from "../protocol/errors";
+import { CloseCode, isRetryable, isTerminalClose, needsResync } from "../protocol/errors";
 import * as L from "../protocol/limits";
 import type { Op } from "../protocol/ops";
 import { ServerClock } from "./clock";
@@ -23,6 +23,8 @@ export interface SessionOptions {
   board: string;
   token: string;
   name: string;
+  /** The board's access code, when it asks for one (participants; SPEC §2). */
+  accessCode?: string;
   store: KeyValueStore;
   /** Called after every welcome that followed a drop (hub screen: upgrade check). */
   onReconnected?: () => void;
@@ -47,6 +49,8 @@ export class Session {
   state: ConnState = "connecting";
   members: Member[] = [];
   closeReason = 0;
+  /** The server's reason for a terminal close (for people; act on the code). */
+  closeText = "";
   limits: Record<string, number> = {};
   private ws: WebSocket | null = null;
   private attempt = 0;
@@ -66,9 +70,13 @@ export class Session {
   private pingsAt = new Map<number, number>();
   private focusCard: string | null = null;
   private readonly WS: typeof WebSocket;
+  private token: string;
+  private accessCode: string | undefined;
 
   constructor(private readonly opts: SessionOptions) {
     this.WS = opts.WebSocketImpl ?? WebSocket;
+    this.token = opts.token;
+    this.accessCode = opts.accessCode || undefined;
     this.replica = new Replica(opts.board, new Outbox(opts.store, outboxKey(opts.board)));
     this.replica.name = opts.name;
   }
@@ -80,6 +88,39 @@ export class Session {
 
   private emit(): void {
     for (const fn of this.listeners) fn();
+  }
+
+  get board(): string {
+    return this.opts.board;
+  }
+
+  /** The link token this session joins with (the facilitator's settings use it for REST). */
+  get linkToken(): string {
+    return this.token;
+  }
+
+  /** Join with another token from now on: after the facilitator replaced
+   * this very link. The 4102 that closes the socket of the old token then
+   * reconnects instead of ending the session; an ended one starts again. */
+  setToken(token: string): void {
+    if (token === this.token) return;
+    this.token = token;
+    this.restartIfClosed();
+  }
+
+  /** The access code to join with (typed by the user after a 4106). */
+  setAccessCode(code: string): void {
+    this.accessCode = code || undefined;
+    this.restartIfClosed();
+  }
+
+  private restartIfClosed(): void {
+    if (this.state !== "closed" || this.stopped) return;
+    this.state = "connecting";
+    this.closeReason = 0;
+    this.attempt = 0;
+    this.emit();
+    this.connect();
   }
 
   /** Ops the server has not acked yet (acked ones wait only for their event). */
@@ -145,13 +186,15 @@ export class Session {
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     this.sent = new Set();
+    const token = this.token;
     ws.onopen = () => {
       const stored = this.opts.store.getItem(identityKey(this.opts.board));
       this.lastFrame = Date.now();
       this.helloAt = this.lastFrame;
       ws.send(encodeBuf({
-        t: "hello", v: L.PROTOCOL_VERSION, board: this.opts.board, token: this.opts.token,
+        t: "hello", v: L.PROTOCOL_VERSION, board: this.opts.board, token,
         name: this.opts.name, identity: stored ?? undefined, resume: this.replica.resumePoint(),
+        code: this.accessCode,
       }));
     };
     ws.onmessage = (ev: MessageEvent) => {
@@ -171,11 +214,16 @@ export class Session {
       this.ws = null;
       this.stopHeartbeat();
       if (this.stopped) return;
+      if (ev.code === CloseCode.UNAUTHORIZED && token !== this.token) {
+        this.connect(); // our own link was replaced and we hold the new one
+        return;
+      }
       // 4105: a facilitator removed us. Terminal like every 41xx: the page
       // says so and never reconnects.
       if (isTerminalClose(ev.code)) {
         this.state = "closed";
         this.closeReason = ev.code;
+        this.closeText = ev.reason;
         this.emit();
         return;
       }

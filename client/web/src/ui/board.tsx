@@ -8,8 +8,10 @@ import { Session } from "../sync/session";
 import { ConnectionStatus, LangSwitch, LimitedField } from "./common";
 import { CardEditor, type EditorTarget } from "./editor";
 import { GearIcon, PeopleIcon, PinIcon, PlusIcon } from "./icons";
-import { fragmentParams, safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
+import { safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
 import { ColumnsLayout, GridLayout, WallLayout, columnInView } from "./layouts";
+import { AccessCodePrompt, needsAccessCode } from "./links/access";
+import { storedCode, takeLink } from "./links/token";
 import type { SortMode } from "./order";
 import { LayoutSwitch, SettingsDialog } from "./settings";
 import { FacilitateButton, FacilitatorPanel, type Tab } from "./facilitate/panel";
@@ -40,7 +42,8 @@ const useKnownNames = (members: { actor: string; name: string }[], state: BoardS
 const freeSpot = (n: number): { x: number; y: number } => ({ x: 20 + (n % 4) * 290 + ((n >> 4) % 3) * 20, y: 20 + ((n >> 2) % 4) * 250 + ((n >> 4) % 3) * 20 });
 
 export function BoardPage({ board }: { board: string }) {
-  const token = fragmentParams().get("t") ?? "";
+  // Read once and taken out of the address bar (ui/links/token.ts).
+  const token = takeLink("b", board).token;
   const [name, setName] = useState(() => safeStorage.getItem(NAME_KEY) ?? "");
   const [joined, setJoined] = useState(() => name.trim().length > 0);
   if (!joined) {
@@ -67,7 +70,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const [toast, setToast] = useState("");
   const session = useMemo(
     () => new Session({
-      url: wsUrl(), board, token, name, store: safeStorage,
+      url: wsUrl(), board, token, name, store: safeStorage, accessCode: storedCode(board),
       onRejected: (_op, code, msg) => setToast(t("opRejected", { msg: `${errorText(code, msg)} (${code})` })),
     }),
     [board, token, name],
@@ -134,12 +137,15 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       </main>
     );
   }
+  if (session.state === "closed" && needsAccessCode(session.closeReason)) {
+    return <AccessCodePrompt session={session} />;
+  }
   if (session.state === "closed") {
     const code = session.closeReason;
     const key = (["closed_4102", "closed_4103", "closed_4100"] as MsgKey[]).find((k) => k.endsWith(String(code)));
     return (
       <main class="narrow">
-        <div class="panel" role="alert">
+        <div class="panel" role="alert" data-testid="closed" data-code={code}>
           <p>{key ? t(key) : t("closed_other", { code })}</p>
           <button type="button" class="btn" onClick={() => location.reload()}>{t("reload")}</button>
         </div>

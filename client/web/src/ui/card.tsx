@@ -4,7 +4,8 @@ import type { CSSProperties, TargetedKeyboardEvent, TargetedPointerEvent } from 
 import { useState } from "preact/hooks";
 import { t, type MsgKey } from "../i18n";
 import * as L from "../protocol/limits";
-import { voteTotal, type BoardState, type Card } from "../protocol/model";
+import { postsBy, voteTotal, type BoardState, type Card } from "../protocol/model";
+import type { Op } from "../protocol/ops";
 import { REACTIONS, cpLen, isSafeUrl } from "../protocol/ops";
 import type { Member } from "../protocol/codec";
 import type { Session } from "../sync/session";
@@ -44,6 +45,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
   const { session, state } = ctx;
   const [showComments, setShowComments] = useState(false);
   const [picker, setPicker] = useState(false);
+  const [cleanup, setCleanup] = useState(false);
   const me = session?.replica.actor ?? "";
   const role = session?.replica.role ?? "viewer";
   const fac = role === "facilitator";
@@ -90,7 +92,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
                 onClick={() => submit(ctx.spotlight === card.id ? { type: "spotlight.set" } : { type: "spotlight.set", card: card.id })}><StarIcon /></button>
             ) : null}
             {fac && card.status === "visible" ? (
-              <button type="button" class="icon" aria-label={t("hide")} title={t("hide")} data-testid="card-hide"
+              <button type="button" class="icon" aria-label={t("hideCard")} title={t("hideCard")} data-testid="card-hide"
                 onClick={() => submit({ type: "card.moderate", id: card.id, action: "hide" })}><EyeOffIcon /></button>
             ) : null}
             {canEdit ? <button type="button" class="icon" aria-label={t("edit")} title={t("edit")} onClick={() => ctx.onEdit?.(card)}><EditIcon /></button> : null}
@@ -100,9 +102,14 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
                 onClick={() => { if (confirm(t("confirmDelete"))) submit({ type: "card.delete", id: card.id }); }}
               ><TrashIcon /></button>
             ) : null}
+            {fac ? (
+              <button type="button" class="icon" aria-label={t("moderate")} title={t("moderate")} aria-expanded={cleanup}
+                data-testid="cleanup-toggle" onClick={() => setCleanup(!cleanup)}>⋯</button>
+            ) : null}
           </span>
         ) : null}
       </header>
+      {cleanup && fac && session !== null ? <Cleanup card={card} state={session.replica.view()} submit={submit} done={() => setCleanup(false)} /> : null}
       {card.status !== "visible" ? (
         <div class="card-status">
           <StatusBadge status={card.status} mine={mine} />
@@ -183,6 +190,34 @@ function CommentModeration({ id, status, session }: { id: string; status: string
     return <button type="button" class="icon small" aria-label={t("hideComment")} title={t("hideComment")} data-testid="comment-hide" onClick={() => mod("hide")}><EyeOffIcon /></button>;
   }
   return <button type="button" class="btn small" data-testid="comment-restore" onClick={() => mod("restore")}>{t("restore")}</button>;
+}
+
+/** A facilitator's clean-up of a flooded board: one `posts.delete` removes
+ * everything by this card's author, or this card and all that came after it
+ * (SPEC §4). The confirm says how much goes. */
+function Cleanup({ card, state, submit, done }: {
+  card: Card; state: BoardState; submit: (op: Op) => void; done: () => void;
+}) {
+  const run = (op: { author?: string; since?: number }, confirmKey: "confirmDeleteByAuthor" | "confirmDeleteSince") => {
+    const { cards, comments } = postsBy(state, op.author, op.since);
+    if (confirm(t(confirmKey, { name: card.author_name || "?", cards: cards.length, comments: comments.length }))) {
+      submit({ type: "posts.delete", ...op });
+    }
+    done();
+  };
+  // In anonymous mode ("all") a facilitator does not know the author either.
+  return (
+    <div class="card-cleanup" role="group" aria-label={t("moderate")}>
+      {card.author ? (
+        <button type="button" class="btn small" data-testid="delete-by-author" onClick={() => run({ author: card.author }, "confirmDeleteByAuthor")}>
+          {t("deleteByAuthor", { name: card.author_name || "?" })}
+        </button>
+      ) : null}
+      <button type="button" class="btn small" data-testid="delete-since" onClick={() => run({ since: card.created_at }, "confirmDeleteSince")}>
+        {t("deleteSince")}
+      </button>
+    </div>
+  );
 }
 
 function Comments({ card, ctx, comments, canWrite, me }: {

@@ -7,6 +7,10 @@ import { LAYOUTS, cpLen, pyStrip } from "../protocol/ops";
 import { LangSwitch, LimitedField } from "./common";
 import { PinIcon } from "./icons";
 import { QrCode } from "./qr";
+import { ApiError, createBoard, useMe } from "./account/api";
+import { AccountBar } from "./account/bar";
+import { apiErrorText } from "./account/errors";
+import "./account/account.css";
 
 interface Links { facilitator: string; participant: string; viewer: string; join?: string }
 
@@ -22,6 +26,7 @@ export function Landing() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
   const [links, setLinks] = useState<Links | null>(null);
+  const me = useMe();
   const ok = pyStrip(title).length > 0 && cpLen(pyStrip(title)) <= L.MAX_BOARD_TITLE;
 
   const create = async (e: Event) => {
@@ -30,22 +35,28 @@ export function Landing() {
     setBusy(true);
     setError("");
     try {
-      const res = await fetch("/api/boards", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: pyStrip(title), layout }) });
-      if (!res.ok) throw new Error(String(res.status));
-      const data = (await res.json()) as { links: Links };
+      const data = await createBoard(pyStrip(title), layout);
       setLinks(data.links);
     } catch (err) {
-      setError(t("createFailed", { status: err instanceof Error ? err.message : "?" }));
+      setError(err instanceof ApiError && err.status !== 422 ? apiErrorText(err) : t("createFailed", { status: err instanceof ApiError ? err.status : "?" }));
     } finally {
       setBusy(false);
     }
   };
 
+  // Creating needs an account unless the server opened creation to all.
+  const mayCreate = me !== null && (me.account !== null || me.open_board_creation);
   return (
     <main class="narrow landing">
-      <header class="topbar plain"><span class="brand"><PinIcon /> {t("appName")}</span><LangSwitch /></header>
+      <header class="topbar plain"><span class="brand"><PinIcon /> {t("appName")}</span><div class="bar-end"><AccountBar /><LangSwitch /></div></header>
       <p class="tagline">{t("tagline")}</p>
-      <form class="panel" onSubmit={create}>
+      {me !== null && !mayCreate ? (
+        <section class="panel login-needed" data-testid="login-needed">
+          <p>{t("loginToCreate")}{me.setup_needed ? ` ${t("firstRunHint")}` : ""}</p>
+          <a class="btn primary" href="/login?next=/">{t("logIn")}</a>
+        </section>
+      ) : null}
+      {mayCreate ? <form class="panel" onSubmit={create}>
         <h1>{t("createTitle")}</h1>
         <LimitedField id="new-title" label={t("boardTitle")} value={title} max={L.MAX_BOARD_TITLE} onInput={setTitle} autoFocus testid="new-title" />
         <fieldset class="kinds">
@@ -58,7 +69,7 @@ export function Landing() {
         </fieldset>
         {error ? <p class="error" role="alert">{error}</p> : null}
         <button type="submit" class="btn primary" disabled={!ok || busy} data-testid="create">{busy ? t("creating") : t("create")}</button>
-      </form>
+      </form> : null}
       {links ? (
         <section class="panel links" aria-labelledby="links-title">
           <h2 id="links-title">{t("linksTitle")}</h2>
@@ -67,13 +78,14 @@ export function Landing() {
           <LinkRow label={t("linkScreen")} url={screenLink(links)} testid="link-screen" />
           {links.join ? <LinkRow label={t("linkJoin")} url={links.join} testid="link-join" /> : null}
           <QrCode text={links.join ?? links.participant} label={t("scanToJoin")} class="qr small" />
+          {me?.account ? <p class="saved-note" data-testid="saved-note"><a href="/my">{t("savedInMyBoards")}</a></p> : null}
         </section>
       ) : null}
     </main>
   );
 }
 
-function LinkRow({ label, url, testid }: { label: string; url: string; testid: string }) {
+export function LinkRow({ label, url, testid }: { label: string; url: string; testid: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <div class="link-row">

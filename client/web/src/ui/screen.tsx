@@ -6,7 +6,9 @@ import { Session } from "../sync/session";
 import { CardView } from "./card";
 import { ConnectionStatus } from "./common";
 import { fitFont } from "./fit";
-import { fragmentParams, safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
+import { safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
+import { readJoin } from "./links/api";
+import { takeLink, updateLink } from "./links/token";
 import { columns, liveCards, liveSections, sortCards } from "./order";
 import { QrCode } from "./qr";
 import { rankCards, roundState } from "./session/results";
@@ -25,21 +27,40 @@ const fetchWebVersion = async (): Promise<string | null> => {
   }
 };
 
+/** How often the screen asks for the current join link: a facilitator who
+ * replaced the join code sees the new QR code on the wall within seconds
+ * (and at once after any reconnect). One small request per screen. */
+const JOIN_REFRESH_MS = 15_000;
+
 const MAX_FONT = 30;
 /** A card in the spotlight fills the screen: larger type. */
 const MAX_SPOT_FONT = 64;
 const MIN_FONT = 11;
 
 export function HubScreen({ board }: { board: string }) {
-  const params = fragmentParams();
-  const token = params.get("t") ?? "";
-  const join = params.get("join") ?? "";
+  // Read once and taken out of the address bar (ui/links/token.ts).
+  const link = takeLink("screen", board);
+  const token = link.token;
+  const [join, setJoin] = useState(link.join);
   const [restart, setRestart] = useState(0);
   const webVersion = useRef<string | null>(null);
+  const followJoin = useCallback(() => {
+    void readJoin(board, token).then((current) => {
+      if (!current) return;
+      setJoin(current);
+      updateLink("screen", board, { join: current });
+    });
+  }, [board, token]);
+  useEffect(() => {
+    followJoin();
+    const id = setInterval(followJoin, JOIN_REFRESH_MS);
+    return () => clearInterval(id);
+  }, [followJoin]);
   const session = useMemo(
     () => new Session({
       url: wsUrl(), board, token, name: "Hub screen", store: safeStorage,
       onReconnected: () => {
+        followJoin();
         void fetchWebVersion().then((v) => {
           if (v && webVersion.current && v !== webVersion.current) location.reload();
         });

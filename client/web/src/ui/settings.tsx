@@ -8,6 +8,7 @@ import type { Session } from "../sync/session";
 import { LimitedField } from "./common";
 import { newId } from "./hooks";
 import { TrashIcon } from "./icons";
+import { LinksPanel } from "./links/panel";
 import { liveSections, posBetween } from "./order";
 
 export function LayoutSwitch({ session, state }: { session: Session; state: BoardState }) {
@@ -94,6 +95,7 @@ export function SettingsDialog({ session, state, onClose }: { session: Session; 
         <LimitedField id="new-section" label={t("sectionTitle")} value={newSection} max={L.MAX_SECTION_TITLE} onInput={setNewSection} testid="section-input" />
         <button type="submit" class="btn" data-testid="section-add">{t("addSection")}</button>
       </form>
+      <LinksPanel session={session} />
       <div class="actions">
         <button type="button" class="btn primary" onClick={() => { saveTitle(); saveBudget(); onClose(); }}>{t("close")}</button>
       </div>
