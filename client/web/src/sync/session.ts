@@ -11,6 +11,7 @@ import { CloseCode, isRetryable, isTerminalClose, needsResync } from "../protoco
 import * as L from "../protocol/limits";
 import type { Op } from "../protocol/ops";
 import { ServerClock } from "./clock";
+import { CONNECT_TIMEOUT_MS, heartbeatAction, heartbeatConfig, type HeartbeatConfig } from "./heartbeat";
 import { Outbox, type KeyValueStore } from "./outbox";
 import { Replica } from "./replica";
 
@@ -57,7 +58,9 @@ export class Session {
   private everWelcomed = false;
   private connectedAt = 0;
   private lastFrame = 0;
-  private heartbeatMs = 15_000;
+  private lastPing = 0;
+  private beat: HeartbeatConfig = heartbeatConfig(15_000);
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private timers: ReturnType<typeof setTimeout>[] = [];
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -128,6 +131,19 @@ export class Session {
     return this.replica.outbox.unacked().length;
   }
 
+  /** Cards with a change the server has not acked yet (a new card, an
+   * edit, a move, a comment, reaction or vote on it): the board marks them
+   * as not saved, so a silent drop never makes unsaved work look saved. */
+  unsavedCards(): Set<string> {
+    const ids = new Set<string>();
+    for (const p of this.replica.outbox.unacked()) {
+      const op = p.op as { type: string; id?: unknown; card?: unknown };
+      const id = "card" in op ? op.card : op.type.startsWith("card.") ? op.id : undefined;
+      if (typeof id === "string") ids.add(id);
+    }
+    return ids;
+  }
+
   start(): void {
     this.stopped = false;
     this.connect();
@@ -136,6 +152,8 @@ export class Session {
   stop(): void {
     this.stopped = true;
     this.clearTimers();
+    this.clearConnectTimer();
+    this.stopHeartbeat();
     this.ws?.close(1000);
     this.ws = null;
   }
@@ -146,8 +164,8 @@ export class Session {
     if (this.ws === null) {
       this.clearTimers();
       this.connect();
-    } else if (Date.now() - this.lastFrame > this.heartbeatMs * 2) {
-      this.ws.close(4002); // after sleep: the socket is likely dead
+    } else if (this.state === "connected" && Date.now() - this.lastFrame >= this.beat.deadMs) {
+      this.dropDead(this.ws); // after sleep: the socket is likely dead
     }
   }
 
@@ -186,6 +204,11 @@ export class Session {
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     this.sent = new Set();
+    this.clearConnectTimer();
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (this.ws === ws) this.dropDead(ws); // a hung upgrade or a hello never answered
+    }, CONNECT_TIMEOUT_MS);
     const token = this.token;
     ws.onopen = () => {
       const stored = this.opts.store.getItem(identityKey(this.opts.board));
@@ -213,6 +236,7 @@ export class Session {
       if (this.ws !== ws) return;
       this.ws = null;
       this.stopHeartbeat();
+      this.clearConnectTimer();
       if (this.stopped) return;
       if (ev.code === CloseCode.UNAUTHORIZED && token !== this.token) {
         this.connect(); // our own link was replaced and we hold the new one
@@ -234,10 +258,14 @@ export class Session {
     };
   }
 
-  private scheduleReconnect(): void {
+  /** `silent`: the link went quiet (heartbeat or connect timeout), which
+   * is what a network drop looks like: say "offline" at once, and keep
+   * saying it through the retries until a welcome. A clean close (a server
+   * restart) says "reconnecting" for the first few quick attempts. */
+  private scheduleReconnect(silent = false): void {
     if (this.connectedAt && Date.now() - this.connectedAt > STABLE_MS) this.attempt = 0;
     this.connectedAt = 0;
-    const offline = typeof navigator !== "undefined" && navigator.onLine === false;
+    const offline = silent || this.state === "offline" || (typeof navigator !== "undefined" && navigator.onLine === false);
     this.state = offline || this.attempt >= OFFLINE_AFTER_ATTEMPTS ? "offline" : "reconnecting";
     const delay = backoffDelay(this.attempt);
     this.attempt = Math.min(this.attempt + 1, 16);
@@ -298,7 +326,8 @@ export class Session {
     this.replica.welcome(w);
     this.state = "connected";
     this.connectedAt = Date.now();
-    this.heartbeatMs = w.heartbeat_ms > 0 ? w.heartbeat_ms : 15_000;
+    this.clearConnectTimer();
+    this.beat = heartbeatConfig(w.heartbeat_ms);
     this.startHeartbeat();
     this.ping(); // a first round trip right away sharpens the clock offset
     // Resend everything unacked, in order, with the original ids.
@@ -331,27 +360,42 @@ export class Session {
     this.emit();
   }
 
+  /** Watch the link (sync/heartbeat.ts): ping when quiet, and silence
+   * for `deadMs` means it is gone. */
   private startHeartbeat(): void {
     this.stopHeartbeat();
     this.heartbeat = setInterval(() => {
       const ws = this.ws;
       if (!ws) return;
-      if (Date.now() - this.lastFrame > this.heartbeatMs * 2) {
-        ws.close(4002);
-        // A dead socket may never fire onclose promptly: move on ourselves.
-        if (this.ws === ws) {
-          this.ws = null;
-          this.stopHeartbeat();
-          this.scheduleReconnect();
-        }
-        return;
-      }
-      this.ping();
-    }, Math.max(1000, Math.floor(this.heartbeatMs / 2)));
+      const action = heartbeatAction(this.beat, Date.now(), this.lastFrame, this.lastPing);
+      if (action === "dead") this.dropDead(ws);
+      else if (action === "ping") this.ping();
+    }, this.beat.tickMs);
+  }
+
+  /** Give up on a socket that went silent. A dead link may never fire
+   * onclose (no FIN, no reset): move on ourselves, as offline. */
+  private dropDead(ws: WebSocket): void {
+    try {
+      ws.close(4002);
+    } catch {
+      /* already closing */
+    }
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.stopHeartbeat();
+    this.clearConnectTimer();
+    this.scheduleReconnect(true);
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
   }
 
   private ping(): void {
     const n = ++this.pingN;
+    this.lastPing = Date.now();
     this.pingsAt.set(n, Date.now());
     if (this.pingsAt.size > 8) this.pingsAt.delete(this.pingsAt.keys().next().value as number);
     this.send({ t: "ping", n });

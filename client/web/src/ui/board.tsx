@@ -157,7 +157,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const left = Math.max(0, budget - votesUsed(state, session.replica.actor));
   const members = session.members;
   const onEdit = (card: Card) => setEditor({ card });
-  const ctx = { session, state, members, recent, onEdit, onComposing: setComposing, ...(target?.kind === "card" ? { spotlight: target.id } : {}) };
+  const ctx = { session, state, members, recent, onEdit, onComposing: setComposing, unsaved: session.unsavedCards(), ...(target?.kind === "card" ? { spotlight: target.id } : {}) };
   const frozen = composing !== null || editor !== null;
   const onAdd = canWrite ? (section: string) => setEditor({ card: null, section, ...freeSpot(state.cards.size) }) : undefined;
   const props = { ctx, sort, frozen, onAdd };

@@ -27,6 +27,8 @@ export interface CardCtx {
   spotlight?: string;
   /** Rank of each card after a closed vote round (hub screen). */
   ranks?: Map<string, number>;
+  /** Cards with a change the server has not acked (Session.unsavedCards). */
+  unsaved?: ReadonlySet<string>;
 }
 
 const STATUS_KEY = { pending: "statusPending", hidden: "statusHidden", rejected: "statusRejected" } as const;
@@ -60,17 +62,19 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
   const myVotes = state.votes.get(card.id)?.get(me) ?? 0;
   const editors = ctx.members.filter((m) => m.card === card.id && m.actor !== me);
   const isRecent = ctx.recent.has(card.id);
+  const unsaved = ctx.unsaved?.has(card.id) ?? false;
   const kindLabel = t(`kind_${card.kind}` as MsgKey);
   const KindIcon = KIND_ICON[card.kind as keyof typeof KIND_ICON] ?? NoteIcon;
   const submit = session ? session.submit.bind(session) : () => {};
 
   return (
     <article
-      class={`card color-${card.color} kind-${card.kind} status-${card.status}${isRecent ? " recent" : ""}${mine ? " mine" : ""}${ctx.spotlight === card.id ? " spotlit" : ""}`}
+      class={`card color-${card.color} kind-${card.kind} status-${card.status}${isRecent ? " recent" : ""}${mine ? " mine" : ""}${ctx.spotlight === card.id ? " spotlit" : ""}${unsaved ? " unsaved" : ""}`}
       style={style}
       tabIndex={0}
       data-card={card.id}
       data-status={card.status}
+      data-unsaved={unsaved ? "true" : undefined}
       data-testid="card"
       aria-label={t("cardLabel", { kind: kindLabel, title: card.title || card.body.slice(0, 60) || card.url })}
       onPointerDown={canEdit && ctx.onPointerDown ? (e) => ctx.onPointerDown?.(e, card) : undefined}
@@ -124,6 +128,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
           ) : null}
         </div>
       ) : null}
+      {unsaved ? <span class="unsaved-badge" data-testid="unsaved">{t("notSaved")}</span> : null}
       {card.title ? <h3 class="card-title" data-testid="card-title">{card.title}</h3> : null}
       {card.body ? <p class="card-body" data-testid="card-body">{card.body}</p> : null}
       {card.url && isSafeUrl(card.url) ? (

@@ -3,6 +3,7 @@ import type { TargetedEvent, TargetedKeyboardEvent } from "preact";
 import { getLang, setLang, t, useLang } from "../i18n";
 import { cpLen } from "../protocol/ops";
 import type { Session } from "../sync/session";
+import "./connection.css";
 
 export function LangSwitch() {
   const lang = useLang();
