@@ -15,7 +15,6 @@ from importlib import metadata
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 
 from server.accounts.routes import routes as account_routes
 from server.config import Settings
@@ -24,6 +23,7 @@ from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
 from server.node import Node
 from server.routes import activity, api, health, links, pages
+from server.routes.assets import AssetFiles
 from server.shutdown import drain_on_signals
 from server.ws import websocket_endpoint
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", pages.index),
         Route("/b/{board}", pages.index),
         Route("/screen/{board}", pages.index),
+        Route("/sw.js", pages.service_worker),
         Route("/j/{code}", api.join_short),
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz),
@@ -76,7 +77,7 @@ def create_app(settings: Settings) -> Starlette:
         WebSocketRoute("/ws", websocket_endpoint),
         Mount(
             "/assets",
-            app=StaticFiles(directory=pages.WEB_DIST / "assets", check_dir=False),
+            app=AssetFiles(directory=pages.WEB_DIST / "assets", check_dir=False),
             name="assets",
         ),
     ]

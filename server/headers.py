@@ -14,6 +14,9 @@ any violation):
   inline SVG);
 * ``connect-src 'self'``: the app's fetches and its WebSocket (CSP Level 3
   matches ``ws:``/``wss:`` of our own host with ``'self'``);
+* ``worker-src 'self'``: the offline shell's service worker, ``/sw.js``
+  (it would fall back to ``script-src``; said outright so that a later
+  change to scripts cannot silently drop or widen it);
 * no plugins, no ``<base>``, forms only to us, and no framing at all
   (``frame-ancestors 'none'`` plus ``X-Frame-Options`` for old browsers):
   a board must not be clickjacked inside another site.
@@ -35,6 +38,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
+        "worker-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

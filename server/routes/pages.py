@@ -1,5 +1,6 @@
 """The browser app: one built ``index.html`` for every page route, plus its
-assets. Built by Vite into ``client/web/dist`` (``make run`` builds it)."""
+assets and its service worker. Built by Vite into ``client/web/dist``
+(``make run`` builds it); served precompressed (server/routes/assets.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import hashlib
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+
+from server.routes.assets import REVALIDATE, file_response
 
 WEB_DIST = Path(__file__).resolve().parents[2] / "client" / "web" / "dist"
 
@@ -29,6 +32,16 @@ async def index(request: Request) -> Response:
     page = WEB_DIST / "index.html"
     if not page.is_file():
         return HTMLResponse(_NOT_BUILT, status_code=503)
-    # Never cache the page itself (assets are content-hashed and cacheable),
-    # so an upgraded server is picked up on the next load.
-    return FileResponse(page, headers={"Cache-Control": "no-cache"})
+    # Never cache the page itself without asking (assets are content-hashed
+    # and immutable), so an upgraded server is picked up on the next load.
+    return file_response(page, request.headers, REVALIDATE)
+
+
+async def service_worker(request: Request) -> Response:
+    """``/sw.js``: the offline shell's worker (client/web/src/sw). Served from
+    the root so its scope is the whole app; revalidated on every load, so a
+    new build's worker (with the new build's asset list) takes over."""
+    worker = WEB_DIST / "sw.js"
+    if not worker.is_file():
+        return PlainTextResponse("no service worker in this build", status_code=404)
+    return file_response(worker, request.headers, REVALIDATE)

@@ -7,6 +7,7 @@ import { HubScreen } from "./ui/screen";
 import { LoginPage } from "./ui/account/login";
 import { MyBoardsPage } from "./ui/account/myboards";
 import { SetupPage } from "./ui/account/setup";
+import { registerServiceWorker } from "./sw/register";
 import "./styles.css";
 
 const ID = "[A-Za-z0-9_-]{1,40}";
@@ -41,3 +42,4 @@ function App() {
 document.documentElement.lang = getLang();
 const root = document.getElementById("app");
 if (root) render(<App />, root);
+registerServiceWorker();

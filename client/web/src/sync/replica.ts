@@ -5,6 +5,7 @@ import { cloneState, emptyState, fromWire, type BoardState, type Role } from "..
 import type { Op } from "../protocol/ops";
 import { check } from "../protocol/policy";
 import { apply, applyOp, type Event } from "../protocol/reducer";
+import type { CachedBoard } from "./cache";
 import type { Outbox } from "./outbox";
 
 export type EventResult = "applied" | "duplicate" | "gap";
@@ -17,6 +18,9 @@ export class Replica {
   actor = "";
   name = "";
   role: Role = "viewer";
+  /** Showing the board from the device's cache (sync/cache.ts), not yet
+   * welcomed: drawn, and written to (the outbox), but never resumed from. */
+  restored = false;
   /** Fired for each applied event (live highlight, "new card" notices). */
   onEvent: ((e: Event) => void) | null = null;
 
@@ -29,10 +33,22 @@ export class Replica {
     return this.epoch === null ? undefined : { epoch: this.epoch, seq: this.confirmed.seq };
   }
 
+  /** Show a cached board until the first welcome replaces it. The epoch
+   * stays null, so that welcome is a fresh snapshot, never a resume. */
+  restore(c: CachedBoard): void {
+    if (this.epoch !== null) return;
+    this.confirmed = c.state;
+    this.actor = c.actor;
+    this.role = c.role;
+    this.restored = true;
+    this.invalidate();
+  }
+
   /** A welcome: keep our replica (recovered) or replace it with the snapshot. */
   welcome(w: { epoch: string; seq: number; recovered: boolean; snapshot?: Record<string, unknown> | null; actor: string; role: Role }): void {
     this.actor = w.actor;
     this.role = w.role;
+    this.restored = false;
     if (!w.recovered) {
       // Never merge: the snapshot replaces the replica (SPEC §3, Resume).
       this.confirmed = w.snapshot ? fromWire(w.snapshot) : emptyState(this.board);

@@ -10,6 +10,7 @@ import { decodeServer, encode, type Member, type ServerMessage, type Welcome } f
 import { CloseCode, isRetryable, isTerminalClose, needsResync } from "../protocol/errors";
 import * as L from "../protocol/limits";
 import type { Op } from "../protocol/ops";
+import { BoardCache, cacheKey } from "./cache";
 import { ServerClock } from "./clock";
 import { CONNECT_TIMEOUT_MS, heartbeatAction, heartbeatConfig, type HeartbeatConfig } from "./heartbeat";
 import { Outbox, type KeyValueStore } from "./outbox";
@@ -75,6 +76,12 @@ export class Session {
   private readonly WS: typeof WebSocket;
   private token: string;
   private accessCode: string | undefined;
+  /** The last known board on this device (the offline shell shows it). */
+  private cache: BoardCache;
+  private readonly flushCache = (): void => this.cache.flush();
+  private readonly flushIfHidden = (): void => {
+    if (document.visibilityState === "hidden") this.cache.flush();
+  };
 
   constructor(private readonly opts: SessionOptions) {
     this.WS = opts.WebSocketImpl ?? WebSocket;
@@ -82,6 +89,15 @@ export class Session {
     this.accessCode = opts.accessCode || undefined;
     this.replica = new Replica(opts.board, new Outbox(opts.store, outboxKey(opts.board)));
     this.replica.name = opts.name;
+    this.cache = new BoardCache(opts.store, cacheKey(opts.board, opts.token), opts.board);
+    const cached = this.cache.load();
+    if (cached) this.replica.restore(cached);
+  }
+
+  /** Keep the confirmed board for the offline shell (throttled). */
+  private saveSoon(): void {
+    this.cache.schedule(() =>
+      this.replica.epoch === null ? null : { state: this.replica.confirmed, actor: this.replica.actor, role: this.replica.role, at: Date.now() });
   }
 
   subscribe(fn: () => void): () => void {
@@ -108,6 +124,8 @@ export class Session {
   setToken(token: string): void {
     if (token === this.token) return;
     this.token = token;
+    this.cache.clear();
+    this.cache = new BoardCache(this.opts.store, cacheKey(this.opts.board, token), this.opts.board);
     this.restartIfClosed();
   }
 
@@ -146,11 +164,20 @@ export class Session {
 
   start(): void {
     this.stopped = false;
+    if (typeof window !== "undefined") {
+      window.addEventListener("pagehide", this.flushCache);
+      document.addEventListener("visibilitychange", this.flushIfHidden);
+    }
     this.connect();
   }
 
   stop(): void {
     this.stopped = true;
+    if (typeof window !== "undefined") {
+      window.removeEventListener("pagehide", this.flushCache);
+      document.removeEventListener("visibilitychange", this.flushIfHidden);
+    }
+    this.cache.flush();
     this.clearTimers();
     this.clearConnectTimer();
     this.stopHeartbeat();
@@ -245,6 +272,7 @@ export class Session {
       // 4105: a facilitator removed us. Terminal like every 41xx: the page
       // says so and never reconnects.
       if (isTerminalClose(ev.code)) {
+        this.cache.clear(); // removed, link gone: keep nothing of the board here
         this.state = "closed";
         this.closeReason = ev.code;
         this.closeText = ev.reason;
@@ -287,6 +315,7 @@ export class Session {
             return;
           }
         }
+        this.saveSoon();
         this.emit();
         break;
       case "ack":
@@ -324,6 +353,7 @@ export class Session {
     this.pingsAt.clear();
     if (typeof w.now === "number") this.clock.sample(w.now, this.helloAt || Date.now(), Date.now());
     this.replica.welcome(w);
+    this.saveSoon();
     this.state = "connected";
     this.connectedAt = Date.now();
     this.clearConnectTimer();

@@ -120,7 +120,9 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const state = boardView(full, session.replica.actor, facilitator);
   const known = useKnownNames(session.members, full);
   // A locked board is read-only for participants: no composer at all.
-  const canWrite = session.state !== "connecting" && role !== "viewer" && session.replica.epoch !== null && (facilitator || !state.settings.locked);
+  // A board shown from the device's cache (offline reload) takes new cards
+  // too: they wait in the outbox like any unsent op.
+  const canWrite = session.state !== "connecting" && role !== "viewer" && (session.replica.epoch !== null || session.replica.restored) && (facilitator || !state.settings.locked);
   const target = spotTarget(state);
   const [following, setFollowing] = useFollow(target);
   const layout = state.settings.layout;
