@@ -1,45 +1,52 @@
-/** Landing page: create a board, get its three links (and the screen link
- * that carries the participant link for the hub screen's QR code). */
-import { useState } from "preact/hooks";
+/** Landing page: create a board (one per click), get its links (and the
+ * screen link that carries the participant link for the hub screen's QR
+ * code), and, without an account, the boards made on this device. */
+import { useRef, useState } from "preact/hooks";
 import { t, type MsgKey } from "../i18n";
 import * as L from "../protocol/limits";
 import { LAYOUTS, cpLen, pyStrip } from "../protocol/ops";
 import { LangSwitch, LimitedField } from "./common";
+import { safeStorage } from "./hooks";
 import { PinIcon } from "./icons";
-import { QrCode } from "./qr";
-import { ApiError, createBoard, useMe } from "./account/api";
+import { ApiError, createBoard, useMe, type Links } from "./account/api";
 import { AccountBar } from "./account/bar";
 import { apiErrorText } from "./account/errors";
+import { deviceBoards, forgetBoard, rememberBoard } from "./links/device";
+import { DeviceBoards } from "./links/deviceboards";
+import { BoardLinks } from "./links/rows";
 import "./account/account.css";
+import "./links/landing.css";
 
-interface Links { facilitator: string; participant: string; viewer: string; join?: string }
-
-/** The hub screen link: the viewer link plus `join=<participant link>`. */
-export const screenLink = (links: Links): string =>
-  /[#&]join=/.test(links.viewer)
-    ? links.viewer
-    : `${links.viewer}${links.viewer.includes("#") ? "&" : "#"}join=${encodeURIComponent(links.participant)}`;
+export { LinkRow, screenLink } from "./links/rows";
 
 export function Landing() {
   const [title, setTitle] = useState("");
   const [layout, setLayout] = useState<string>("wall");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
-  const [links, setLinks] = useState<Links | null>(null);
+  const [created, setCreated] = useState<{ title: string; links: Links } | null>(null);
+  const [device, setDevice] = useState(() => deviceBoards(safeStorage));
+  // One board per click: state updates land a frame late, a ref does not.
+  const creating = useRef(false);
   const me = useMe();
   const ok = pyStrip(title).length > 0 && cpLen(pyStrip(title)) <= L.MAX_BOARD_TITLE;
 
   const create = async (e: Event) => {
     e.preventDefault();
-    if (!ok) return;
+    if (!ok || creating.current) return;
+    creating.current = true;
     setBusy(true);
     setError("");
     try {
       const data = await createBoard(pyStrip(title), layout);
-      setLinks(data.links);
+      setCreated({ title: data.title, links: data.links });
+      // With an account, "My boards" keeps it on the server.
+      if (!me?.account) setDevice(rememberBoard(safeStorage, { board: data.board, title: data.title, at: Date.now(), links: data.links }));
+      setTitle(""); // a second click needs a new title: it never replaces these links by accident
     } catch (err) {
       setError(err instanceof ApiError && err.status !== 422 ? apiErrorText(err) : t("createFailed", { status: err instanceof ApiError ? err.status : "?" }));
     } finally {
+      creating.current = false;
       setBusy(false);
     }
   };
@@ -70,31 +77,18 @@ export function Landing() {
         {error ? <p class="error" role="alert">{error}</p> : null}
         <button type="submit" class="btn primary" disabled={!ok || busy} data-testid="create">{busy ? t("creating") : t("create")}</button>
       </form> : null}
-      {links ? (
-        <section class="panel links" aria-labelledby="links-title">
+      {created ? (
+        <section class="panel links" aria-labelledby="links-title" data-testid="created">
           <h2 id="links-title">{t("linksTitle")}</h2>
-          <LinkRow label={t("linkFacilitator")} url={links.facilitator} testid="link-facilitator" />
-          <LinkRow label={t("linkParticipant")} url={links.participant} testid="link-participant" />
-          <LinkRow label={t("linkScreen")} url={screenLink(links)} testid="link-screen" />
-          {links.join ? <LinkRow label={t("linkJoin")} url={links.join} testid="link-join" /> : null}
-          <QrCode text={links.join ?? links.participant} label={t("scanToJoin")} class="qr small" />
+          <div class="created-head">
+            <strong class="created-title">{created.title}</strong>
+            <a class="btn primary" href={created.links.facilitator} data-testid="open-board">{t("openBoardNow")}</a>
+          </div>
+          <BoardLinks links={created.links} />
           {me?.account ? <p class="saved-note" data-testid="saved-note"><a href="/my">{t("savedInMyBoards")}</a></p> : null}
         </section>
       ) : null}
+      {me !== null && !me.account ? <DeviceBoards boards={device} onForget={(b) => setDevice(forgetBoard(safeStorage, b))} /> : null}
     </main>
-  );
-}
-
-export function LinkRow({ label, url, testid }: { label: string; url: string; testid: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div class="link-row">
-      <div class="label">{label}</div>
-      <div class="link-line">
-        <input readOnly value={url} aria-label={label} data-testid={testid} onFocus={(e) => e.currentTarget.select()} />
-        <button type="button" class="btn small" onClick={() => { void navigator.clipboard?.writeText(url).then(() => setCopied(true)); }}>{copied ? t("copied") : t("copy")}</button>
-        <a class="btn small" href={url} target="_blank" rel="noopener">{t("open")}</a>
-      </div>
-    </div>
   );
 }

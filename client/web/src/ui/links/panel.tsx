@@ -16,6 +16,8 @@ import {
   type LinksState, type Replaceable,
 } from "./api";
 import { updateLink } from "./token";
+import { updateDeviceLinks } from "./device";
+import { safeStorage } from "../hooks";
 import "./links.css";
 
 /** Expiry choices in seconds (null: never). */
@@ -92,6 +94,7 @@ export function LinksPanel({ session }: { session: Session }) {
   const replace = async (role: Replaceable) => {
     if (!window.confirm(t(`replaceConfirm_${role}` as MsgKey))) return;
     const next = await run(() => replaceLinks(board, session.linkToken, role === "participant" ? ["participant", "join"] : [role]));
+    if (next) updateDeviceLinks(safeStorage, board, next.links); // the landing page's list stays current
     if (next && role === "facilitator") {
       const token = tokenOf(next.links.facilitator);
       updateLink("b", board, { token });
