@@ -23,8 +23,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from redis.asyncio.client import Redis
 from starlette.types import Scope
+
+from server.engine.client import Client
 
 KEY_PREFIX = "prikbord:rl:"
 
@@ -40,7 +41,7 @@ class Limit:
 class Limiter:
     """Named rate limits counted in Redis; ``refused`` counts refusals."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Client) -> None:
         self._redis = redis
         self.refused: Counter[str] = Counter()
 

@@ -7,6 +7,7 @@ data directory first, shares it with every worker, and stops it on exit.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
 import os
@@ -20,6 +21,7 @@ from protocol import limits
 from server.accounts.setup import first_run_notice
 from server.config import Settings
 from server.embedded import EmbeddedValkey, EmbeddedValkeyError
+from server.engine.client import UrlError, check_mode, connect_sync
 from server.engine.keys import LEGACY_SECRET_KEY
 from server.httpguard import PROTOCOL_PATH, raise_fd_limit
 from server.secret import SecretError, ensure_secret_file, read_secret
@@ -50,10 +52,10 @@ def _parser() -> argparse.ArgumentParser:
 def _check_redis(url: str) -> str | None:
     """None when Redis answers PING, else a one-line reason."""
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        client = connect_sync(url, socket_connect_timeout=3, socket_timeout=3)
         client.ping()
         client.close()
-    except redis.RedisError as exc:
+    except (redis.RedisError, OSError, UrlError) as exc:
         return str(exc) or type(exc).__name__
     return None
 
@@ -66,7 +68,7 @@ def _provide_secret(url: str, data_dir: Path | None) -> None:
     its links keep working). Raises SecretError."""
     env_secret = os.environ.get("PRIKBORD_SECRET", "")
     env_file = os.environ.get("PRIKBORD_SECRET_FILE", "")
-    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+    client = connect_sync(url, socket_connect_timeout=3, socket_timeout=10)
     try:
         legacy = client.get(LEGACY_SECRET_KEY)
         if env_secret.strip() or env_file:
@@ -127,6 +129,13 @@ def main(argv: list[str]) -> int:
             except EmbeddedValkeyError as exc:
                 print(f"prikbord: could not start the embedded Valkey: {exc}", file=sys.stderr)
                 return EXIT_STORAGE
+        try:
+            mismatch = asyncio.run(check_mode(url))
+        except (redis.RedisError, OSError, UrlError):
+            mismatch = None  # unreachable: said just below
+        if mismatch is not None:
+            print(f"prikbord: cannot use {url}: {mismatch}", file=sys.stderr)
+            return EXIT_STORAGE
         problem = _check_redis(url)
         if problem is not None:
             print(f"prikbord: cannot reach Redis/Valkey at {url}: {problem}", file=sys.stderr)

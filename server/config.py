@@ -57,6 +57,18 @@ class Settings:
     #: idle board's window expires entirely after ``dedupe_ms``.
     dedupe_window: int = 10_000
     dedupe_ms: int = 24 * 3600 * 1000
+    #: Replicas that must hold an append before it is acked (Redis ``WAIT``
+    #: on the append's own connection). 0 = off: right for one server (the
+    #: embedded Valkey fsyncs every write) and the default everywhere; set
+    #: it to 1 with replicas, so a master killed right after an ack loses
+    #: nothing a failover promotes. Without it a failover can drop the last
+    #: acked events; the divergence check then gives the board a new epoch.
+    wait_replicas: int = 0
+    #: How long an append waits for those replicas; past it the op is
+    #: refused as unavailable (101) and the client resends it (exactly once).
+    #: 500 ms: a replica on the same network confirms in ~1 ms; a longer
+    #: stall means it is gone, and a client should not hang on it.
+    wait_timeout_ms: int = 500
     #: Per-connection op rate limit (SPEC §4); raise it for load tests only.
     ops_per_second: float = limits.OPS_PER_SECOND
     ops_burst: int = limits.OPS_BURST
@@ -167,6 +179,8 @@ class Settings:
             log_retain=int(get("LOG_RETAIN", str(base.log_retain))),
             dedupe_window=int(get("DEDUPE_WINDOW", str(base.dedupe_window))),
             dedupe_ms=int(get("DEDUPE_MS", str(base.dedupe_ms))),
+            wait_replicas=int(get("WAIT_REPLICAS", str(base.wait_replicas))),
+            wait_timeout_ms=int(get("WAIT_TIMEOUT_MS", str(base.wait_timeout_ms))),
             ops_per_second=float(get("OPS_PER_SECOND", str(base.ops_per_second))),
             ops_burst=int(get("OPS_BURST", str(base.ops_burst))),
             actor_ops_per_second=float(get("ACTOR_OPS_PER_SECOND", str(base.actor_ops_per_second))),

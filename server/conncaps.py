@@ -32,13 +32,13 @@ from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
-from redis.asyncio.client import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 from starlette.types import Scope
 
 from server.abuse import Limiter, client_ip
 from server.config import Settings
+from server.engine.client import Client
 from server.engine.keys import board_keys
 
 log = logging.getLogger("prikbord.conncaps")
@@ -58,7 +58,7 @@ class Ticket:
 
 
 class ConnectionCaps:
-    def __init__(self, redis: Redis, settings: Settings, limiter: Limiter) -> None:
+    def __init__(self, redis: Client, settings: Settings, limiter: Limiter) -> None:
         self._redis = redis
         self._limiter = limiter
         self.per_ip = settings.max_ws_per_ip

@@ -23,9 +23,10 @@ from server.config import Settings
 from server.conncaps import ConnectionCaps
 from server.connection import Connection
 from server.engine.bus import Bus
+from server.engine.client import ModeMismatch, check_mode, connect
 from server.engine.keys import EPOCH_CHANGED, LINKS_CHANGED
 from server.engine.links import LinkStore
-from server.engine.store import BoardNotFound, Store, connect, now_ms
+from server.engine.store import BoardNotFound, Store, now_ms
 from server.hub import BoardHub
 from server.secret import read_secret
 from server.tokens import Signer
@@ -53,6 +54,8 @@ class Node:
             dedupe_window=settings.dedupe_window,
             dedupe_ms=settings.dedupe_ms,
             log_retain=settings.log_retain,
+            wait_replicas=settings.wait_replicas,
+            wait_timeout_ms=settings.wait_timeout_ms,
         )
         self.bus = Bus(
             settings.redis_url,
@@ -91,9 +94,15 @@ class Node:
     # --- lifecycle ---------------------------------------------------------
 
     async def start(self) -> None:
+        """Check the storage is what the URL says (one server or a cluster)
+        and answers; then start the pub/sub listener(s) and timers. Raises
+        StorageUnavailable with a sentence an operator can act on."""
         try:
+            problem = await check_mode(self.settings.redis_url)
+            if problem is not None:
+                raise ModeMismatch(problem)
             await self.store.ping()
-        except (RedisError, OSError) as exc:
+        except (RedisError, OSError, ModeMismatch) as exc:
             raise StorageUnavailable(str(exc)) from exc
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self.bus.run(), name="bus"))
@@ -142,7 +151,7 @@ class Node:
         """The board's hub, subscribed and loaded. Raises BoardNotFound, and
         BusUnavailable when pub/sub does not work: a node that cannot deliver
         events takes no joins."""
-        await self.bus.wait_ready(BUS_READY_WAIT_S)
+        await self.bus.wait_ready(BUS_READY_WAIT_S, board)
         handle = self._linger.pop(board, None)
         if handle is not None:
             handle.cancel()
@@ -225,11 +234,16 @@ class Node:
         else:
             hub.on_presence_changed()
 
-    def _on_bus_reconnected(self) -> None:
-        self.access.recheck_all()  # a LINKS_CHANGED may have been lost
-        for hub in self.hubs.values():
-            hub.request_head_check()
-            hub.on_presence_changed()
+    def _on_bus_reconnected(self, boards: set[str]) -> None:
+        """A pub/sub connection (or, on a cluster, one shard's) is back, or
+        boards moved to another shard: messages of these boards may have
+        been lost, so each re-checks its log head and presence."""
+        for board in boards:
+            hub = self.hubs.get(board)
+            self.access.recheck(board)  # a LINKS_CHANGED may have been lost
+            if hub is not None:
+                hub.request_head_check()
+                hub.on_presence_changed()
 
     async def _presence_refresher(self) -> None:
         """Every third of the presence TTL: extend this node's connections

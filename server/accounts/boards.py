@@ -19,9 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from redis.asyncio.client import Redis
-
 from server.accounts import keys
+from server.engine.client import Client
 from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
 
 #: Boards one list shows at most (newest first): a hub's coordinators see
@@ -65,7 +64,7 @@ def _info(board: str, values: list[bytes | None]) -> BoardInfo | None:
 
 
 class BoardIndex:
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Client) -> None:
         self.redis = client
 
     async def claim(self, board: str, owner: str | None, title: str, now_ms: int) -> None:

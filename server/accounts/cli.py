@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import redis
-import redis.asyncio as aioredis
 
 from server.accounts import passwords
 from server.accounts.sessions import SessionStore
@@ -40,6 +39,7 @@ from server.accounts.store import (
     normalize_username,
 )
 from server.embedded import SOCKET_NAME, EmbeddedValkey, EmbeddedValkeyError
+from server.engine.client import Client, connect, connect_sync
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_STORAGE = 0, 1, 2, 3
 
@@ -125,7 +125,7 @@ def _redis_url(args: argparse.Namespace) -> Iterator[str]:
 
 def _answers(url: str) -> bool:
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client = connect_sync(url, socket_connect_timeout=2, socket_timeout=2)
         client.ping()
         client.close()
     except redis.RedisError:
@@ -134,7 +134,7 @@ def _answers(url: str) -> bool:
 
 
 async def _run(args: argparse.Namespace, url: str, password: str | None) -> int:
-    client = aioredis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+    client = connect(url, socket_connect_timeout=5, socket_timeout=10)
     try:
         return await _command(args, AccountStore(client), client, password)
     finally:
@@ -142,7 +142,7 @@ async def _run(args: argparse.Namespace, url: str, password: str | None) -> int:
 
 
 async def _command(
-    args: argparse.Namespace, store: AccountStore, client: aioredis.Redis, password: str | None
+    args: argparse.Namespace, store: AccountStore, client: Client, password: str | None
 ) -> int:
     now = int(time.time() * 1000)
     # Only session ends happen here: the lifetimes do not matter.

@@ -7,16 +7,15 @@ secret; routes reach everything through it.
 
 from __future__ import annotations
 
-from redis.asyncio.client import Redis
-
 from server.accounts.boards import BoardIndex
 from server.accounts.sessions import SessionCookie, SessionStore
 from server.accounts.store import AccountStore
 from server.config import Settings
+from server.engine.client import Client
 
 
 class Accounts:
-    def __init__(self, client: Redis, settings: Settings, secret: str) -> None:
+    def __init__(self, client: Client, settings: Settings, secret: str) -> None:
         self.redis = client
         self.settings = settings
         self.store = AccountStore(client)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from itsdangerous import BadSignature, Signer
-from redis.asyncio.client import Redis
 
 from server.accounts import keys
+from server.engine.client import Client
 
 COOKIE = "prikbord_session"
 SECURE_COOKIE = "__Host-" + COOKIE
@@ -82,7 +82,7 @@ class SessionStore:
     """Sessions in Redis. ``create`` and ``end_all`` bound and end them per
     account; ``load`` refuses an expired one and keeps a used one alive."""
 
-    def __init__(self, client: Redis, *, idle_s: int, max_s: int) -> None:
+    def __init__(self, client: Client, *, idle_s: int, max_s: int) -> None:
         self.redis = client
         self.idle_s = idle_s
         self.max_s = max_s

@@ -17,9 +17,9 @@ import time
 from typing import cast
 
 import redis
-from redis.asyncio.client import Redis
 
 from server.accounts import keys
+from server.engine.client import Client, SyncClient, connect_sync
 
 #: Tokens kept at once (one per server start while nobody set up): bounds
 #: the hash if a server restarts in a loop.
@@ -30,7 +30,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(client: redis.Redis, ttl_s: int, now_ms: int) -> str | None:
+def issue(client: SyncClient, ttl_s: int, now_ms: int) -> str | None:
     """A new setup token if no account exists yet, else None (blocking:
     ``prikbord serve`` calls it before any event loop runs)."""
     if int(client.scard(keys.ACCOUNTS)) > 0:
@@ -49,7 +49,7 @@ def issue(client: redis.Redis, ttl_s: int, now_ms: int) -> str | None:
     return token
 
 
-async def consume(client: Redis, token: str, now_ms: int) -> bool:
+async def consume(client: Client, token: str, now_ms: int) -> bool:
     """Use a token up: True once for a valid, unexpired token, else False."""
     if not token or len(token) > 100:
         return False
@@ -61,7 +61,7 @@ async def consume(client: Redis, token: str, now_ms: int) -> bool:
     return bool(deleted) and expiry is not None and int(expiry) > now_ms
 
 
-async def drop_all(client: Redis) -> None:
+async def drop_all(client: Client) -> None:
     """Forget every token (the first account exists now)."""
     await client.delete(keys.SETUP)
 
@@ -76,7 +76,7 @@ def first_run_notice(redis_url: str, base_url: str, ttl_s: int) -> str | None:
     """What ``prikbord serve`` prints while no account exists: a fresh setup
     link (blocking; before uvicorn starts). None once an account exists, or
     when Redis cannot be asked (the server still starts; the CLI works)."""
-    client = redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=3)
+    client = connect_sync(redis_url, socket_connect_timeout=3, socket_timeout=3)
     try:
         token = issue(client, ttl_s, int(time.time() * 1000))
     except redis.RedisError:

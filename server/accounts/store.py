@@ -16,10 +16,10 @@ from enum import Enum
 from importlib import resources
 from typing import Literal, cast, get_args
 
-from redis.asyncio.client import Redis
 from redis.commands.core import AsyncScript
 
 from server.accounts import keys
+from server.engine.client import Client
 
 AccountRole = Literal["admin", "coordinator", "facilitator"]
 ROLES: tuple[AccountRole, ...] = get_args(AccountRole)
@@ -111,7 +111,7 @@ def _text(fields: dict[bytes, bytes], name: str, default: str = "") -> str:
 
 
 class AccountStore:
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Client) -> None:
         self.redis = client
         self._create: AsyncScript = client.register_script(_script("create.lua"))
 

@@ -23,6 +23,9 @@ class BoardKeys(NamedTuple):
     #: prefix of the op token buckets (append.lua): ``<rate>a:<actor>`` and
     #: ``<rate>i:<ip>``, strings "<tokens>:<ms>" that expire once full again
     rate: str
+    #: string written to give a WAIT an offset (a duplicate op's ack with
+    #: ``PRIKBORD_WAIT_REPLICAS``: store.py); expires after a minute
+    sync: str
 
 
 def board_keys(board: str) -> BoardKeys:
@@ -39,6 +42,7 @@ def board_keys(board: str) -> BoardKeys:
         presence_changed=f"{tag}:pc",
         conns=f"{tag}:conns",
         rate=f"{tag}:rl:",
+        sync=f"{tag}:sync",
     )
 
 

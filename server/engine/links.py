@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import cast
 
-from redis.asyncio.client import Redis
 from redis.commands.core import AsyncScript
 
 from protocol.messages import ROLES, Role
+from server.engine.client import Client
 from server.engine.keys import LINKS_CHANGED, board_keys, short_key
 from server.engine.store import SHORT_ALPHABET, SHORT_LENGTH
 
@@ -76,7 +76,7 @@ def _script_text(name: str) -> str:
 
 
 class LinkStore:
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Client) -> None:
         self.redis = client
         self._change: AsyncScript = client.register_script(_script_text("links.lua"))
 

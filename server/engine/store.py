@@ -22,13 +22,18 @@ from enum import IntEnum
 from importlib import resources
 from typing import Any, cast
 
-import redis.asyncio as redis
 from redis.asyncio.client import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
+from redis.exceptions import AskError, MovedError, NoScriptError, RedisError, TryAgainError
 
 from protocol import codec
 from protocol.messages import Member
+from server.engine.client import Client, UrlError
+from server.engine.client import connect as connect_any
 from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
+
+__all__ = ["Client", "Store", "connect", "now_ms"]
 
 #: 31 unambiguous characters; 31^8 ≈ 8.5e11 codes, so guessing one of a
 #: thousand boards takes ~850 million tries (a short code is as good as the
@@ -100,9 +105,20 @@ def _script_text(name: str) -> str:
 
 
 def connect(url: str, **kwargs: Any) -> Redis:
-    """A redis-py asyncio client for the engine (bytes in, bytes out)."""
-    client: Redis = redis.from_url(url, decode_responses=False, **kwargs)
+    """A client of one server (tests and tools that take a plain URL); a
+    node uses :func:`server.engine.client.connect`, which also takes a
+    cluster URL. Raises UrlError for a cluster URL."""
+    client = connect_any(url, **kwargs)
+    if not isinstance(client, Redis):
+        raise UrlError("server.engine.store.connect takes one server's URL, not a cluster's")
     return client
+
+
+class NotDurable(RedisError):
+    """``WAIT`` timed out: fewer replicas than required confirmed the append.
+    The op may still be in the log (and was published): it is refused as
+    unavailable (101) rather than acked, and the client's resend with the
+    same op id is acked once it is durable (exactly-once holds)."""
 
 
 #: Presence entries (connections) per board: bounds its Redis memory (~200
@@ -116,14 +132,18 @@ _REFRESH_BATCH = 1000
 class Store:
     def __init__(
         self,
-        client: Redis,
+        client: Client,
         *,
         dedupe_window: int,
         log_retain: int,
         dedupe_ms: int = 24 * 3600 * 1000,
         presence_cap: int = MAX_PRESENCE_CONNS,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 0,
     ) -> None:
         self.redis = client
+        self._wait_replicas = wait_replicas
+        self._wait_timeout_ms = wait_timeout_ms
         self._dedupe_window = dedupe_window
         self._dedupe_ms = dedupe_ms
         self._presence_cap = presence_cap
@@ -199,12 +219,77 @@ class Store:
         if rate is not None:
             script_keys += [f"{keys.rate}a:{rate.actor}", f"{keys.rate}i:{rate.ip}"]
             args += [rate.actor_per_second, rate.actor_burst, rate.ip_per_second, rate.ip_burst]
-        status, seq, *who = await self._append(keys=script_keys, args=args)
+        if self._wait_replicas > 0:
+            status, seq, *who = await self._append_durable(board, script_keys, args)
+        else:
+            status, seq, *who = await self._append(keys=script_keys, args=args)
         if status == 0:
             raise BoardNotFound(board)
         if status == 3:
             raise RateLimited("actor" if who == [1] else "ip", int(seq))
         return AppendResult(int(seq), duplicate=status == 2)
+
+    async def _append_durable(
+        self, board: str, keys: list[str], args: list[str | bytes | int | float]
+    ) -> list[int]:
+        """append.lua, then ``WAIT`` on the same connection (a pipeline of
+        the two; on a cluster on the connection to the board's shard), so
+        the ack waits until ``wait_replicas`` replicas hold the event — or,
+        for a duplicate, everything this master wrote before (a tiny write
+        on the board's slot gives the WAIT an offset past the first append,
+        which may have run on another connection). Raises NotDurable when
+        the replicas do not confirm within ``wait_timeout_ms``."""
+        result = cast(
+            list[int],
+            await self._pipelined(
+                keys[0], [("EVALSHA", self._append.sha, len(keys), *keys, *args)]
+            ),
+        )
+        status = int(result[0])
+        if status == 2:  # a duplicate: make sure its first append is durable
+            sync = board_keys(board).sync
+            await self._pipelined(sync, [("SET", sync, b"", "PX", 60_000)])
+        return [int(v) for v in result]
+
+    async def _pipelined(self, key: str, commands: list[tuple[Any, ...]]) -> Any:
+        """``commands`` then WAIT, in one pipeline on the connection to the
+        server owning ``key``; returns the first command's reply."""
+        wait: tuple[Any, ...] = ("WAIT", self._wait_replicas, self._wait_timeout_ms)
+        for attempt in range(3):
+            if isinstance(self.redis, RedisCluster):
+                # WAIT names no key: send it to the key's node explicitly, so
+                # the node's pipeline puts both on one connection. No
+                # redirections: a retried command would lose its WAIT.
+                cpipe = self.redis.pipeline(transaction=False)
+                for command in commands:
+                    cpipe.execute_command(*command)
+                cpipe.execute_command(*wait, target_nodes=self.redis.get_node_from_key(key))
+                replies = await cpipe.execute(raise_on_error=False, allow_redirections=False)
+            else:
+                pipe = self.redis.pipeline(transaction=False)
+                for command in commands:
+                    pipe.execute_command(*command)
+                pipe.execute_command(*wait)
+                replies = await pipe.execute(raise_on_error=False)
+            first, acked = replies[0], replies[-1]
+            if isinstance(first, NoScriptError):
+                await self.redis.script_load(self._append.script)
+                continue
+            if isinstance(first, (MovedError, AskError, TryAgainError)) and attempt < 2:
+                # The slot moved (a failover): learn the new map, try again.
+                assert isinstance(self.redis, RedisCluster)
+                await self.redis.nodes_manager.initialize()
+                continue
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply
+            if int(acked) < self._wait_replicas:
+                raise NotDurable(
+                    f"WAIT: {int(acked)} of {self._wait_replicas} replicas confirmed "
+                    f"within {self._wait_timeout_ms} ms"
+                )
+            return first
+        raise RedisError("the board's slot kept moving")
 
     async def find_op(self, board: str, op_key: str) -> int | None:
         """The seq an op key got, if it is inside the dedupe window."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -23,6 +25,8 @@ from server.engine.state import read_state
 from server.engine.store import BoardNotFound, now_ms
 from server.node import Node
 from server.tokens import new_board_id
+
+log = logging.getLogger("prikbord.api")
 
 
 class CreateBoard(BaseModel):
@@ -114,15 +118,21 @@ async def create_board(request: Request) -> Response:
         where = ".".join(str(p) for p in first["loc"])
         return _error(422, "invalid", f"{where}: {first['msg']}" if where else str(first["msg"]))
     board = new_board_id()
-    await node.store.create_board(board, now_ms())
     op = BoardSet(type="board.set", title=body.title, layout=body.layout)
     head, tail = codec.event_parts(
         op_id="create", actor="system", name="Prikbord", role="facilitator", at=now_ms(), op=op
     )
-    await node.store.append(board, "system:create", head, tail)
-    owner = who.account.username if who else None
-    await node.accounts.boards.claim(board, owner, body.title, now_ms())
-    short = await node.store.create_short_code(board)
+    try:
+        await node.store.create_board(board, now_ms())
+        await node.store.append(board, "system:create", head, tail)
+        owner = who.account.username if who else None
+        await node.accounts.boards.claim(board, owner, body.title, now_ms())
+        short = await node.store.create_short_code(board)
+    except (RedisError, OSError) as exc:
+        # Redis away, or its replicas did not confirm (PRIKBORD_WAIT_REPLICAS):
+        # the half-made board is never handed out; the caller tries again.
+        log.warning("board creation failed: %s", exc)
+        return _error(503, "unavailable", "storage unavailable: retry")
     links = board_links(_base_url(request, node), board, short, node)
     return JSONResponse({"board": board, "title": body.title, "links": links}, status_code=201)
 

@@ -25,6 +25,7 @@ from server import hub as hub_module
 from server.config import Settings
 from server.connection import Connection
 from server.embedded import EmbeddedValkey
+from server.engine.client import Client
 from server.engine.keys import board_keys
 from server.engine.store import SnapshotSaved, Store, connect, now_ms
 from server.hub import BoardHub, NodeBehind
@@ -188,7 +189,7 @@ async def test_a_resume_ahead_of_the_log_gets_the_log_state_at_once(store: Store
 # --- 2. a log that lost its tail ----------------------------------------------
 
 
-async def _lose_tail(redis: Redis, keep: int) -> None:
+async def _lose_tail(redis: Client, keep: int) -> None:
     """What a Redis restarted from an older AOF looks like: the log, its head,
     the op ids and the snapshot end at ``keep``; the epoch is unchanged."""
     keys = board_keys(BOARD)
