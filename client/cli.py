@@ -23,7 +23,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from client import facilitation
+from client import facilitation, notes_cli
 from client.client import PrikbordClient
 from client.command import (
     COMMAND_TIMEOUT_S,
@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--json", action="store_true", help="one JSON object per line")
     facilitation.add_commands(sub)
     _access_code_option(watch)
+    notes_cli.add_command(sub)
     return p
 
 
@@ -128,6 +129,8 @@ def main(argv: list[str]) -> int:
             return asyncio.run(_card_add(args, link))
         if args.command == "watch":
             return _watch(args, link)
+        if args.command == "notes":
+            return notes_cli.run(args, link)
         return facilitation.run(args, link)
     except Fail as exc:
         err(str(exc))

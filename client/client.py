@@ -47,6 +47,7 @@ from client.errors import (
     terminal_close,
 )
 from client.links import BoardLink, parse_link
+from client.notes import Notes, docs_touched, in_flight_updates
 from client.replica import PendingOp, Replica
 from client.updates import (
     UPDATES_QUEUE_MAX,
@@ -77,7 +78,8 @@ from protocol.messages import (
     Welcome,
 )
 from protocol.model import BoardState
-from protocol.ops import Op
+from protocol.notes import to_markdown
+from protocol.ops import NotesUpdate, Op
 
 log = logging.getLogger("prikbord.client")
 
@@ -196,6 +198,8 @@ class PrikbordClient(BoardActions):
         self._futures: dict[str, asyncio.Future[int]] = {}
         self._seq_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._subs: set[Subscription] = set()
+        #: Notes documents this client has opened (``notes()``), by key.
+        self._notes: dict[str, Notes] = {}
 
         self._runner: asyncio.Task[None] | None = None
         self._first: asyncio.Future[None] | None = None
@@ -372,6 +376,33 @@ class PrikbordClient(BoardActions):
         """Send ``op`` and wait for its ack; the seq it got in the log."""
         return await self.submit(op)
 
+    def notes(self, doc: str = "board") -> Notes:
+        """The board's notes (``"board"``) or a card's description
+        (``"card:<id>"``) as a live, editable Yjs text (client/notes.py)."""
+        notes = self._notes.get(doc)
+        if notes is None:
+
+            def in_flight(key: str) -> list[bytes]:
+                return in_flight_updates(self._replica.pending, key)
+
+            notes = self._notes[doc] = Notes(doc, self.submit, in_flight)
+            notes.sync(self._replica.confirmed.notes.get(doc))
+        return notes
+
+    def notes_markdown(self) -> str:
+        """The board's notes and the card descriptions this client sees, as
+        Markdown (the same file as ``GET /api/boards/<board>/notes.md``)."""
+        state = self._replica.confirmed
+        titles = {cid: card.title for cid, card in state.cards.items() if not card.deleted}
+        return to_markdown(state.settings.title, state.notes, titles)
+
+    def _sync_notes(self, docs: set[str] | None = None) -> None:
+        """Bring the opened notes up to the confirmed state (None: all)."""
+        confirmed = self._replica.confirmed.notes
+        for key, notes in self._notes.items():
+            if docs is None or key in docs or "*" in docs:
+                notes.sync(confirmed.get(key))
+
     async def focus(self, card: str | None) -> None:
         """Tell others which card we edit (presence; best effort, not resent)."""
         ws = self._ws
@@ -546,6 +577,7 @@ class PrikbordClient(BoardActions):
             if w.snapshot is None:
                 raise _Reconnect("welcome without snapshot", fresh=True)
             self._replica.load_snapshot(w.snapshot)
+            self._sync_notes()
             # An op whose ack we missed but whose event the snapshot holds
             # settles when its resend is acked.
         self._fresh_join = False
@@ -623,6 +655,8 @@ class PrikbordClient(BoardActions):
 
     def _on_events(self, events: list[Event]) -> None:
         result = self._replica.apply_events(events)
+        if self._notes and result.applied:
+            self._sync_notes(docs_touched(result.applied))
         for op_id, seq in result.settled.items():
             self._resolve(op_id, seq)
         for event in result.applied:
@@ -655,7 +689,11 @@ class PrikbordClient(BoardActions):
             handle = asyncio.get_running_loop().call_later(delay, outbox.put_nowait, err.id)
             retries.add(handle)
             return
-        self._replica.reject(err.id)
+        rejected = self._replica.reject(err.id)
+        if rejected is not None and isinstance(rejected.op, NotesUpdate):
+            notes = self._notes.get(rejected.op.doc)
+            if notes is not None:  # show what the board holds, not what was refused
+                notes.refused(self._replica.confirmed.notes.get(rejected.op.doc))
         fut = self._futures.pop(err.id, None)
         if fut is not None and not fut.done():
             fut.set_exception(OpRejected(err.code, err.msg, err.id))

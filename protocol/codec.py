@@ -68,9 +68,23 @@ def unpack_client(data: bytes) -> Any:
         raise ProtocolError(
             ErrorCode.BAD_FRAME, "frame is not valid msgpack within limits"
         ) from exc
-    if _has_binary(obj):
-        raise ProtocolError(ErrorCode.BAD_FRAME, "bin and ext values are not allowed")
+    if _misplaced_binary(obj):
+        raise ProtocolError(
+            ErrorCode.BAD_FRAME, "bin values only in a notes.update's update; ext never"
+        )
     return obj
+
+
+def _misplaced_binary(obj: Any) -> bool:
+    """Binary is legal in exactly one place: the ``update`` of a
+    ``notes.update`` op (a Yjs update). Anywhere else — another field,
+    another op, a key — the frame is refused, as before notes existed."""
+    if isinstance(obj, dict) and obj.get("t") == "op" and isinstance(obj.get("op"), dict):
+        op = obj["op"]
+        if op.get("type") == "notes.update" and isinstance(op.get("update"), bytes):
+            rest = {k: v for k, v in op.items() if k != "update"}
+            return _has_binary({k: v for k, v in obj.items() if k != "op"}) or _has_binary(rest)
+    return _has_binary(obj)
 
 
 def _has_binary(obj: Any) -> bool:

@@ -16,7 +16,10 @@ MAX_SERVER_FRAME = 32 * 1024 * 1024
 #: longest field (a 4000-character card body) at 4 bytes per character, so
 #: that a legal text is never refused by the decoder before its field rule.
 MAX_STR_LEN = 16 * 1024
-MAX_BIN_LEN = 0  # no legal inbound message carries binary
+#: Binary values are legal in one place only: the Yjs update of a
+#: ``notes.update`` op (codec.unpack_client checks where). The frame bounds
+#: them; the op's own cap (MAX_NOTES_UPDATE) gives the clearer error.
+MAX_BIN_LEN = MAX_CLIENT_FRAME
 MAX_ARRAY_LEN = 64
 MAX_MAP_LEN = 32
 
@@ -80,6 +83,30 @@ MAX_VOTE_BUDGET = 100
 #: several cards. A person types far slower; a runaway script hits this.
 OPS_PER_SECOND = 20.0
 OPS_BURST = 60
+
+# Session notes (protocol/notes.py): Yjs documents, capped in encoded bytes.
+#: One notes update: a client batches ~150 ms of typing into one (tens of
+#: bytes), so this only bites a large paste — about 30,000 characters of
+#: ASCII, a long minutes document — and keeps every notes op inside the
+#: 64 KiB frame.
+MAX_NOTES_UPDATE = 32 * 1024
+#: The board's notes document, merged (text, formatting marks and the
+#: record of deletions): ~250,000 characters typed in order, a whole day of
+#: minutes; it travels in every join's snapshot, so it must stay far below
+#: the frame a phone can take.
+MAX_NOTES_DOC = 256 * 1024
+#: A card's description: a longer text than the card body (4,000), ~15,000
+#: characters.
+MAX_CARD_DOC = 16 * 1024
+#: Cards with a description document: bounds the notes in a snapshot to
+#: MAX_NOTES_DOC + MAX_DESCRIPTIONS x MAX_CARD_DOC (~3.5 MB) however the
+#: board is used.
+MAX_DESCRIPTIONS = 200
+#: How often clients send what was typed (ms): one op per batch keeps ten
+#: people typing at once far inside the op rate limits (≈7 ops/s each at
+#: most, against 20/s per connection and 50/s per address), at a delay
+#: no one notices in a shared text.
+NOTES_BATCH_MS = 150
 
 #: Events per ``events`` frame in a resume replay; bounds frame size.
 REPLAY_BATCH = 500

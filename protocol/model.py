@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from protocol import limits
+from protocol.notes import NotesDoc
 
 #: Moderation status of a card or comment. Only "visible" objects reach
 #: everyone; the others reach facilitators and their author (visibility.py).
@@ -121,6 +122,9 @@ class BoardState:
     #: Actors a facilitator removed from the board: every op of theirs is
     #: refused, and the server closes their sockets (4105).
     removed: set[str] = field(default_factory=set)
+    #: Session notes: the board's ("board") and cards' ("card:<id>") Yjs
+    #: documents (protocol/notes.py), created by their first update.
+    notes: dict[str, NotesDoc] = field(default_factory=dict)
     #: Cards and comments whose status is not "visible" (tombstones too).
     #: Derived, not in the snapshot form: the server's fast path (every
     #: viewer sees the same) needs it without a scan per event.
@@ -214,8 +218,10 @@ def votes_wire(per: dict[str, int]) -> dict[str, int]:
 
 def to_wire(state: BoardState) -> dict[str, Any]:
     """The snapshot form: maps keyed by id; reaction actor lists sorted so the
-    form is canonical (equal states give equal data)."""
-    return {
+    form is canonical (equal states give equal data). ``notes`` (each
+    document's merged Yjs state, msgpack bin) is there only when the board
+    has notes, so boards without any keep the form they always had."""
+    wire: dict[str, Any] = {
         "board": state.board,
         "seq": state.seq,
         "settings": settings_wire(state.settings),
@@ -233,6 +239,13 @@ def to_wire(state: BoardState) -> dict[str, Any]:
         "session": session_wire(state.session),
         "removed": sorted(state.removed),
     }
+    if state.notes:
+        wire["notes"] = notes_wire(state.notes)
+    return wire
+
+
+def notes_wire(notes: dict[str, NotesDoc]) -> dict[str, bytes]:
+    return {doc: notes[doc].state() for doc in sorted(notes)}
 
 
 def from_wire(data: dict[str, Any]) -> BoardState:
@@ -255,6 +268,7 @@ def from_wire(data: dict[str, Any]) -> BoardState:
         votes={cid: dict(per) for cid, per in data["votes"].items()},
         session=Session(**data.get("session", {})),
         removed=set(data.get("removed", [])),
+        notes={doc: NotesDoc(bytes(update)) for doc, update in data.get("notes", {}).items()},
     )
     state.held = sum(c.status != "visible" for c in state.cards.values()) + sum(
         m.status != "visible" for m in state.comments.values()

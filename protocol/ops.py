@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from protocol import limits
+from protocol.notes import DOC_PATTERN
 
 Id = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=limits.MAX_ID)
@@ -358,6 +359,17 @@ class PostsDelete(_Op):
         return self
 
 
+class NotesUpdate(_Op):
+    """Collaborative text (protocol/notes.py): a Yjs update (v1) to merge
+    into the board's notes (``doc`` "board") or a card's description (``doc``
+    "card:<id>"). Participants and facilitators write, unless the board is
+    locked; a card's description, whoever may see the card."""
+
+    type: Literal["notes.update"]
+    doc: Annotated[str, StringConstraints(pattern=DOC_PATTERN)]
+    update: Annotated[bytes, Field(min_length=1, max_length=limits.MAX_NOTES_UPDATE)]
+
+
 Op = Annotated[
     BoardSet
     | SectionAdd
@@ -380,7 +392,8 @@ Op = Annotated[
     | SpotlightSet
     | RoundOpen
     | RoundClose
-    | PostsDelete,
+    | PostsDelete
+    | NotesUpdate,
     Field(discriminator="type"),
 ]
 
@@ -402,6 +415,10 @@ class ViewPatch(BaseModel):
     reactions: dict[str, dict[str, list[str]] | None] | None = None
     votes: dict[str, dict[str, int] | None] | None = None
     removed: list[str] | None = None
+    #: Notes documents (protocol/notes.py): a Yjs update to merge into the
+    #: document (the whole state when it comes into view), or None: the
+    #: document left the viewer's view (its card did).
+    notes: dict[str, bytes | None] | None = None
 
 
 #: What an event carries: a client's op, or a view patch the server made.
@@ -431,5 +448,6 @@ OP_TYPES: frozenset[str] = frozenset(
         "round.open",
         "round.close",
         "posts.delete",
+        "notes.update",
     }
 )

@@ -16,6 +16,7 @@ from protocol import limits
 from protocol.errors import ErrorCode
 from protocol.messages import Role
 from protocol.model import BoardState, Card
+from protocol.notes import doc_card
 from protocol.ops import (
     BoardSet,
     CardAdd,
@@ -27,6 +28,7 @@ from protocol.ops import (
     CommentDelete,
     CommentModerate,
     ModAction,
+    NotesUpdate,
     Op,
     ParticipantRemove,
     ParticipantRestore,
@@ -200,6 +202,13 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
                 return missing
             if state.votes.get(op.card, {}).get(actor, 0) <= 0:
                 return Rejection(ErrorCode.NOT_FOUND, "no vote of yours on this card")
+        case NotesUpdate():
+            # The board's notes: anyone who writes on the board. A card's
+            # description: anyone who may see the card (it is shared text,
+            # not the author's own like the card itself).
+            card_id = doc_card(op.doc)
+            if card_id is not None:
+                return _no_card(state, card_id, viewer)
         case PostsDelete():
             if state.posts_by(op.author, op.since) == ([], []):
                 return Rejection(ErrorCode.NOT_FOUND, "no cards or comments match")

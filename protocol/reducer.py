@@ -13,6 +13,7 @@ from typing import Any
 
 from protocol.messages import Event, Role
 from protocol.model import BoardState, Card, Comment, Section, Session, Settings
+from protocol.notes import NotesDoc, card_doc
 from protocol.ops import (
     BoardSet,
     CardAdd,
@@ -24,6 +25,7 @@ from protocol.ops import (
     CommentDelete,
     CommentModerate,
     ModAction,
+    NotesUpdate,
     ParticipantRemove,
     ParticipantRestore,
     PostsDelete,
@@ -151,6 +153,11 @@ def apply(state: BoardState, event: Event) -> BoardState:
                 _delete_card(state, card_id)
             for comment_id in comments:
                 _delete_comment(state, comment_id)
+        case NotesUpdate():
+            # Yjs merges: concurrent updates keep everyone's characters.
+            doc = state.notes.get(op.doc) or NotesDoc()
+            if doc.apply(op.update):
+                state.notes[op.doc] = doc
     return state
 
 
@@ -202,6 +209,11 @@ def _apply_patch(state: BoardState, patch: ViewPatch) -> None:
         lambda oid, v: {emoji: set(actors) for emoji, actors in v.items()},
     )
     _patch_map(state.votes, patch.votes, lambda oid, v: dict(v))
+    for doc, update in (patch.notes or {}).items():
+        if update is None:
+            state.notes.pop(doc, None)
+        else:  # merging a document's whole state into a part of it sets it
+            state.notes.setdefault(doc, NotesDoc()).apply(update)
     state.held = sum(c.status != "visible" for c in state.cards.values()) + sum(
         m.status != "visible" for m in state.comments.values()
     )
@@ -226,6 +238,7 @@ def _delete_card(state: BoardState, card_id: str) -> None:
     )
     state.reactions.pop(card_id, None)
     state.votes.pop(card_id, None)
+    state.notes.pop(card_doc(card_id), None)  # its description goes with it
 
 
 def _delete_comment(state: BoardState, comment_id: str) -> None:

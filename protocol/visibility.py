@@ -50,6 +50,7 @@ from protocol.model import (
     settings_wire,
     votes_wire,
 )
+from protocol.notes import BOARD_DOC, card_doc, doc_card
 from protocol.ops import (
     BoardSet,
     CardAdd,
@@ -60,6 +61,7 @@ from protocol.ops import (
     CommentAdd,
     CommentDelete,
     CommentModerate,
+    NotesUpdate,
     ParticipantRemove,
     ParticipantRestore,
     PostsDelete,
@@ -175,7 +177,27 @@ def view(state: BoardState, key: Key, viewer: Viewer) -> Any:
         return session_wire(state.session)
     if kind == "removed":
         return sorted(state.removed) if viewer.role == "facilitator" else []
+    if kind == "notes":
+        return notes_view(state, oid, viewer)
     raise ValueError(f"unknown object kind {kind!r}")
+
+
+def sees_doc(state: BoardState, doc: str, viewer: Viewer) -> bool:
+    """The board's notes are everyone's; a card's description shows where
+    its card shows."""
+    card_id = doc_card(doc)
+    if card_id is None:
+        return True
+    card = state.cards.get(card_id)
+    return card is not None and sees_card(state, card, viewer)
+
+
+def notes_view(state: BoardState, doc: str, viewer: Viewer) -> bytes | None:
+    """A notes document's merged state as ``viewer`` may see it, or None."""
+    notes = state.notes.get(doc)
+    if notes is None or not sees_doc(state, doc, viewer):
+        return None
+    return notes.state()
 
 
 def _if_card_seen(state: BoardState, card_id: str, viewer: Viewer, value: dict[str, Any]) -> Any:
@@ -209,6 +231,9 @@ def project(state: BoardState, viewer: Viewer) -> dict[str, Any]:
             value = view(state, (kind, oid), viewer)
             if value is not None:
                 out[plural][oid] = value
+    notes = {doc: notes_view(state, doc, viewer) for doc in sorted(state.notes)}
+    if any(v is not None for v in notes.values()):
+        out["notes"] = {doc: v for doc, v in notes.items() if v is not None}
     return out
 
 
@@ -277,6 +302,8 @@ def touched(state: BoardState, event: Event) -> list[Key]:
             return [SESSION]
         case ParticipantRemove() | ParticipantRestore():
             return [REMOVED]
+        case NotesUpdate():
+            return [("notes", op.doc)]
         case ViewPatch():
             raise ValueError("a view patch is never in the log")
     return []
@@ -284,6 +311,8 @@ def touched(state: BoardState, event: Event) -> list[Key]:
 
 def _card_and_dependents(state: BoardState, card_id: str, *, with_comments: bool) -> list[Key]:
     keys: list[Key] = [("card", card_id), ("reactions", card_id), ("votes", card_id)]
+    if card_doc(card_id) in state.notes:  # its description shows where it shows
+        keys.append(("notes", card_doc(card_id)))
     if with_comments:  # O(comments), only for ops that can change who sees the card
         keys += [("comment", mid) for mid, m in state.comments.items() if m.card == card_id]
     return keys
@@ -295,6 +324,7 @@ def _all_content(state: BoardState) -> list[Key]:
         *(("comment", mid) for mid in state.comments),
         *(("reactions", cid) for cid in state.reactions),
         *(("votes", cid) for cid in state.votes),
+        *(("notes", doc) for doc in state.notes if doc != BOARD_DOC),
     ]
 
 
@@ -310,6 +340,10 @@ def _special(state: BoardState, key: Key) -> Iterable[str]:
             return ()
         card = state.cards.get(comment.card)
         return tuple(a for a in (comment.author, card.author if card else "") if a)
+    if kind == "notes":
+        card_id = doc_card(oid)
+        card = state.cards.get(card_id) if card_id is not None else None
+        return (card.author,) if card is not None and card.author else ()
     if kind in ("reactions", "votes"):
         card = state.cards.get(oid)
         author = (card.author,) if card is not None and card.author else ()
@@ -340,6 +374,9 @@ class Change:
     specials: dict[Key, set[str]] = field(default_factory=dict)
     plain: dict[RoleClass, bool] = field(default_factory=dict)
     _before: dict[ClassKey, dict[Key, Any]] = field(default_factory=dict)
+    #: A ``notes.update`` on a board that is not plain: its variants, known
+    #: before it applies (it changes no one's view of anything else).
+    _notes: dict[ClassKey, Variant] | None = None
 
     @classmethod
     def before(cls, state: BoardState, event: Event) -> Change:
@@ -347,6 +384,9 @@ class Change:
         change = cls(event, plain=plain)  # type: ignore[arg-type]
         if plain["fac"] and plain["pub"] and not isinstance(event.op, _MAY_RESTRICT):
             change.fast = True  # plain before, so plain after: raw for everyone
+            return change
+        if isinstance(event.op, NotesUpdate):
+            change._notes = _notes_variants(state, event, event.op, change.plain)
             return change
         change.keys = touched(state, event)
         for key in change.keys:
@@ -387,6 +427,8 @@ class Change:
         ``(its role class, "")``."""
         if self.fast:
             return {("fac", ""): RAW, ("pub", ""): RAW}
+        if self._notes is not None:
+            return self._notes
         after = self._views(state)
         out: dict[ClassKey, Variant] = {}
         for role_class in ("fac", "pub"):
@@ -413,6 +455,44 @@ class Change:
             if actor and variant == out[(rc, "")]:
                 del out[(rc, actor)]
         return out
+
+
+def _notes_variants(
+    state: BoardState, event: Event, op: NotesUpdate, plain: dict[RoleClass, bool]
+) -> dict[ClassKey, Variant]:
+    """Who gets a notes update in which form (the board is not plain for
+    some role class). Raw wherever applying the event with the reducer on
+    the viewer's replica does what it does on the whole state: the board's
+    notes are everyone's and their policy check reads only the role, the
+    lock and — for an event that applies — an actor who is not removed, so
+    an update that applies goes out raw to everyone, even on a moderated
+    board. A card's description is raw for a class that sees the whole
+    board, a view patch carrying the update for one that sees the card but
+    not everything, and a placeholder for one that does not see the card.
+    An update the policy refuses (a race with a lock or a removal) changes
+    nothing: raw where the replica refuses it alike, else a placeholder."""
+    from protocol.policy import check  # policy builds on this module
+
+    effective = check(state, op, event.actor, event.role) is None
+    actors = sorted(
+        {a for a in (event.actor, *_special(state, ("notes", op.doc))) if a and a != "system"}
+    )
+    classes: list[ClassKey] = [("fac", ""), ("pub", ""), *(("pub", a) for a in actors)]
+    out: dict[ClassKey, Variant] = {}
+    for role_class, actor in classes:
+        viewer = Viewer("facilitator" if role_class == "fac" else "participant", actor)
+        if plain[role_class]:
+            out[(role_class, actor)] = RAW
+        elif not effective or not sees_doc(state, op.doc, viewer):
+            out[(role_class, actor)] = None
+        elif doc_card(op.doc) is None:
+            out[(role_class, actor)] = RAW
+        else:
+            out[(role_class, actor)] = ViewPatch(type="view.patch", notes={op.doc: op.update})
+    for (rc, actor), variant in list(out.items()):
+        if actor and variant == out[(rc, "")]:
+            del out[(rc, actor)]
+    return out
 
 
 def _patch(changes: dict[Key, Any]) -> ViewPatch:

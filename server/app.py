@@ -22,7 +22,7 @@ from server.headers import SecurityHeaders
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
 from server.node import Node
-from server.routes import activity, api, health, links, pages
+from server.routes import activity, api, health, links, notes, pages
 from server.routes.assets import AssetFiles
 from server.shutdown import drain_on_signals
 from server.ws import websocket_endpoint
@@ -68,6 +68,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/boards", api.create_board, methods=["POST"]),
         Route("/api/boards/{board}", api.read_board),
         Route("/api/boards/{board}/activity", activity.activity),
+        Route("/api/boards/{board}/notes.md", notes.notes_markdown),
         *account_routes(),
         Route("/api/boards/{board}/links", links.read_links),
         Route("/api/boards/{board}/links/replace", links.replace_links, methods=["POST"]),

@@ -34,6 +34,7 @@ from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
 from server.hub import BoardHub, NodeBehind
 from server.node import Node
+from server.notes import notes_refusal
 from server.origin import origin_matches
 from server.ratelimit import TokenBucket
 from server.tokens import new_actor_id
@@ -341,7 +342,9 @@ class _Session:
             return
         await self.hub.caught_up(self.last_acked, READ_YOUR_WRITES_WAIT_S)
         op = hold_if_filtered(self.hub.state, msg.op)  # the word filter (SPEC §5)
-        rejection = check(self.hub.state, op, conn.actor, conn.role)
+        rejection = check(self.hub.state, op, conn.actor, conn.role) or notes_refusal(
+            self.hub.state, op
+        )
         if rejection is not None:
             # A resent op that already made it into the log gets its ack,
             # even though it would not pass the check against today's state.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import base64
 from typing import Literal
 from urllib.parse import quote
 
@@ -161,7 +162,10 @@ async def read_board(request: Request) -> Response:
         return _error(404, "not_found", "no such board")
     # What this link's role may see (protocol/visibility.py): a viewer or
     # participant token never reads pending, hidden or anonymous content.
-    return JSONResponse(project(state, Viewer(grant.role)))
+    seen = project(state, Viewer(grant.role))
+    if "notes" in seen:  # JSON has no bytes: each Yjs state as base64
+        seen["notes"] = {doc: base64.b64encode(st).decode() for doc, st in seen["notes"].items()}
+    return JSONResponse(seen)
 
 
 async def join_short(request: Request) -> Response:

@@ -60,6 +60,12 @@ SAMPLE_OPS: dict[str, dict[str, Any]] = {
     "round.open": {"type": "round.open", "reset": True},
     "round.close": {"type": "round.close"},
     "posts.delete": {"type": "posts.delete", "author": "me", "since": 0},
+    # yjs: client 111 types "Hello world" into the root text "notes".
+    "notes.update": {
+        "type": "notes.update",
+        "doc": "board",
+        "update": bytes.fromhex("01016f000401056e6f7465730b48656c6c6f20776f726c6400"),
+    },
 }
 
 

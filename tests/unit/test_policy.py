@@ -24,7 +24,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
         t: frozenset({"participant", "facilitator"})
         for t in (
             "card.add", "card.set", "card.move", "card.delete", "comment.add",
-            "comment.delete", "reaction.set", "vote.cast", "vote.retract",
+            "comment.delete", "reaction.set", "vote.cast", "vote.retract", "notes.update",
         )
     },
     **{

@@ -57,7 +57,9 @@ def test_generator_is_deterministic() -> None:
 
 def test_vectors_cover_every_op_type_and_outcome() -> None:
     seen = {ev["op"]["type"] for case in REDUCER["cases"] for ev in case["events"] if ev["op"]}
-    assert seen == OP_TYPES | {"view.patch"}  # every op, and the server's view patches
+    # Every op, and the server's view patches; notes.update carries binary
+    # Yjs updates, which JSON cannot: its vectors are notes*.json (test_notes_vectors.py).
+    assert seen == (OP_TYPES - {"notes.update"}) | {"view.patch"}
     assert any(ev["op"] is None for case in REDUCER["cases"] for ev in case["events"])
     assert 20 <= len(REDUCER["cases"]) <= 60
     codes = {f["code"] for f in CODEC["client_frames"] if not f["ok"]}

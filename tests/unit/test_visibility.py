@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pycrdt import Doc, Text
 
 from protocol import codec
 from protocol.messages import Event, Role
@@ -39,6 +40,7 @@ def _op(draw: st.DrawFn) -> dict[str, Any]:
                 "comment.add", "comment.delete", "reaction.set", "vote.cast", "vote.retract",
                 "card.moderate", "comment.moderate", "board.set", "round.open", "round.close",
                 "participant.remove", "participant.restore", "timer.set", "spotlight.set",
+                "notes.update", "notes.update",
             ]
         )
     )  # fmt: skip
@@ -87,7 +89,18 @@ def _op(draw: st.DrawFn) -> dict[str, Any]:
             return {"type": kind, "action": "start", "seconds": 60}
         case "spotlight.set":
             return {"type": kind, "card": card}
+        case "notes.update":  # the update itself is typed in _logs (it needs the seq)
+            doc = draw(st.sampled_from(["board", "board", f"card:{card}"]))
+            return {"type": kind, "doc": doc, "update": draw(st.sampled_from(["a", "bc"]))}
     return {"type": kind}
+
+
+def _typed(client_id: int, text: str) -> bytes:
+    """A Yjs update: a client of its own types ``text`` into the notes (no
+    dependencies, so it merges wherever it lands)."""
+    doc: Doc[Any] = Doc(client_id=client_id)
+    doc.get("notes", type=Text).insert(0, text)
+    return doc.get_update()
 
 
 @st.composite
@@ -95,6 +108,9 @@ def _logs(draw: st.DrawFn) -> list[Event]:
     events = []
     for seq in range(1, draw(st.integers(1, 40)) + 1):
         actor = draw(st.sampled_from(["fac", "p1", "p2"]))
+        op = _op(draw)
+        if op["type"] == "notes.update":
+            op["update"] = _typed(seq, op["update"])
         events.append(
             Event(
                 seq=seq,
@@ -103,7 +119,7 @@ def _logs(draw: st.DrawFn) -> list[Event]:
                 name=actor.upper(),
                 role=_ROLES[actor],
                 at=1000 * seq,
-                op=codec.op_from_wire(_op(draw)),
+                op=codec.op_from_wire(op),
             )
         )
     return events
@@ -123,11 +139,12 @@ def _ids_in(variant: Any) -> set[str]:
     ids: set[str] = set()
     for plural in ("cards", "comments", "reactions", "votes"):
         ids |= set(getattr(variant, plural) or {})
-    return ids
+    return ids | {doc.removeprefix("card:") for doc in variant.notes or {} if doc != "board"}
 
 
 def _seen(wire: dict[str, Any]) -> set[str]:
-    return {*wire["cards"], *wire["comments"], *wire["reactions"], *wire["votes"]}
+    notes = {doc.removeprefix("card:") for doc in wire.get("notes", {}) if doc != "board"}
+    return {*wire["cards"], *wire["comments"], *wire["reactions"], *wire["votes"], *notes}
 
 
 @settings(max_examples=500, deadline=None)
