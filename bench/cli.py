@@ -4,6 +4,7 @@
     python -m bench --quick              # a small, fast pass (the smoke test)
     python -m bench --only fanout --n 1000 --rate 100 --systems prikbord,raw-starlette
     python -m bench --only fanout --systems prikbord --moderated   # open vs moderated board
+    python -m bench --only join_storm,pipeline   # presence join storm; one busy socket
 
 The bench starts its own Valkey (``appendfsync always``, like the embedded
 default) and, per run, two nodes of the system under test; nothing else on
@@ -24,11 +25,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios
+from bench import costs, scenarios
 from bench.procs import SYSTEMS
 from server.embedded import EmbeddedValkey
 
-SCENARIOS = ("fanout", "many_boards", "join", "storm", "memory", "ops")
+SCENARIOS = ("fanout", "many_boards", "join", "storm", "memory", "ops", "join_storm", "pipeline")
 
 
 def machine() -> dict[str, Any]:
@@ -81,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--moderated", action="store_true",
                    help="also run each Prikbord fan-out point on a moderated board (approval "
                         "on, a card waiting): events go out as per-class variants")  # fmt: skip
+    p.add_argument("--storm-n", default="", help="join storm sizes, e.g. 100,1000")
+    p.add_argument("--op-rate", type=float, default=0.0,
+                   help="ops/s of the one busy socket (pipeline scenario)")  # fmt: skip
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     return p
 
@@ -138,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
                     record(scenarios.memory(env, system, *((50, 5) if q else (2000, 100))))
             if "ops" in only:
                 record(scenarios.ops_throughput(env, *((5, 4, 2.0) if q else (50, 4, 8.0))))
+            if "join_storm" in only:
+                sizes = [int(x) for x in args.storm_n.split(",") if x] or ([50] if q else [1000])
+                for n in sizes:
+                    record(costs.join_storm(env, n))
+            if "pipeline" in only:
+                rate = args.op_rate or (50.0 if q else 100.0)
+                record(costs.pipeline(env, rate, 2.0 if q else 10.0))
         finally:
             valkey.stop()
     report = {"machine": facts, "seconds": time.time() - started, "results": results}

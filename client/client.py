@@ -80,6 +80,7 @@ from protocol.messages import (
 from protocol.model import BoardState
 from protocol.notes import to_markdown
 from protocol.ops import NotesUpdate, Op
+from protocol.presence import apply_presence, member_order
 
 log = logging.getLogger("prikbord.client")
 
@@ -523,6 +524,7 @@ class PrikbordClient(BoardActions):
             identity=self._identity,
             resume=resume,
             code=self._access_code,
+            presence_deltas=True,
         )
 
     async def _session(self, ws: ClientConnection) -> None:
@@ -644,7 +646,7 @@ class PrikbordClient(BoardActions):
             case Error():
                 self._on_error(msg, outbox, retries)
             case Presence():
-                self._on_presence(msg.members)
+                self._on_presence(msg)
             case Pong():
                 # Liveness is any frame; a pong also says the server's time.
                 sent = self._ping_sent.pop(msg.n, None)
@@ -698,10 +700,12 @@ class PrikbordClient(BoardActions):
         if fut is not None and not fut.done():
             fut.set_exception(OpRejected(err.code, err.msg, err.id))
 
-    def _on_presence(self, members: list[Member]) -> None:
+    def _on_presence(self, msg: Presence) -> None:
+        """A full list (on join, or from a server without deltas) replaces
+        ours; a delta changes it (SPEC §7)."""
         before = {m.conn: m for m in self._presence}
-        after = {m.conn: m for m in members}
-        self._presence = tuple(members)
+        after = apply_presence(before, msg)
+        self._presence = tuple(sorted(after.values(), key=member_order))
         self._notify(
             PresenceChanged(
                 members=self._presence,

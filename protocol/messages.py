@@ -75,6 +75,8 @@ class Hello(_Msg):
     #: its authorship, votes and op_id namespace.
     identity: str | None = None
     resume: Resume | None = None
+    #: Presence changes as deltas rather than full lists (SPEC §7).
+    presence_deltas: bool | None = None
     #: The board's access code, when it has one (participants only; SPEC §2).
     #: Any string here: a wrong one is the server's verdict (4106), counted
     #: against the sender's address.
@@ -171,8 +173,16 @@ class Member(_ServerMsg):
 
 
 class Presence(_ServerMsg):
+    """Who is on the board (SPEC §7): the full list in ``members``, or —
+    to a client that asked for deltas — what changed since the last one:
+    members that ``joined`` or were ``updated`` (whole), and the ``conn``
+    keys of those that ``left``."""
+
     t: Literal["presence"]
-    members: list[Member]
+    members: list[Member] | None = None
+    joined: list[Member] | None = None
+    updated: list[Member] | None = None
+    left: list[str] | None = None
 
 
 class Pong(_ServerMsg):

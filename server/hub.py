@@ -55,7 +55,9 @@ from protocol.visibility import (
     project,
 )
 from server.connection import Connection
+from server.engine.presence import PresenceChange, decode_change
 from server.engine.store import BoardHead, BoardNotFound, SnapshotSaved, Store, now_ms
+from server.roster import Delta, Roster
 
 if TYPE_CHECKING:
     from server.config import Settings
@@ -126,7 +128,17 @@ class BoardHub:
         self._last_restricted = 0
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._snapshot_cache: tuple[int, bytes] | None = None
+        #: Who is on the board (server/roster.py), kept from the published
+        #: presence changes; clients get its deltas (SPEC §7).
+        self.roster = Roster()
+        #: Connections that did not ask for deltas: they get full lists.
+        self._full_lists: set[str] = set()
+        self._full_cache: tuple[int, bytes] | None = None
         self._presence_pending = False
+        #: A full re-read is on its way (changes meanwhile are kept here and
+        #: applied again after it) / another was asked for meanwhile.
+        self._presence_rereading: list[PresenceChange] | None = None
+        self._presence_reread_again = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._seq_waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # heap
         self._waiter_count = 0
@@ -146,6 +158,8 @@ class BoardHub:
         head = await self.store.head(self.board)
         await self._load_from(head)
         self._note_title()  # boards from before titles were kept in meta
+        await self._reread_presence()
+        self.roster.take_delta()  # no client yet: the first joiner gets it whole
 
     async def _load_from(self, head: BoardHead) -> None:
         snap = await self.store.load_snapshot(self.board)
@@ -422,10 +436,17 @@ class BoardHub:
     # --- joins -------------------------------------------------------------
 
     async def attach(
-        self, conn: Connection, resume: tuple[str, int] | None, make_welcome: MakeWelcome
+        self,
+        conn: Connection,
+        resume: tuple[str, int] | None,
+        make_welcome: MakeWelcome,
+        *,
+        presence_deltas: bool = False,
     ) -> bool:
-        """Queue the welcome (+ replay) for ``conn`` and register it for live
-        events. Returns whether the resume was recovered."""
+        """Queue the welcome (+ replay) and the full member list for
+        ``conn``, and register it for live events and presence changes (as
+        deltas when it asked for them, else as full lists). Returns whether
+        the resume was recovered."""
         replay: list[bytes] | None = None
         if resume is not None and resume[0] == self.epoch:
             if resume[1] > self.state.seq:
@@ -444,6 +465,9 @@ class BoardHub:
         else:
             conn.send_frame(make_welcome(self.state.seq, False, self.snapshot_for(conn)))
         self.conns[conn.id] = conn
+        if not presence_deltas:
+            self._full_lists.add(conn.id)
+        conn.send_frame(self._full_presence())
         return replay is not None
 
     async def _catch_up(self, seq: int) -> None:
@@ -462,6 +486,7 @@ class BoardHub:
 
     def detach(self, conn: Connection) -> None:
         self.conns.pop(conn.id, None)
+        self._full_lists.discard(conn.id)
 
     async def _replay_since(self, since: int, conn: Connection) -> list[bytes] | None:
         """Events ``since < seq <= state.seq`` as ``conn`` may see them, as
@@ -544,22 +569,73 @@ class BoardHub:
 
     # --- presence ----------------------------------------------------------
 
-    def on_presence_changed(self) -> None:
-        if self._presence_pending:
+    def on_presence(self, data: bytes) -> None:
+        """A message of the board's presence channel: a change, applied to
+        the roster and sent as a delta (coalesced); anything else (a node
+        of an older version says only that something changed) re-reads."""
+        change = decode_change(data)
+        if change is None:
+            self.on_presence_changed()
             return
-        self._presence_pending = True
-        self._spawn(self._send_presence())
+        if self._presence_rereading is not None:
+            self._presence_rereading.append(change)
+        self.roster.apply(change)
+        self._schedule_presence()
 
-    async def _send_presence(self) -> None:
-        await asyncio.sleep(PRESENCE_COALESCE_S)
-        self._presence_pending = False
-        try:
-            members = await self.store.presence_list(self.board, now_ms())
-        except (RedisError, OSError):
+    def on_presence_changed(self) -> None:
+        """Re-read the board's whole presence: changes may have been lost
+        (pub/sub reconnected; pub/sub is at-most-once)."""
+        if self._presence_rereading is not None:
+            self._presence_reread_again = True
             return
-        frame = codec.encode(Presence(t="presence", members=members))
+        self._presence_rereading = []
+        self._spawn(self._reread_presence())
+
+    async def _reread_presence(self) -> None:
+        """Replace the roster with Redis's entries, then apply again the
+        changes heard during the read: one may or may not be in what it
+        returned, and applying it twice is harmless (``Roster.apply``)."""
+        self._presence_rereading = self._presence_rereading or []
+        try:
+            entries = await self.store.presence_entries(self.board, now_ms())
+        except (RedisError, OSError) as exc:
+            log.warning("board %s: presence re-read failed: %s", self.board, exc)
+            entries = None
+        heard, self._presence_rereading = self._presence_rereading, None
+        if entries is not None:
+            self.roster.replace(entries)
+            for change in heard:
+                self.roster.apply(change)
+            self._schedule_presence()
+        if self._presence_reread_again:
+            self._presence_reread_again = False
+            self.on_presence_changed()
+
+    def _schedule_presence(self) -> None:
+        if not self._presence_pending:
+            self._presence_pending = True
+            self._later(PRESENCE_COALESCE_S, self._flush_presence)
+
+    def _flush_presence(self) -> None:
+        """Send what changed since the last flush: one delta frame, encoded
+        once, to every connection that takes deltas; the full list to the
+        others."""
+        self._presence_pending = False
+        delta = self.roster.take_delta()
+        if delta is None or not self.conns:
+            return
+        frame = _delta_frame(delta)
         for conn in self.conns.values():
-            conn.send_frame(frame)
+            conn.send_frame(self._full_presence() if conn.id in self._full_lists else frame)
+
+    def _full_presence(self) -> bytes:
+        """The full member list as last told, encoded once per change."""
+        cached = self._full_cache
+        if cached is None or cached[0] != self.roster.version:
+            members = self.roster.members()
+            cached = (self.roster.version, codec.encode(Presence(t="presence", members=members)))
+            self._full_cache = cached
+        return cached[1]
 
     # --- tasks -------------------------------------------------------------
 
@@ -570,3 +646,15 @@ class BoardHub:
 
     def _later(self, delay: float, callback: Callable[[], None]) -> None:
         asyncio.get_running_loop().call_later(delay, callback)
+
+
+def _delta_frame(delta: Delta) -> bytes:
+    """A presence delta (SPEC §7); empty lists are left out."""
+    return codec.encode(
+        Presence(
+            t="presence",
+            joined=delta.joined or None,
+            updated=delta.updated or None,
+            left=delta.left or None,
+        )
+    )

@@ -232,7 +232,7 @@ class Node:
         elif data == LINKS_CHANGED:
             self.access.recheck(board)
         else:
-            hub.on_presence_changed()
+            hub.on_presence(data)
 
     def _on_bus_reconnected(self, boards: set[str]) -> None:
         """A pub/sub connection (or, on a cluster, one shard's) is back, or

@@ -253,7 +253,8 @@ class _Session:
 
         resume = (hello.resume.epoch, hello.resume.seq) if hello.resume else None
         try:
-            await hub.attach(conn, resume, make_welcome)
+            deltas = bool(hello.presence_deltas)
+            await hub.attach(conn, resume, make_welcome, presence_deltas=deltas)
         except NodeBehind:
             # Never an older state than the client has: it retries, here or
             # on another node (SPEC §3, Resume).

@@ -27,11 +27,11 @@ from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import AskError, MovedError, NoScriptError, RedisError, TryAgainError
 
-from protocol import codec
 from protocol.messages import Member
 from server.engine.client import Client, UrlError
 from server.engine.client import connect as connect_any
 from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
+from server.engine.presence import Entry, decode_entry, encode_entry
 
 __all__ = ["Client", "Store", "connect", "now_ms"]
 
@@ -382,7 +382,7 @@ class Store:
     ) -> bool:
         """Add or update connection ``conn``'s entry (latest name and focus
         of ``member.actor``). False when the board is at its cap."""
-        entry = codec.pack({**member.model_dump(exclude={"conn"}, exclude_none=True), "at": now_ms})
+        entry = encode_entry(member, now_ms)
         return await self._presence_call(
             board, "put", ttl_ms, now_ms, self._presence_cap, conn, entry
         )
@@ -412,29 +412,32 @@ class Store:
         )
         return bool(changed)
 
+    async def presence_entries(self, board: str, now_ms: int) -> dict[str, Entry]:
+        """Every live entry, by connection id (one script on the board's
+        shard: it sweeps expired entries first, and publishes that)."""
+        keys = board_keys(board)
+        flat = cast(
+            list[bytes],
+            await self._presence(
+                keys=[keys.presence, keys.presence_expiry],
+                args=["list", now_ms, 0, keys.presence_changed],
+            ),
+        )
+        out: dict[str, Entry] = {}
+        for conn, value in zip(flat[::2], flat[1::2], strict=True):
+            entry = decode_entry(bytes(value))
+            if entry is not None:
+                out[bytes(conn).decode()] = entry
+        return out
+
     async def presence_list(self, board: str, now_ms: int) -> list[Member]:
         """Live members, one per actor: the one of its connections that
-        changed last gives name and focus. Read-only; expired entries are
-        skipped here and swept by writers."""
-        keys = board_keys(board)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zrangebyscore(keys.presence_expiry, f"({now_ms}", "+inf")
-            pipe.hgetall(keys.presence)
-            live_raw, entries_raw = await pipe.execute()
-        live = set(cast(list[bytes], live_raw))
-        latest: dict[str, tuple[int, bytes, Member]] = {}
-        for conn, value in cast(dict[bytes, bytes], entries_raw).items():
-            if conn not in live:
-                continue
-            try:
-                fields = codec.unpack(value)
-                at = int(fields.pop("at"))
-                member = Member.model_validate({**fields, "conn": fields["actor"]})
-            except Exception:  # an entry written by another version: skip it
-                continue
-            prior = latest.get(member.actor)
-            if prior is None or (at, conn) > prior[:2]:
-                latest[member.actor] = (at, conn, member)
+        changed last gives name and focus."""
+        latest: dict[str, tuple[int, str, Member]] = {}
+        for conn, entry in (await self.presence_entries(board, now_ms)).items():
+            prior = latest.get(entry.member.actor)
+            if prior is None or (entry.at, conn) > prior[:2]:
+                latest[entry.member.actor] = (entry.at, conn, entry.member)
         members = [m for _at, _conn, m in latest.values()]
         return sorted(members, key=lambda m: (m.name.lower(), m.conn))
 

@@ -619,7 +619,7 @@ def test_decode_small_server_messages() -> None:
             ],
         }
     )
-    assert isinstance(pres, Presence)
+    assert isinstance(pres, Presence) and pres.members is not None
     assert [m.card for m in pres.members] == [None, "c"]
 
 

@@ -38,7 +38,9 @@ export interface Welcome {
 export interface EventsMsg { t: "events"; ev: Event[] }
 export interface Ack { t: "ack"; id: string; seq: number }
 export interface ErrorMsg { t: "error"; code: number; msg: string; id?: string | null }
-export interface PresenceMsg { t: "presence"; members: Member[] }
+/** A full list (`members`), or a delta to a client that asked for deltas
+ * (SPEC §7): whole members that joined or were updated, keys that left. */
+export interface PresenceMsg { t: "presence"; members?: Member[]; joined?: Member[]; updated?: Member[]; left?: string[] }
 export interface Pong { t: "pong"; n: number; now?: number }
 export type ServerMessage = Welcome | EventsMsg | Ack | ErrorMsg | PresenceMsg | Pong;
 

@@ -14,6 +14,7 @@ import { BoardCache, cacheKey } from "./cache";
 import { ServerClock } from "./clock";
 import { CONNECT_TIMEOUT_MS, heartbeatAction, heartbeatConfig, type HeartbeatConfig } from "./heartbeat";
 import { Outbox, type KeyValueStore } from "./outbox";
+import { applyPresence } from "./presence";
 import { Replica } from "./replica";
 
 const encodeBuf = (msg: unknown): Uint8Array<ArrayBuffer> => encode(msg) as Uint8Array<ArrayBuffer>;
@@ -244,7 +245,7 @@ export class Session {
       ws.send(encodeBuf({
         t: "hello", v: L.PROTOCOL_VERSION, board: this.opts.board, token,
         name: this.opts.name, identity: stored ?? undefined, resume: this.replica.resumePoint(),
-        code: this.accessCode,
+        code: this.accessCode, presence_deltas: true,
       }));
     };
     ws.onmessage = (ev: MessageEvent) => {
@@ -329,7 +330,7 @@ export class Session {
         this.onError(msg.code, msg.msg, msg.id ?? null, ws);
         break;
       case "presence":
-        this.members = Array.isArray(msg.members) ? msg.members : [];
+        this.members = applyPresence(this.members, msg);
         this.emit();
         break;
       case "pong": {
