@@ -1,7 +1,9 @@
 /** The board model (protocol/model.py): what a replica holds after applying
  * the log up to `seq`. Maps, not objects, so any id (even "__proto__") is
  * safe. `toWire`/`fromWire` give the snapshot form of SPEC §5. */
+import type * as Y from "yjs";
 import { DEFAULT_VOTE_BUDGET } from "./limits";
+import { copyDoc, docState, newDoc, toBytes } from "./notes";
 
 export type Role = "viewer" | "participant" | "facilitator";
 
@@ -64,6 +66,9 @@ export interface BoardState {
   session: BoardSession;
   /** Actors a facilitator removed (facilitators see the list; others []). */
   removed: Set<string>;
+  /** Session notes: the board's ("board") and cards' ("card:<id>") Yjs
+   * documents (protocol/notes.ts), created by their first update. */
+  notes: Map<string, Y.Doc>;
 }
 
 export const newSettings = (): Settings => ({
@@ -85,6 +90,7 @@ export const newComment = (id: string, card: string, p: Partial<Comment> = {}): 
 export const emptyState = (board: string): BoardState => ({
   board, seq: 0, settings: newSettings(), sections: new Map(), cards: new Map(),
   comments: new Map(), reactions: new Map(), votes: new Map(), session: newSession(), removed: new Set(),
+  notes: new Map(),
 });
 
 export const liveCard = (s: BoardState, id: string): Card | undefined => {
@@ -140,6 +146,7 @@ export const cloneState = (s: BoardState): BoardState => ({
   votes: new Map([...s.votes].map(([k, per]) => [k, new Map(per)])),
   session: { ...s.session },
   removed: new Set(s.removed),
+  notes: new Map([...s.notes].map(([k, d]) => [k, copyDoc(d)])),
 });
 
 type Json = Record<string, unknown>;
@@ -175,7 +182,7 @@ export const toWire = (s: BoardState): Json => {
     const m = new Map([...per].filter(([, n]) => n > 0));
     if (m.size) votes.set(cid, mapToObj(m, (v) => v));
   }
-  return {
+  const wire: Json = {
     board: s.board,
     seq: s.seq,
     settings: { ...pick(s.settings, SETTINGS_FIELDS), words: [...s.settings.words] },
@@ -187,6 +194,9 @@ export const toWire = (s: BoardState): Json => {
     session: pick(s.session, SESSION_FIELDS),
     removed: [...s.removed].sort(),
   };
+  // Each document's merged state, only when the board has notes (SPEC §5).
+  if (s.notes.size) wire.notes = mapToObj(new Map([...s.notes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), docState);
+  return wire;
 };
 
 /** Snapshot forms of single objects, as view patches carry them (SPEC §5).
@@ -216,5 +226,6 @@ export const fromWire = (d: Json): BoardState => {
   for (const [cid, per] of entries(d.votes)) s.votes.set(cid, votesFromWire(per));
   s.session = sessionFromWire((d.session ?? {}) as Json);
   s.removed = new Set(Array.isArray(d.removed) ? d.removed.map(String) : []);
+  for (const [doc, state] of Object.entries((d.notes ?? {}) as Record<string, unknown>)) s.notes.set(doc, newDoc(toBytes(state)));
   return s;
 };

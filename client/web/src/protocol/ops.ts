@@ -3,6 +3,7 @@
  * or throws a ProtocolError 302, exactly where the Python validator would. */
 import * as L from "./limits";
 import { ErrorCode, ProtocolError } from "./errors";
+import { DOC_RE, MAX_NOTES_UPDATE } from "./notes";
 
 export const LAYOUTS = ["wall", "columns", "grid"] as const;
 export const THEMES = ["light", "dark", "hub", "contrast"] as const;
@@ -59,13 +60,16 @@ export interface RoundClose { type: "round.close" }
 /** Delete every live card and comment by `author` and/or created at or after
  * `since` (facilitator only; at least one of the two). */
 export interface PostsDelete { type: "posts.delete"; author?: string; since?: number }
+/** Session notes (protocol/notes.ts): a Yjs update for the board's notes
+ * ("board") or a card's description ("card:<id>"). */
+export interface NotesUpdate { type: "notes.update"; doc: string; update: Uint8Array }
 
 export type Op =
   | BoardSet | SectionAdd | SectionSet | SectionDelete
   | CardAdd | CardSet | CardMove | CardDelete
   | CommentAdd | CommentDelete | ReactionSet | VoteCast | VoteRetract
   | CardModerate | CommentModerate | ParticipantRemove | ParticipantRestore
-  | TimerSet | SpotlightSet | RoundOpen | RoundClose | PostsDelete;
+  | TimerSet | SpotlightSet | RoundOpen | RoundClose | PostsDelete | NotesUpdate;
 export type OpType = Op["type"];
 
 export const OP_TYPES: ReadonlySet<string> = new Set<OpType>([
@@ -73,7 +77,7 @@ export const OP_TYPES: ReadonlySet<string> = new Set<OpType>([
   "card.add", "card.set", "card.move", "card.delete",
   "comment.add", "comment.delete", "reaction.set", "vote.cast", "vote.retract",
   "card.moderate", "comment.moderate", "participant.remove", "participant.restore",
-  "timer.set", "spotlight.set", "round.open", "round.close", "posts.delete",
+  "timer.set", "spotlight.set", "round.open", "round.close", "posts.delete", "notes.update",
 ]);
 
 type PatchMap<T> = Record<string, T | null>;
@@ -90,6 +94,9 @@ export interface ViewPatch {
   reactions?: PatchMap<Record<string, string[]>>;
   votes?: PatchMap<Record<string, number>>;
   removed?: string[];
+  /** Notes documents: a Yjs update to merge (the whole state when it comes
+   * into view), or null: it left this viewer's view. */
+  notes?: PatchMap<Uint8Array>;
 }
 /** What an event carries: a client's op, or a view patch the server made. */
 export type EventOp = Op | ViewPatch;
@@ -191,6 +198,12 @@ const str = (min: number, max: number, opts: { strip?: boolean; controls?: boole
     if (opts.controls === false && hasControls(s)) fail(where, "control characters are not allowed");
     return s;
   };
+const bytes = (min: number, max: number) => (v: unknown, where: string): Uint8Array => {
+  if (!(v instanceof Uint8Array)) fail(where, "Input should be a valid bytes");
+  const b = v as Uint8Array;
+  if (b.length < min || b.length > max) fail(where, `Data should have ${min} to ${max} bytes`);
+  return b;
+};
 const int = (min: number, max: number) => (v: unknown, where: string): number => {
   if (!isInt(v)) return fail(where, "Input should be a valid integer");
   if (v < min || v > max) fail(where, `Input should be between ${min} and ${max}`);
@@ -302,6 +315,10 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     author: { check: checkId, optional: true },
     since: { check: int(0, L.MAX_TIME_MS), optional: true },
   },
+  "notes.update": {
+    doc: { check: str(1, 45, { re: DOC_RE }) },
+    update: { check: bytes(1, MAX_NOTES_UPDATE) },
+  },
 };
 
 /** Validate fields of a map against a schema: unknown fields refused (ops)
@@ -371,6 +388,12 @@ export const parseViewPatch = (obj: Wire): ViewPatch => {
     if (key === "settings" || key === "session") {
       if (!isPlainMap(v)) fail(`view.patch.${key}`, "Input should be a valid dictionary");
       out[key] = v as Record<string, unknown>;
+    } else if (key === "notes") {
+      if (!isPlainMap(v)) fail("view.patch.notes", "Input should be a valid dictionary");
+      for (const [doc, value] of Object.entries(v as Wire)) {
+        if (value !== null && !(value instanceof Uint8Array)) fail(`view.patch.notes.${doc}`, "Input should be a valid bytes");
+      }
+      out.notes = v as PatchMap<Uint8Array>;
     } else if (key === "removed") {
       if (!Array.isArray(v) || !v.every((a) => typeof a === "string")) fail("view.patch.removed", "Input should be a list of strings");
       out.removed = v as string[];

@@ -6,6 +6,7 @@ import * as L from "./limits";
 import { ErrorCode } from "./errors";
 import { liveCard, liveCards, liveComments, liveSections, postsBy, votesUsed, type BoardState, type Card, type Role } from "./model";
 import { isBlank, type CardSet, type ModAction, type Op } from "./ops";
+import { docCard } from "./notes";
 import { seesCard, seesComment, type Viewer } from "./visibility";
 
 export interface Rejection { code: number; message: string }
@@ -129,6 +130,12 @@ const checkObjects = (state: BoardState, op: Op, actor: string, role: Role): Rej
     case "vote.retract":
       return noCard(state, op.card, viewer)
         ?? ((state.votes.get(op.card)?.get(actor) ?? 0) <= 0 ? reject(ErrorCode.NOT_FOUND, "no vote of yours on this card") : null);
+    case "notes.update": {
+      // The board's notes: anyone who writes here. A card's description:
+      // anyone who may see the card (shared text, not the author's own).
+      const card = docCard(op.doc);
+      return card === null ? null : noCard(state, card, viewer);
+    }
     case "posts.delete": {
       const { cards, comments } = postsBy(state, op.author, op.since);
       return cards.length || comments.length ? null : reject(ErrorCode.NOT_FOUND, "no cards or comments match");

@@ -6,6 +6,7 @@ import {
   type BoardSession, type BoardState, type Card, type Comment, type Role,
 } from "./model";
 import type { EventOp, ModAction, Op, TimerSet, ViewPatch } from "./ops";
+import { cardDoc, mergeInto, newDoc } from "./notes";
 import { check } from "./policy";
 
 export interface Event {
@@ -81,6 +82,16 @@ export const applyPatch = (state: BoardState, patch: ViewPatch): void => {
   patchMap(state.comments, patch.comments, (id, v) => newComment(id, String(v.card ?? ""), v as Partial<Comment>));
   patchMap(state.reactions, patch.reactions, (_id, v) => reactionsFromWire(v));
   patchMap(state.votes, patch.votes, (_id, v) => votesFromWire(v));
+  for (const [doc, update] of Object.entries(patch.notes ?? {})) {
+    if (update === null || update === undefined) state.notes.delete(doc);
+    else mergeNotes(state, doc, update); // a document's whole state into a part of it sets it
+  }
+};
+
+/** Yjs merges: concurrent updates keep everyone's characters. */
+const mergeNotes = (state: BoardState, doc: string, update: Uint8Array): void => {
+  const d = state.notes.get(doc) ?? newDoc();
+  if (mergeInto(d, update)) state.notes.set(doc, d);
 };
 
 /** The effect of an op the policy allowed (also used for optimistic apply). */
@@ -202,6 +213,9 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
       per.set(actor, (per.get(actor) ?? 0) + 1);
       break;
     }
+    case "notes.update":
+      mergeNotes(state, op.doc, op.update);
+      break;
     case "vote.retract": {
       const per = state.votes.get(op.card);
       if (!per) break;
@@ -220,6 +234,7 @@ const deleteCard = (state: BoardState, id: string): void => {
   state.cards.set(id, newCard(id, { deleted: true, created_at: old?.created_at ?? 0, status: old?.status ?? "visible" }));
   state.reactions.delete(id);
   state.votes.delete(id);
+  state.notes.delete(cardDoc(id)); // its description goes with it
 };
 
 const deleteComment = (state: BoardState, id: string): void => {

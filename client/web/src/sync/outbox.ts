@@ -4,6 +4,7 @@
  * a closed laptop loses nothing. Ops keep their id for life: a resend after a
  * reconnect carries the same id, and the server applies it at most once.
  */
+import { binReplacer, binReviver } from "../protocol/notes";
 import type { Op } from "../protocol/ops";
 
 export interface PendingOp {
@@ -45,7 +46,7 @@ export class Outbox {
     this.prefix = prefix ?? randomPrefix();
     try {
       const raw = store.getItem(key);
-      const parsed: unknown = raw ? JSON.parse(raw) : [];
+      const parsed: unknown = raw ? JSON.parse(raw, binReviver) : [];
       if (Array.isArray(parsed)) {
         this.ops = parsed.filter((p): p is PendingOp => typeof p?.id === "string" && typeof p?.op?.type === "string");
       }
@@ -123,7 +124,7 @@ export class Outbox {
 
   private save(): void {
     try {
-      if (this.ops.length) this.store.setItem(this.key, JSON.stringify(this.ops));
+      if (this.ops.length) this.store.setItem(this.key, JSON.stringify(this.ops, binReplacer));
       else this.store.removeItem(this.key);
     } catch {
       // Storage full or disabled: the ops stay in memory and are still resent.
