@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from protocol import codec, limits
+from protocol.depends import Pending, touches
 from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolError, close_reason
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
 from protocol.policy import check, may_write
@@ -45,8 +46,9 @@ log = logging.getLogger("prikbord.ws")
 #: few times a second at most; more is a script flooding every node.
 FOCUS_PER_SECOND = 5.0
 FOCUS_BURST = 10
-#: How long an op waits for this node to apply the sender's previous op
-#: before it is checked anyway (the reducer still has the last word).
+#: How long an op waits for this node to apply the sender's earlier op it
+#: depends on (protocol/depends.py) before it is checked anyway (the
+#: reducer still has the last word).
 READ_YOUR_WRITES_WAIT_S = 2.0
 
 #: Error 100 messages when an op's actor or address used up its bucket.
@@ -197,9 +199,10 @@ class _Session:
         #: Each focus change is a Redis write and a publish to every node.
         self.focus_bucket = TokenBucket(FOCUS_PER_SECOND, FOCUS_BURST, time.monotonic())
         self.focus: str | None = None
-        #: Seq of this connection's last acked op: its next op is checked
-        #: against a state that includes it (read-your-writes).
-        self.last_acked = 0
+        #: This connection's acked ops this node may not have applied yet:
+        #: an op that depends on one waits for it (read-your-writes) and
+        #: the others go straight on (protocol/depends.py).
+        self.pending = Pending()
         #: Ops also draw from this actor's and this address's token buckets
         #: on the board, shared by all their sockets on every node (SPEC §4).
         self.rate = OpRate(
@@ -341,7 +344,10 @@ class _Session:
             self.node.limiter.refuse("ops_per_connection")
             self._error(ErrorCode.RATE_LIMITED, "too many ops: slow down", msg.id)
             return
-        await self.hub.caught_up(self.last_acked, READ_YOUR_WRITES_WAIT_S)
+        touch = touches(msg.op)
+        after = self.pending.wait_for(touch)
+        if after > self.hub.state.seq:
+            await self.hub.caught_up(after, READ_YOUR_WRITES_WAIT_S)
         op = hold_if_filtered(self.hub.state, msg.op)  # the word filter (SPEC §5)
         rejection = check(self.hub.state, op, conn.actor, conn.role) or notes_refusal(
             self.hub.state, op
@@ -372,5 +378,5 @@ class _Session:
             log.warning("append failed on board %s: %s", board, exc)
             self._error(ErrorCode.UNAVAILABLE, "storage unavailable: retry", msg.id)
             return
-        self.last_acked = max(self.last_acked, result.seq)
+        self.pending.acked(touch, result.seq, self.hub.state.seq)
         conn.send_frame(codec.encode(Ack(t="ack", id=msg.id, seq=result.seq)))
