@@ -41,6 +41,7 @@ export const en = {
   conn_closed: "Disconnected",
   unsent: "{n} unsent",
   notSaved: "Not saved yet",
+  cardsHeading: "Cards",
   closed_4102: "This link no longer works: it was replaced or has expired (or it is not a link of this board). Ask the facilitator for the current link.",
   closed_4103: "This board does not exist (any more).",
   closed_4100: "This page is out of date. Reload it.",

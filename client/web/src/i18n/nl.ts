@@ -43,6 +43,7 @@ export const nl: Catalog = {
   conn_closed: "Verbinding verbroken",
   unsent: "{n} niet verzonden",
   notSaved: "Nog niet opgeslagen",
+  cardsHeading: "Kaarten",
   closed_4102: "Deze link werkt niet meer: hij is vervangen of verlopen (of hoort niet bij dit bord). Vraag de begeleider om de huidige link.",
   closed_4103: "Dit bord bestaat niet (meer).",
   closed_4100: "Deze pagina is verouderd. Laad hem opnieuw.",

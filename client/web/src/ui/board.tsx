@@ -180,9 +180,9 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
             </select>
           </label>
         ) : null}
-        {canWrite && budget > 0 ? <span class="budget" data-testid="votes-left" title={t("votesLeft", { n: left, max: budget })}>● {left}/{budget}<span class="sr-only"> {t("votesLeft", { n: left, max: budget })}</span></span> : null}
+        {canWrite && budget > 0 ? <span class="budget" data-testid="votes-left" title={t("votesLeft", { n: left, max: budget })}><span aria-hidden="true">● {left}/{budget}</span><span class="sr-only">{t("votesLeft", { n: left, max: budget })}</span></span> : null}
         <details class="presence">
-          <summary data-testid="presence"><PeopleIcon /> {members.length}<span class="sr-only"> {t("presentN", { n: members.length })}</span></summary>
+          <summary data-testid="presence"><PeopleIcon /> <span aria-hidden="true">{members.length}</span><span class="sr-only">{t("presentN", { n: members.length })}</span></summary>
           <ul aria-label={t("present")}>
             {members.map((m) => (
               <li key={m.conn}>{m.name}{m.actor === session.replica.actor ? ` (${t("you")})` : ""} <span class="role">{t(`role_${m.role}` as MsgKey)}</span></li>
@@ -198,6 +198,8 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       <SessionNotices state={state} role={role} session={session} onResults={() => setResults(true)} />
       {target && !following ? <div class="notices"><SpotlightPill target={target} onFollow={() => setFollowing(true)} /></div> : null}
       <main class="board" id="board" aria-label={state.settings.title}>
+        <h2 class="sr-only">{t("cardsHeading")}</h2>
+        <p class="sr-only">{t("moveHint")}</p>
         {layout === "columns" ? <ColumnsLayout {...props} /> : layout === "grid" ? <GridLayout {...props} /> : <WallLayout {...props} />}
       </main>
       {canWrite ? (
@@ -206,7 +208,6 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
           <PlusIcon /> {t("addCard")}
         </button>
       ) : null}
-      <p class="sr-only">{t("moveHint")}</p>
       {toast ? <div class="toast" role="alert">{toast}</div> : null}
       {editor ? <CardEditor session={session} state={state} target={editor} onClose={() => setEditor(null)} onAdded={setReveal} /> : null}
       {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}

@@ -10,6 +10,7 @@ import { REACTIONS, cpLen, isSafeUrl } from "../protocol/ops";
 import type { Member } from "../protocol/codec";
 import type { Session } from "../sync/session";
 import { LimitedField } from "./common";
+import { Emoji } from "./emoji/emoji";
 import { newId } from "./hooks";
 import { CommentIcon, EditIcon, EyeOffIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, StarIcon, TrashIcon } from "./icons";
 
@@ -145,16 +146,16 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
             return (
               <button
                 type="button" class={`reaction${on ? " on" : ""}`} aria-pressed={on} disabled={!canWrite}
-                aria-label={`${t("react", { emoji })} (${n})`} data-emoji={emoji}
+                aria-label={`${t("react", { emoji })}, ${n}`} data-emoji={emoji}
                 onClick={() => { submit({ type: "reaction.set", card: card.id, emoji, on: !on }); setPicker(false); }}
               >
-                <span aria-hidden="true">{emoji}</span>{n > 0 ? <span class="n">{n}</span> : null}
+                <Emoji emoji={emoji} />{n > 0 ? <span class="n">{n}</span> : null}
               </button>
             );
           })}
           {canWrite ? (
             <button type="button" class="reaction add" aria-expanded={picker} aria-label={t("react", { emoji: "…" })} onClick={() => setPicker(!picker)} data-testid="react-toggle">
-              {picker ? "×" : "☺+"}
+              {picker ? "×" : <><Emoji emoji="☺" />+</>}
             </button>
           ) : null}
         </div>
@@ -164,14 +165,14 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
           ) : null}
           <button
             type="button" class={`vote${myVotes > 0 ? " on" : ""}`} disabled={!canWrite || !session?.replica.allows({ type: "vote.cast", card: card.id })}
-            aria-label={`${t("vote")} (${votes})`} data-testid="vote" onClick={() => submit({ type: "vote.cast", card: card.id })}
+            aria-label={`${t("vote")}, ${votes}`} data-testid="vote" onClick={() => submit({ type: "vote.cast", card: card.id })}
           >
             <span aria-hidden="true">●</span> {votes}
           </button>
         </div>
         <button type="button" class="comments-toggle" aria-expanded={showComments} onClick={() => setShowComments(!showComments)} data-testid="comments-toggle">
-          <CommentIcon /> {comments.length}
-          <span class="sr-only"> {comments.length === 1 ? t("comment1") : t("commentsN", { n: comments.length })}</span>
+          <CommentIcon /> <span aria-hidden="true">{comments.length}</span>
+          <span class="sr-only">{comments.length === 1 ? t("comment1") : t("commentsN", { n: comments.length })}</span>
         </button>
       </footer>
       {showComments || (ctx.big && comments.length > 0) ? (

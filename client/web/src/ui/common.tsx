@@ -9,7 +9,7 @@ export function LangSwitch() {
   const lang = useLang();
   const other = lang === "nl" ? "en" : "nl";
   return (
-    <button type="button" class="btn ghost lang" onClick={() => setLang(other)} aria-label={`${t("language")}: ${other === "nl" ? "Nederlands" : "English"}`}>
+    <button type="button" class="btn ghost lang" onClick={() => setLang(other)} aria-label={`${other.toUpperCase()}: ${t("language")} ${other === "nl" ? "Nederlands" : "English"}`}>
       {other.toUpperCase()}
     </button>
   );

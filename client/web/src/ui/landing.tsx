@@ -55,7 +55,7 @@ export function Landing() {
   const mayCreate = me !== null && (me.account !== null || me.open_board_creation);
   return (
     <main class="narrow landing">
-      <header class="topbar plain"><span class="brand"><PinIcon /> {t("appName")}</span><div class="bar-end"><AccountBar /><LangSwitch /></div></header>
+      <header class="topbar plain"><h1 class="brand"><PinIcon /> {t("appName")}</h1><div class="bar-end"><AccountBar /><LangSwitch /></div></header>
       <p class="tagline">{t("tagline")}</p>
       {me !== null && !mayCreate ? (
         <section class="panel login-needed" data-testid="login-needed">
@@ -64,7 +64,7 @@ export function Landing() {
         </section>
       ) : null}
       {mayCreate ? <form class="panel" onSubmit={create}>
-        <h1>{t("createTitle")}</h1>
+        <h2>{t("createTitle")}</h2>
         <LimitedField id="new-title" label={t("boardTitle")} value={title} max={L.MAX_BOARD_TITLE} onInput={setTitle} autoFocus testid="new-title" />
         <fieldset class="kinds">
           <legend>{t("layout")}</legend>

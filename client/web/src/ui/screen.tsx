@@ -146,7 +146,8 @@ export function HubScreen({ board }: { board: string }) {
         <TimerBadge session={state.session} clock={session.clock} big />
         <ConnectionStatus session={session} />
       </header>
-      <div class="screen-main">
+      <main class="screen-main">
+        <h2 class="sr-only">{t("cardsHeading")}</h2>
         <div class="screen-cards" ref={area} data-testid="screen-cards">
           {mode === "spotlight" ? (
             spotCard ? (
@@ -176,7 +177,7 @@ export function HubScreen({ board }: { board: string }) {
             <p class="short" data-testid="join-link">{join.replace(/^https?:\/\//, "")}</p>
           </aside>
         ) : null}
-      </div>
+      </main>
     </div>
   );
 }

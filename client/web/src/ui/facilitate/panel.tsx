@@ -36,10 +36,10 @@ export function FacilitatorPanel({ session, state, known, tab, setTab, onClose }
   const tabs: [Tab, string][] = [["queue", n > 0 ? `${t("tabQueue")} (${n})` : t("tabQueue")], ["session", t("tabSession")], ["people", t("tabPeople")]];
   return (
     <div class="drawer" role="dialog" aria-modal="false" aria-labelledby="fac-title" data-testid="fac-panel">
-      <header class="drawer-head">
+      <div class="drawer-head">
         <h2 id="fac-title">{t("facilitate")}</h2>
         <button type="button" class="btn small" ref={closeBtn} onClick={onClose} data-testid="fac-close">{t("close")}</button>
-      </header>
+      </div>
       <div class="tabs" role="tablist" aria-label={t("facilitate")}>
         {tabs.map(([id, label]) => (
           <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls={`pane-${id}`}
