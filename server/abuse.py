@@ -6,7 +6,7 @@ not hold (open more connections; spread them over nodes), so the limits
 that matter are counted **in Redis**, per client IP (or account, or actor),
 and every node sees the same count.
 
-The counter is a fixed window (``INCR`` + ``EXPIRE`` in one pipeline): one
+The counter is a fixed window (``INCR`` + ``EXPIRE`` in one script): one
 round trip, memory bounded by the number of distinct keys seen in one
 window, and at most ``2 * limit`` hits in any ``window`` seconds (the
 boundary case) — good enough for abuse limits, which are about orders of
@@ -23,11 +23,22 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from redis.commands.core import AsyncScript
 from starlette.types import Scope
 
 from server.engine.client import Client
 
 KEY_PREFIX = "prikbord:rl:"
+
+#: INCR, and EXPIRE on the first hit of the window: one key, one command.
+#: (Not a pipeline: on a Redis Cluster redis-py's pipeline answers a
+#: connection error by closing every connection of the client, failing
+#: other shards' commands in flight — see server/engine/store.py.)
+_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,7 @@ class Limiter:
 
     def __init__(self, redis: Client) -> None:
         self._redis = redis
+        self._hit: AsyncScript = redis.register_script(_HIT)
         self.refused: Counter[str] = Counter()
 
     async def hit(self, kind: str, key: str, limit: Limit, now: float | None = None) -> float:
@@ -57,10 +69,7 @@ class Limiter:
         now = time.time() if now is None else now
         window = int(now // limit.window_s)
         redis_key = f"{KEY_PREFIX}{kind}:{key}:{window}"
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.incr(redis_key)
-            pipe.expire(redis_key, limit.window_s + 1, nx=True)
-            count, _ = await pipe.execute()
+        count = await self._hit(keys=[redis_key], args=[limit.window_s + 1])
         if int(count) <= limit.count:
             return 0.0
         self.refused[kind] += 1

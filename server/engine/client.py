@@ -120,6 +120,10 @@ def connect(url: str, **kwargs: Any) -> Client:
         # Coverage is ours to report (bus.py: not ready while a slot is
         # uncovered), not a reason for the client to refuse every command.
         require_full_coverage=False,
+        # On MOVED, patch the slot map (never "close every connection and
+        # start over", which redis-py does every 5th MOVED by default and
+        # which fails the commands in flight on every other shard).
+        reinitialize_steps=0,
         **target.node_kwargs(),
         **kwargs,
     )

@@ -23,9 +23,9 @@ from importlib import resources
 from typing import Any, cast
 
 from redis.asyncio.client import Redis
-from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.cluster import PipelineCommand, RedisCluster
 from redis.commands.core import AsyncScript
-from redis.exceptions import AskError, MovedError, NoScriptError, RedisError, TryAgainError
+from redis.exceptions import AskError, MovedError, NoScriptError, RedisError
 
 from protocol.messages import Member
 from server.engine.client import Client, UrlError
@@ -252,19 +252,23 @@ class Store:
         return [int(v) for v in result]
 
     async def _pipelined(self, key: str, commands: list[tuple[Any, ...]]) -> Any:
-        """``commands`` then WAIT, in one pipeline on the connection to the
-        server owning ``key``; returns the first command's reply."""
+        """``commands`` then WAIT, in one pipeline on one connection to the
+        server owning ``key``; returns the first command's reply.
+
+        On a cluster this talks to the key's node directly rather than
+        through redis-py's ``ClusterPipeline``: WAIT names no key, and that
+        pipeline, on a connection error, closes *every* connection of the
+        client — other shards' commands in flight then fail (seen in the
+        failover chaos test as sockets of healthy shards dropped)."""
         wait: tuple[Any, ...] = ("WAIT", self._wait_replicas, self._wait_timeout_ms)
         for attempt in range(3):
             if isinstance(self.redis, RedisCluster):
-                # WAIT names no key: send it to the key's node explicitly, so
-                # the node's pipeline puts both on one connection. No
-                # redirections: a retried command would lose its WAIT.
-                cpipe = self.redis.pipeline(transaction=False)
-                for command in commands:
-                    cpipe.execute_command(*command)
-                cpipe.execute_command(*wait, target_nodes=self.redis.get_node_from_key(key))
-                replies = await cpipe.execute(raise_on_error=False, allow_redirections=False)
+                node = self.redis.get_node_from_key(key)
+                if node is None:
+                    raise RedisError("no master owns the board's slot")
+                stack = [PipelineCommand(n, *c) for n, c in enumerate([*commands, wait])]
+                await node.execute_pipeline(stack)
+                replies: list[Any] = [c.result for c in stack]
             else:
                 pipe = self.redis.pipeline(transaction=False)
                 for command in commands:
@@ -275,10 +279,10 @@ class Store:
             if isinstance(first, NoScriptError):
                 await self.redis.script_load(self._append.script)
                 continue
-            if isinstance(first, (MovedError, AskError, TryAgainError)) and attempt < 2:
-                # The slot moved (a failover): learn the new map, try again.
+            if isinstance(first, (MovedError, AskError)) and attempt < 2:
+                # The slot moved (a failover): patch the slot map, try again.
                 assert isinstance(self.redis, RedisCluster)
-                await self.redis.nodes_manager.initialize()
+                await self.redis.nodes_manager.move_slot(first)
                 continue
             for reply in replies:
                 if isinstance(reply, Exception):

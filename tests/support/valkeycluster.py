@@ -60,6 +60,15 @@ class Instance:
             host="127.0.0.1", port=self.port, socket_timeout=timeout, socket_connect_timeout=2
         )
 
+    def reader(self) -> redis.Redis:
+        """A client that may read from a replica (``READONLY``: without it a
+        replica answers MOVED to its master)."""
+        client = redis.Redis(
+            host="127.0.0.1", port=self.port, socket_timeout=5, single_connection_client=True
+        )
+        cmd(client, "READONLY")
+        return client
+
 
 def cmd(client: redis.Redis, *args: object) -> Any:
     """A raw command (redis-py leaves ``execute_command`` untyped)."""
