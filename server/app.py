@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from server import logs
 from server.accounts.routes import routes as account_routes
 from server.config import Settings
 from server.headers import SecurityHeaders
@@ -93,4 +94,9 @@ def app_from_env() -> Starlette:
     """Entry point for uvicorn worker processes (``factory=True``)."""
     if os.environ.get("PRIKBORD_WORKER_LIFELINE") == "1":
         die_with_parent()
+    # A worker process starts without the parent's logging (server/cli.py).
+    logs.setup(
+        os.environ.get("PRIKBORD_LOG_LEVEL", "info"),
+        os.environ.get("PRIKBORD_LOG_FORMAT", "console"),
+    )
     return create_app(Settings.from_env())

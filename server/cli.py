@@ -18,6 +18,7 @@ import redis
 import uvicorn
 
 from protocol import limits
+from server import logs
 from server.accounts.setup import first_run_notice
 from server.config import Settings
 from server.embedded import EmbeddedValkey, EmbeddedValkeyError
@@ -46,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", default=os.environ.get("PRIKBORD_PUBLIC_URL", ""),
                    help="base URL used in the links the server hands out")  # fmt: skip
     p.add_argument("--log-level", default=os.environ.get("PRIKBORD_LOG_LEVEL", "info"))
+    p.add_argument("--log-format", choices=logs.FORMATS,
+                   default=os.environ.get("PRIKBORD_LOG_FORMAT", "console"),
+                   help="console: lines for people; json: one JSON object per line, "
+                        "with board and connection ids")  # fmt: skip
     return p
 
 
@@ -109,15 +114,18 @@ def _first_run(url: str, args: argparse.Namespace) -> None:
     host = f"[{host}]" if ":" in host else host
     base = args.public_url or f"http://{host}:{args.port}"
     notice = first_run_notice(url, base, Settings.from_env().setup_token_ttl_s)
-    if notice is not None:
+    if notice is not None and args.log_format == "json":  # one JSON line; shown at "warning"
+        log.warning("%s", notice)
+    elif notice is not None:
         print(notice, flush=True)
 
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.setup(args.log_level, args.log_format)
+    # Worker processes set up their logging from these (server/app.py).
+    os.environ["PRIKBORD_LOG_LEVEL"] = args.log_level
+    os.environ["PRIKBORD_LOG_FORMAT"] = args.log_format
     embedded: EmbeddedValkey | None = None
     url = args.redis_url
     try:
@@ -154,7 +162,10 @@ def main(argv: list[str]) -> int:
         where = f"embedded Valkey, data in {args.data.resolve()}" if embedded else url
         raise_fd_limit()  # workers inherit it: a socket per client needs descriptors
         trusted = Settings.from_env().trusted_proxies
-        print(f"Prikbord on http://{args.host}:{args.port} ({where})", flush=True)
+        if args.log_format == "json":  # every line a JSON object
+            log.info("Prikbord on http://%s:%d (%s)", args.host, args.port, where)
+        else:
+            print(f"Prikbord on http://{args.host}:{args.port} ({where})", flush=True)
         _first_run(url, args)
         uvicorn.run(
             "server.app:app_from_env",
@@ -163,6 +174,9 @@ def main(argv: list[str]) -> int:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            # JSON lines: uvicorn's loggers go through ours (server/logs.py)
+            # rather than its own handlers and formats.
+            log_config=None if args.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
             loop="uvloop",
             # httptools plus header/body read timeouts and a per-IP
             # connection cap (slowloris): server/httpguard.py.

@@ -54,6 +54,7 @@ from protocol.visibility import (
     is_plain,
     project,
 )
+from server import logs
 from server.connection import Connection
 from server.engine.presence import PresenceChange, decode_change
 from server.engine.store import BoardHead, BoardNotFound, SnapshotSaved, Store, now_ms
@@ -179,6 +180,7 @@ class BoardHub:
     async def pump(self) -> None:
         """Apply inbox items in order until cancelled. ``None`` = re-check
         the log head (after a pub/sub reconnect)."""
+        logs.bind(board=self.board)
         while True:
             item = await self._inbox.get()
             try:
@@ -640,7 +642,8 @@ class BoardHub:
     # --- tasks -------------------------------------------------------------
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+        context = logs.context_with(board=self.board)  # its log lines name the board
+        task = asyncio.get_running_loop().create_task(coro, context=context)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -26,7 +26,7 @@ from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pon
 from protocol.policy import check, may_write
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
 from protocol.wordfilter import hold_if_filtered
-from server import abuse
+from server import abuse, logs
 from server.abuse import client_ip
 from server.access import Refused
 from server.conncaps import Ticket
@@ -119,6 +119,7 @@ async def _serve(ws: WebSocket, node: Node, ticket: Ticket) -> None:
         return
     try:
         hello = await _await_hello(ws, node)
+        logs.bind(board=hello.board)  # on every line this socket's task logs
         session = await _Session.open(ws, node, hello, ticket)
     except _Reject as rej:
         await _close(ws, rej.code, rej.reason)
@@ -243,6 +244,7 @@ class _Session:
             board=hello.board, actor=actor, name=hello.name, role=grant.role, link_gen=grant.gen,
         )  # fmt: skip
         identity = node.signer.identity(actor)
+        logs.bind(conn=conn.id)
 
         def make_welcome(seq: int, recovered: bool, snapshot: bytes | None) -> bytes:
             fields: dict[str, Any] = {
@@ -271,6 +273,7 @@ class _Session:
         return cls(ws, node, hub, conn)
 
     async def run(self) -> None:
+        log.info("joined as %s", self.conn.role)
         writer = asyncio.get_running_loop().create_task(self.conn.writer())
         try:
             await self._put_presence()
@@ -289,6 +292,7 @@ class _Session:
             await self._leave()
 
     async def _leave(self) -> None:
+        log.info("left (close code %s)", self.conn.close_code)
         self.hub.detach(self.conn)
         self.node.connections.pop(self.conn.id, None)
         self.node.release(self.hub)
