@@ -31,6 +31,7 @@ from typing import Any
 from protocol import codec
 from protocol.errors import CloseCode, close_reason
 from protocol.messages import Role
+from server.metrics import METRICS
 
 log = logging.getLogger("prikbord.connection")
 
@@ -117,6 +118,7 @@ class Connection:
             self._send_eagerly(item[1])
             return
         if len(self._queue) >= self.queue_max:
+            METRICS.inc("prikbord_send_queue_dropped_total")  # this frame; abort counts the rest
             self.abort(CloseCode.SLOW_CONSUMER, "too slow: reconnect and resume")
             return
         self._queue.append(item)
@@ -151,6 +153,9 @@ class Connection:
             return
         self._closing = True
         self.close_code = code
+        METRICS.inc("prikbord_closes_total", code=code)
+        if self._queue:
+            METRICS.inc("prikbord_send_queue_dropped_total", len(self._queue))
         self._queue.clear()
         self._wakeup.set()
         log.info("closing connection %s: %s (%d)", self.id, reason, code)

@@ -58,6 +58,7 @@ from server import logs
 from server.connection import Connection
 from server.engine.presence import PresenceChange, decode_change
 from server.engine.store import BoardHead, BoardNotFound, SnapshotSaved, Store, now_ms
+from server.metrics import METRICS
 from server.roster import Delta, Roster
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ class BoardHub:
             except BoardNotFound:
                 self._gone()
             except (RedisError, OSError) as exc:
+                METRICS.inc("prikbord_redis_errors_total", where="board")
                 log.warning("board %s: storage error %s; re-checking soon", self.board, exc)
                 self._later(HEAD_RECHECK_DELAY_S, self.request_head_check)
             except Exception:
@@ -543,6 +545,7 @@ class BoardHub:
                     restricted=restricted,
                 )  # fmt: skip
             except (RedisError, OSError):
+                METRICS.inc("prikbord_redis_errors_total", where="snapshot")
                 return
             if saved is SnapshotSaved.DIVERGED:
                 log.warning("board %s: snapshot at %d refused (log differs)", self.board, seq)
@@ -601,6 +604,7 @@ class BoardHub:
         try:
             entries = await self.store.presence_entries(self.board, now_ms())
         except (RedisError, OSError) as exc:
+            METRICS.inc("prikbord_redis_errors_total", where="presence")
             log.warning("board %s: presence re-read failed: %s", self.board, exc)
             entries = None
         heard, self._presence_rereading = self._presence_rereading, None

@@ -34,6 +34,7 @@ from server.connection import Connection
 from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
 from server.hub import BoardHub, NodeBehind
+from server.metrics import METRICS
 from server.node import Node
 from server.notes import notes_refusal
 from server.origin import origin_matches
@@ -132,6 +133,7 @@ async def _serve(ws: WebSocket, node: Node, ticket: Ticket) -> None:
         await _close(ws, CloseCode.INTERNAL, f"not ready: {exc.reason}: retry")
         return
     except (RedisError, OSError, TimeoutError) as exc:
+        METRICS.inc("prikbord_redis_errors_total", where="join")
         log.warning("storage unavailable during a join: %s", exc or type(exc).__name__)
         await _close(ws, CloseCode.INTERNAL, "storage unavailable: retry")
         return
@@ -139,6 +141,7 @@ async def _serve(ws: WebSocket, node: Node, ticket: Ticket) -> None:
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    METRICS.inc("prikbord_closes_total", code=code)  # a refused handshake
     if ws.application_state != WebSocketState.DISCONNECTED:
         with contextlib.suppress(Exception):
             await ws.close(code, close_reason(reason))
@@ -283,6 +286,7 @@ class _Session:
         except WebSocketDisconnect:
             pass
         except (RedisError, OSError) as exc:
+            METRICS.inc("prikbord_redis_errors_total", where="socket")
             log.warning("storage error on board %s (%s); closing socket", self.hub.board, exc)
             self.conn.abort(CloseCode.INTERNAL, "storage unavailable: reconnect")
         finally:
@@ -313,6 +317,7 @@ class _Session:
         )
 
     def _error(self, code: ErrorCode, msg: str, op_id: str | None = None) -> None:
+        METRICS.inc("prikbord_errors_sent_total", code=int(code))
         self.conn.send_frame(codec.encode(Error(t="error", code=code, msg=msg, id=op_id)))
 
     async def _handle(self, data: bytes | None) -> None:
@@ -379,8 +384,10 @@ class _Session:
             self._error(ErrorCode.NOT_FOUND, "board no longer exists", msg.id)
             return
         except (RedisError, OSError) as exc:
+            METRICS.inc("prikbord_redis_errors_total", where="append")
             log.warning("append failed on board %s: %s", board, exc)
             self._error(ErrorCode.UNAVAILABLE, "storage unavailable: retry", msg.id)
             return
         self.pending.acked(touch, result.seq, self.hub.state.seq)
+        METRICS.inc("prikbord_appends_total", result="duplicate" if result.duplicate else "new")
         conn.send_frame(codec.encode(Ack(t="ack", id=msg.id, seq=result.seq)))

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from server.httpguard import guard
+from server.metrics import METRICS
 from server.node import Node
 
 
@@ -50,6 +51,20 @@ def _metrics_refusal(request: Request, token: str) -> Response | None:
     )
 
 
+def _presence_lines(node: Node) -> list[str]:
+    """Members listed on the boards this node holds: in all, and on the
+    largest (a join costs its full list: SPEC §7)."""
+    sizes = [len(hub.roster) for hub in node.hubs.values()]
+    return [
+        "# HELP prikbord_presence_members members listed on the boards this node holds",
+        "# TYPE prikbord_presence_members gauge",
+        f"prikbord_presence_members {sum(sizes)}",
+        "# HELP prikbord_presence_members_max members listed on this node's largest board",
+        "# TYPE prikbord_presence_members_max gauge",
+        f"prikbord_presence_members_max {max(sizes, default=0)}",
+    ]
+
+
 async def metrics(request: Request) -> Response:
     node: Node = request.app.state.node
     refusal = _metrics_refusal(request, node.settings.metrics_token)
@@ -73,5 +88,7 @@ async def metrics(request: Request) -> Response:
         f"prikbord_ready {int(node.ready)}",
         "# TYPE prikbord_refused_total counter",
         *(f'prikbord_refused_total{{kind="{kind}"}} {n}' for kind, n in sorted(refused.items())),
+        *METRICS.lines(),
+        *_presence_lines(node),
     ]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
