@@ -88,10 +88,11 @@ def test_two_participants_see_each_other_live(server: Server, people: Browsers) 
 
     # Ann drags her card from "Ideas"... first into "Done"; Bob sees it move.
     done_ann = ann.locator("[data-testid=column]", has_text="Done")
-    src = ann_card.bounding_box()
+    # (From the card's handle: a press on its text selects the text.)
+    src = ann_card.get_by_test_id("drag-handle").bounding_box()
     dst = done_ann.bounding_box()
     assert src is not None and dst is not None
-    ann.mouse.move(src["x"] + 30, src["y"] + 60)
+    ann.mouse.move(src["x"] + 8, src["y"] + 8)
     ann.mouse.down()
     ann.mouse.move(src["x"] + 60, src["y"] + 80, steps=4)
     ann.mouse.move(dst["x"] + dst["width"] / 2, dst["y"] + 60, steps=8)
@@ -123,11 +124,11 @@ def test_wall_drag_reaches_the_other_participant(server: Server, people: Browser
     bob_card = card(bob, "Drag me")
     expect(bob_card).to_be_visible()
     before = _position(c.get_attribute("style"))
-    box = c.bounding_box()
+    box = c.get_by_test_id("drag-handle").bounding_box()
     assert box is not None
-    ann.mouse.move(box["x"] + 40, box["y"] + 70)
+    ann.mouse.move(box["x"] + 8, box["y"] + 8)
     ann.mouse.down()
-    ann.mouse.move(box["x"] + 240, box["y"] + 270, steps=10)
+    ann.mouse.move(box["x"] + 208, box["y"] + 208, steps=10)
     ann.mouse.up()
     # Ann's card moved by the drag (about 200 px right and down)…
     ann.wait_for_function(

@@ -331,6 +331,17 @@ export const en = {
   removeHint: "Removing closes their connection and refuses all they send on this board; their cards stay (hide them if needed).",
   screenHidden: "Cards are hidden until the facilitator reveals them.",
   screenResults: "Results of round {n}",
+  // Phone, wall and hub screen at real sizes (issue 10)
+  dragHandle: "Drag to move",
+  columnsNav: "Columns",
+  tidyWall: "Tidy into a grid",
+  tidying: "Tidying… {n} of {m}",
+  tidyConfirm: "Arrange all {n} cards into a grid? Everyone sees them move.",
+  screenPage: "Page {n} of {m}",
+  screenNewest: "Newest",
+  screenOffline: "Offline — reconnecting",
+  screenOfflineHint: "The board may be out of date. Last update {time}.",
+  screenEmptyColumns: "Empty",
 };
 export type Catalog = typeof en;
 export type MsgKey = keyof Catalog;

@@ -333,4 +333,15 @@ export const nl: Catalog = {
   removeHint: "Verwijderen sluit hun verbinding en weigert alles wat ze op dit bord sturen; hun kaarten blijven (verberg ze zo nodig).",
   screenHidden: "De kaarten zijn verborgen tot de begeleider ze onthult.",
   screenResults: "Uitslag van ronde {n}",
+  // Telefoon, muur en hubscherm op ware grootte (issue 10)
+  dragHandle: "Sleep om te verplaatsen",
+  columnsNav: "Kolommen",
+  tidyWall: "Netjes in een raster",
+  tidying: "Ordenen… {n} van {m}",
+  tidyConfirm: "Alle {n} kaarten in een raster zetten? Iedereen ziet ze verschuiven.",
+  screenPage: "Pagina {n} van {m}",
+  screenNewest: "Nieuwste",
+  screenOffline: "Offline — opnieuw verbinden",
+  screenOfflineHint: "Het bord is misschien niet bij. Laatste update {time}.",
+  screenEmptyColumns: "Leeg",
 };

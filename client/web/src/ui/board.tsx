@@ -13,6 +13,7 @@ import { ColumnsLayout, GridLayout, WallLayout, columnInView } from "./layouts";
 import { AccessCodePrompt, needsAccessCode } from "./links/access";
 import { storedCode, takeLink } from "./links/token";
 import type { SortMode } from "./order";
+import { freeSpot, myShare } from "./placement";
 import { LayoutSwitch, SettingsDialog } from "./settings";
 import { FacilitateButton, FacilitatorPanel, type Tab } from "./facilitate/panel";
 import { SessionNotices } from "./session/notices";
@@ -37,9 +38,18 @@ const useKnownNames = (members: { actor: string; name: string }[], state: BoardS
   return known.current;
 };
 
-/** Where a new card lands on the wall: the next cell of a loose grid, so new
- * cards do not pile up on each other. */
-const freeSpot = (n: number): { x: number; y: number } => ({ x: 20 + (n % 4) * 290 + ((n >> 4) % 3) * 20, y: 20 + ((n >> 2) % 4) * 250 + ((n >> 4) % 3) * 20 });
+/** Where a new card lands on the wall: a free cell of this person's share
+ * of the wall (ui/placement.ts), so people posting at the same moment do
+ * not land on each other. */
+const newSpot = (state: BoardState, members: { actor: string; role: string }[], me: string): { x: number; y: number } => {
+  const [rank, of] = myShare(members.filter((m) => m.role !== "viewer").map((m) => m.actor), me);
+  return freeSpot([...state.cards.values()].filter((c) => !c.deleted), rank, of);
+};
+
+/** After the user adds a card, the order of the list holds this long (others'
+ * new cards go after it), so the card they just made does not jump while
+ * people post at the same moment. */
+const SETTLE_MS = 5000;
 
 export function BoardPage({ board }: { board: string }) {
   // Read once and taken out of the address bar (ui/links/token.ts).
@@ -84,6 +94,12 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   /** The user's own card just added: scrolled into view once it is rendered.
    * Only ever set by this user's Save, so others' changes never move the view. */
   const [reveal, setReveal] = useState<string | null>(null);
+  const [settling, setSettling] = useState<string | null>(null);
+  useEffect(() => {
+    if (settling === null) return;
+    const id = setTimeout(() => setSettling(null), SETTLE_MS);
+    return () => clearTimeout(id);
+  }, [settling]);
   const [panel, setPanel] = useState<Tab | null>(null);
   const [results, setResults] = useState(false);
 
@@ -160,9 +176,9 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const members = session.members;
   const onEdit = (card: Card) => setEditor({ card });
   const ctx = { session, state, members, recent, onEdit, onComposing: setComposing, unsaved: session.unsavedCards(), ...(target?.kind === "card" ? { spotlight: target.id } : {}) };
-  const frozen = composing !== null || editor !== null;
-  const onAdd = canWrite ? (section: string) => setEditor({ card: null, section, ...freeSpot(state.cards.size) }) : undefined;
-  const props = { ctx, sort, frozen, onAdd };
+  const frozen = composing !== null || editor !== null || settling !== null;
+  const onAdd = canWrite ? (section: string) => setEditor({ card: null, section, ...newSpot(state, members, session.replica.actor) }) : undefined;
+  const props = { ctx, sort, frozen, onAdd, reveal };
 
   return (
     <div class={`app layout-${layout}${facilitator && panel ? " with-drawer" : ""}`}>
@@ -204,12 +220,12 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       </main>
       {canWrite ? (
         <button type="button" class="fab" data-testid="add-card"
-          onClick={() => setEditor({ card: null, ...(layout === "columns" ? { section: columnInView() } : {}), ...freeSpot(state.cards.size) })}>
+          onClick={() => setEditor({ card: null, ...(layout === "columns" ? { section: columnInView() } : {}), ...newSpot(state, members, session.replica.actor) })}>
           <PlusIcon /> {t("addCard")}
         </button>
       ) : null}
       {toast ? <div class="toast" role="alert">{toast}</div> : null}
-      {editor ? <CardEditor session={session} state={state} target={editor} onClose={() => setEditor(null)} onAdded={setReveal} /> : null}
+      {editor ? <CardEditor session={session} state={state} target={editor} onClose={() => setEditor(null)} onAdded={(id) => { setReveal(id); setSettling(id); }} /> : null}
       {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}
       {target && following && !editor && !settings ? <SpotlightLayer target={target} state={state} ctx={ctx} session={session} onStepOut={() => setFollowing(false)} /> : null}
       {results ? <ResultsDialog state={state} onClose={() => setResults(false)} /> : null}

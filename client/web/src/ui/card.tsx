@@ -1,6 +1,7 @@
 /** One card: content, reactions, dot votes, comments. All user text goes in
  * as text nodes (JSX children), never as HTML. */
 import type { CSSProperties, TargetedKeyboardEvent, TargetedPointerEvent } from "preact";
+import { memo } from "preact/compat";
 import { useState } from "preact/hooks";
 import { t, type MsgKey } from "../i18n";
 import * as L from "../protocol/limits";
@@ -9,10 +10,11 @@ import type { Op } from "../protocol/ops";
 import { REACTIONS, cpLen, isSafeUrl } from "../protocol/ops";
 import type { Member } from "../protocol/codec";
 import type { Session } from "../sync/session";
+import type { CardFacts } from "./cardindex";
 import { LimitedField } from "./common";
 import { Emoji } from "./emoji/emoji";
 import { newId } from "./hooks";
-import { CommentIcon, EditIcon, EyeOffIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, StarIcon, TrashIcon } from "./icons";
+import { CommentIcon, EditIcon, GripIcon, EyeOffIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, StarIcon, TrashIcon } from "./icons";
 
 export interface CardCtx {
   session: Session | null; // null on the hub screen (read-only)
@@ -24,6 +26,12 @@ export interface CardCtx {
   onKeyMove?: (e: TargetedKeyboardEvent<HTMLElement>, card: Card) => void;
   onComposing?: (card: string | null) => void;
   big?: boolean;
+  /** Gates the layout works out once per render (a card must not read them
+   * through `state`: it changes in place, so a memoized card would not see
+   * the change). Absent: the card asks the replica itself. */
+  canWrite?: boolean;
+  canVote?: boolean;
+  votingOpen?: boolean;
   /** The card in the spotlight (highlighted on the board). */
   spotlight?: string;
   /** Rank of each card after a closed vote round (hub screen). */
@@ -44,7 +52,49 @@ function StatusBadge({ status, mine }: { status: string; mine: boolean }) {
 
 const KIND_ICON = { note: NoteIcon, question: QuestionIcon, offer: OfferIcon, link: LinkIcon } as const;
 
-export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style?: CSSProperties }) {
+export interface CardProps {
+  card: Card;
+  ctx: CardCtx;
+  style?: CSSProperties | undefined;
+  /** The card's indexed facts (ui/cardindex.ts): with them the card is
+   * memoized — it renders again only when they or its own part of `ctx`
+   * change; without them it renders every time (the spotlight's one card). */
+  facts?: CardFacts | undefined;
+}
+
+/** Same render input? `facts` stands for the card and its comments, votes
+ * and reactions; of `ctx` only this card's part counts (is it recent,
+ * spotlit, ranked, being edited, …); handlers are ignored — the layouts
+ * pass stable ones. */
+export const sameCardProps = (a: CardProps, b: CardProps): boolean => {
+  if (!a.facts || a.facts !== b.facts) return false;
+  const sa = a.style ?? {};
+  const sb = b.style ?? {};
+  const ka = Object.keys(sa) as (keyof CSSProperties)[];
+  if (ka.length !== Object.keys(sb).length || ka.some((k) => sa[k] !== sb[k])) return false;
+  const id = b.card.id;
+  const ca = a.ctx as unknown as Record<string, unknown>;
+  const cb = b.ctx as unknown as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(ca), ...Object.keys(cb)])) {
+    const va = ca[k];
+    const vb = cb[k];
+    if (va === vb || k === "state" || typeof vb === "function") continue;
+    if (vb instanceof Map && va instanceof Map) { if (va.get(id) !== vb.get(id)) return false; continue; }
+    if (vb instanceof Set && va instanceof Set) { if (va.has(id) !== vb.has(id)) return false; continue; }
+    if (k === "members") { if (editorsOf(va as Member[], id) !== editorsOf(vb as Member[], id)) return false; continue; }
+    if (k === "spotlight") { if ((va === id) !== (vb === id)) return false; continue; }
+    return false;
+  }
+  return true;
+};
+
+const editorsOf = (members: Member[] | undefined, id: string): string =>
+  (members ?? []).filter((m) => m.card === id).map((m) => `${m.actor}:${m.name}`).join(",");
+
+/** One card, memoized by its facts (see sameCardProps). */
+export const CardView = memo(CardBody, sameCardProps);
+
+function CardBody({ card, ctx, style, facts }: CardProps) {
   const { session, state } = ctx;
   const [showComments, setShowComments] = useState(false);
   const [picker, setPicker] = useState(false);
@@ -53,14 +103,14 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
   const role = session?.replica.role ?? "viewer";
   const fac = role === "facilitator";
   // A locked board is read-only for participants (the policy refuses too).
-  const canWrite = session !== null && role !== "viewer" && (fac || !state.settings.locked);
+  const canWrite = ctx.canWrite ?? (session !== null && role !== "viewer" && (fac || !state.settings.locked));
   const mine = me !== "" && card.author === me;
   const canEdit = canWrite && (mine || fac);
-  const comments = [...state.comments.values()].filter((m) => m.card === card.id && !m.deleted).sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  const comments = facts?.comments ?? [...state.comments.values()].filter((m) => m.card === card.id && !m.deleted).sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
   const rank = ctx.ranks?.get(card.id);
   const reactions = state.reactions.get(card.id);
-  const votes = voteTotal(state, card.id);
-  const myVotes = state.votes.get(card.id)?.get(me) ?? 0;
+  const votes = facts?.votes ?? voteTotal(state, card.id);
+  const myVotes = facts ? facts.myVotes : state.votes.get(card.id)?.get(me) ?? 0;
   const editors = ctx.members.filter((m) => m.card === card.id && m.actor !== me);
   const isRecent = ctx.recent.has(card.id);
   const unsaved = ctx.unsaved?.has(card.id) ?? false;
@@ -82,6 +132,7 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
       onKeyDown={canEdit && ctx.onKeyMove ? (e) => ctx.onKeyMove?.(e, card) : undefined}
     >
       <header class="card-head">
+        {canEdit && ctx.onPointerDown ? <span class="drag-handle" aria-hidden="true" data-testid="drag-handle"><GripIcon /></span> : null}
         {ctx.spotlight === card.id ? <span class="spot-tag" data-testid="spot-tag"><StarIcon /> {t("spotlight")}</span> : null}
         {rank !== undefined ? <span class="rank" data-testid="rank" aria-label={t("rankN", { n: rank })}>{rank}</span> : null}
         <span class="kind" title={kindLabel}>
@@ -160,11 +211,11 @@ export function CardView({ card, ctx, style }: { card: Card; ctx: CardCtx; style
           ) : null}
         </div>
         <div class="votes" data-testid="votes" data-votes={votes}>
-          {canWrite && myVotes > 0 && session?.replica.allows({ type: "vote.retract", card: card.id }) ? (
+          {canWrite && myVotes > 0 && (ctx.votingOpen ?? session?.replica.allows({ type: "vote.retract", card: card.id })) ? (
             <button type="button" class="vote minus" aria-label={t("unvote")} onClick={() => submit({ type: "vote.retract", card: card.id })}>−</button>
           ) : null}
           <button
-            type="button" class={`vote${myVotes > 0 ? " on" : ""}`} disabled={!canWrite || !session?.replica.allows({ type: "vote.cast", card: card.id })}
+            type="button" class={`vote${myVotes > 0 ? " on" : ""}`} disabled={!canWrite || !(ctx.canVote ?? session?.replica.allows({ type: "vote.cast", card: card.id }))}
             aria-label={`${t("vote")}, ${votes}`} data-testid="vote" onClick={() => submit({ type: "vote.cast", card: card.id })}
           >
             <span aria-hidden="true">●</span> {votes}
@@ -227,7 +278,7 @@ function Cleanup({ card, state, submit, done }: {
 }
 
 function Comments({ card, ctx, comments, canWrite, me }: {
-  card: Card; ctx: CardCtx; comments: { id: string; body: string; author: string; author_name: string; status: string }[]; canWrite: boolean; me: string;
+  card: Card; ctx: CardCtx; comments: readonly { id: string; body: string; author: string; author_name: string; status: string }[]; canWrite: boolean; me: string;
 }) {
   const [text, setText] = useState("");
   const role = ctx.session?.replica.role ?? "viewer";

@@ -8,7 +8,7 @@ import { COLORS, KINDS, cpLen, isSafeUrl, pyStrip, type CardKind, type Color } f
 import type { Session } from "../sync/session";
 import { LimitedField } from "./common";
 import { newId } from "./hooks";
-import { liveSections, posBetween, columns } from "./order";
+import { liveSections, posAppend, posBetween, columns } from "./order";
 
 export interface EditorTarget {
   card: Card | null; // null = new card
@@ -80,7 +80,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
       const id = newId();
       session.submit({
         type: "card.add", id, kind, title, body, color, ...(u ? { url: u } : {}),
-        ...(section ? { section } : {}), pos: posBetween(last?.pos ?? null, null),
+        ...(section ? { section } : {}), pos: posAppend(last?.pos),
         x: Math.round(target.x ?? 40), y: Math.round(target.y ?? 40),
       });
       onAdded?.(id);

@@ -51,6 +51,19 @@ export const posBetween = (before: string | null | undefined, after: string | nu
   return generateKeyBetween(a, b);
 };
 
+const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** The pos of a new card after `last`: the next whole key plus a random
+ * fraction, so cards people add at the same moment (each after the same
+ * last card) get different keys. Equal keys are ordered by id, and a new
+ * card then jumped each time an equal-keyed card of someone else arrived. */
+export const posAppend = (last: string | null | undefined, random: () => number = Math.random): string => {
+  let frac = "";
+  for (let i = 0; i < 4; i++) frac += DIGITS[Math.floor(random() * 62) % 62];
+  // A key may not end in "0" (fractional-indexing's rule).
+  return generateKeyBetween(last ?? null, null) + frac.replace(/0$/, "1");
+};
+
 /** The pos for dropping at `index` into `list` (the list without the moved card). */
 export const posAt = (list: Card[], index: number): string =>
   posBetween(list[index - 1]?.pos ?? null, list[index]?.pos ?? null);
