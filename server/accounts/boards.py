@@ -16,8 +16,11 @@ next; a list skips any entry whose board is gone.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, cast
+
+from redis.asyncio.cluster import RedisCluster
 
 from server.accounts import keys
 from server.engine.client import Client
@@ -80,10 +83,19 @@ class BoardIndex:
         return _info(board, cast(list[bytes | None], values))
 
     async def _infos(self, boards: list[str]) -> list[BoardInfo | None]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for board in boards:
-                pipe.hmget(board_keys(board).meta, list(_META_FIELDS))
-            rows = await pipe.execute()
+        fields = list(_META_FIELDS)
+        if isinstance(self.redis, RedisCluster):
+            # One command per board, concurrently: boards live on every shard,
+            # and redis-py's cluster pipeline answers a connection error by
+            # closing every connection of the client (server/engine/store.py).
+            rows = await asyncio.gather(
+                *(self.redis.hmget(board_keys(b).meta, fields) for b in boards)
+            )
+        else:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for board in boards:
+                    pipe.hmget(board_keys(board).meta, fields)
+                rows = await pipe.execute()
         return [_info(b, cast(list[bytes | None], r)) for b, r in zip(boards, rows, strict=True)]
 
     async def owned(self, username: str, *, archived: bool) -> list[BoardInfo]:

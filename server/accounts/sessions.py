@@ -111,7 +111,9 @@ class SessionStore:
         members = cast(list[bytes], await self.redis.zrange(index, 0, -1))
         if not members:
             return
-        async with self.redis.pipeline(transaction=False) as pipe:
+        # A transaction (one shard: every key shares {acct}); a plain cluster
+        # pipeline would close every connection on a connection error.
+        async with self.redis.pipeline(transaction=True) as pipe:
             for member in members:
                 pipe.exists(member)
             exists = await pipe.execute()

