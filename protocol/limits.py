@@ -102,6 +102,9 @@ MAX_CARD_DOC = 16 * 1024
 #: MAX_NOTES_DOC + MAX_DESCRIPTIONS x MAX_CARD_DOC (~3.5 MB) however the
 #: board is used.
 MAX_DESCRIPTIONS = 200
+#: A notes cursor in presence (``focus.cursor``): two encoded Yjs relative
+#: positions take ~40 characters; room to spare, never a document.
+MAX_CURSOR = 200
 #: How often clients send what was typed (ms): one op per batch keeps ten
 #: people typing at once far inside the op rate limits (≈7 ops/s each at
 #: most, against 20/s per connection and 50/s per address), at a delay

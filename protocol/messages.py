@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from protocol import limits
+from protocol.notes import DOC_PATTERN
 from protocol.ops import EventOp, Id, Op, drop_nil, no_controls
 
 Role = Literal["viewer", "participant", "facilitator"]
@@ -33,6 +34,12 @@ DisplayName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=limits.MAX_NAME, strip_whitespace=True),
     AfterValidator(no_controls),
+]
+NotesDoc = Annotated[str, StringConstraints(pattern=DOC_PATTERN)]
+#: A selection in a notes document: what a client needs to draw it (two
+#: Yjs relative positions, base64, in the web app); a few dozen bytes.
+Cursor = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9+/=_ :.-]*$", max_length=limits.MAX_CURSOR)
 ]
 #: Integers a JavaScript client can hold exactly.
 SafeInt = Annotated[int, Field(ge=0, le=2**53 - 1)]
@@ -96,6 +103,11 @@ class Focus(_Msg):
 
     t: Literal["focus"]
     card: Id | None = None
+    #: The notes document the sender types in ("board", "card:<id>"), and
+    #: where: its selection as the client encodes it (the web app: two Yjs
+    #: relative positions, base64), opaque to the server and relayed as is.
+    notes: NotesDoc | None = None
+    cursor: Cursor | None = None
 
 
 class Ping(_Msg):
@@ -170,6 +182,8 @@ class Member(_ServerMsg):
     name: str
     role: Role
     card: str | None = None
+    notes: str | None = None
+    cursor: str | None = None
 
 
 class Presence(_ServerMsg):

@@ -203,6 +203,8 @@ class _Session:
         #: Each focus change is a Redis write and a publish to every node.
         self.focus_bucket = TokenBucket(FOCUS_PER_SECOND, FOCUS_BURST, time.monotonic())
         self.focus: str | None = None
+        #: The notes document the sender types in and its cursor (SPEC §7).
+        self.notes_focus: tuple[str | None, str | None] = (None, None)
         #: This connection's acked ops this node may not have applied yet:
         #: an op that depends on one waits for it (read-your-writes) and
         #: the others go straight on (protocol/depends.py).
@@ -311,6 +313,7 @@ class _Session:
         member = Member(
             conn=self.conn.actor, actor=self.conn.actor, name=self.conn.name,
             role=self.conn.role, card=self.focus,
+            notes=self.notes_focus[0], cursor=self.notes_focus[1],
         )  # fmt: skip
         await self.node.store.presence_put(
             self.hub.board, self.conn.id, member, self.node.settings.presence_ttl_ms, now_ms()
@@ -340,8 +343,8 @@ class _Session:
                 elif not self.focus_bucket.take(time.monotonic()):
                     self.node.limiter.refuse("focus_per_connection")
                     self._error(ErrorCode.RATE_LIMITED, "too many focus changes: slow down")
-                elif msg.card != self.focus:
-                    self.focus = msg.card
+                elif (msg.card, msg.notes, msg.cursor) != (self.focus, *self.notes_focus):
+                    self.focus, self.notes_focus = msg.card, (msg.notes, msg.cursor)
                     await self._put_presence()
             case Hello():
                 self._error(ErrorCode.INVALID, "already joined")

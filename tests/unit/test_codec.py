@@ -245,7 +245,7 @@ _HELLO = {"t": "hello", "v": 1, "board": "b", "token": "t", "name": "n"}
     ("obj", "expected"),
     [
         ({"t": "ping", "n": 1, "x": 2}, Ping(t="ping", n=1)),
-        ({"t": "focus", "card": "c", "cursor": [1, 2]}, Focus(t="focus", card="c")),
+        ({"t": "focus", "card": "c", "caret": [1, 2]}, Focus(t="focus", card="c")),
         ({**_HELLO, "admin": True}, Hello(t="hello", v=1, board="b", token="t", name="n")),
         (
             {**_HELLO, "resume": {"epoch": "e", "seq": 1, "x": 0}},

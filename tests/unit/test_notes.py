@@ -305,3 +305,21 @@ def test_markdown_export_and_action_items() -> None:
     assert (first.done, first.text, first.assignee) == (False, "send slides @Anna", "Anna")
     assert (second.done, second.assignee) == (True, "")
     assert to_markdown("Empty", {}) == "# Empty\n"
+
+
+# --- presence ---------------------------------------------------------------------------
+
+
+def test_focus_carries_a_notes_cursor_and_bounds_it() -> None:
+    msg = codec.decode_client(
+        codec.pack({"t": "focus", "card": None, "notes": "board", "cursor": "AQID BAUG"})
+    )
+    assert (getattr(msg, "notes", None), getattr(msg, "cursor", None)) == ("board", "AQID BAUG")
+    for bad in (
+        {"t": "focus", "notes": "nowhere"},
+        {"t": "focus", "notes": "board", "cursor": "x" * (limits.MAX_CURSOR + 1)},
+        {"t": "focus", "notes": "board", "cursor": "<script>"},
+    ):
+        with pytest.raises(ProtocolError) as info:
+            codec.decode_client(codec.pack(bad))
+        assert info.value.code == ErrorCode.INVALID

@@ -342,6 +342,15 @@ export const en = {
   screenOffline: "Offline — reconnecting",
   screenOfflineHint: "The board may be out of date. Last update {time}.",
   screenEmptyColumns: "Empty",
+  notes: "Notes",
+  notesTitle: "Session notes",
+  notesHint: "Type the notes together: # heading, - list, - [ ] action item @name",
+  notesReadOnly: "You can read the notes; this link cannot change them.",
+  notesHeading: "Heading",
+  notesList: "List",
+  notesTask: "Action item",
+  notesUndo: "Undo mine",
+  notesExport: "Download .md",
 };
 export type Catalog = typeof en;
 export type MsgKey = keyof Catalog;

@@ -344,4 +344,13 @@ export const nl: Catalog = {
   screenOffline: "Offline — opnieuw verbinden",
   screenOfflineHint: "Het bord is misschien niet bij. Laatste update {time}.",
   screenEmptyColumns: "Leeg",
+  notes: "Notities",
+  notesTitle: "Sessienotities",
+  notesHint: "Typ samen de notities: # kop, - lijst, - [ ] actiepunt @naam",
+  notesReadOnly: "Je kunt de notities lezen; met deze link kun je ze niet wijzigen.",
+  notesHeading: "Kop",
+  notesList: "Lijst",
+  notesTask: "Actiepunt",
+  notesUndo: "Mijn laatste ongedaan",
+  notesExport: "Download .md",
 };

@@ -27,7 +27,9 @@ export interface Ping { t: "ping"; n: number }
 export type ClientMessage = Hello | OpMsg | Focus | Ping;
 export const CLIENT_TYPES: ReadonlySet<string> = new Set(["hello", "op", "focus", "ping"]);
 
-export interface Member { conn: string; actor: string; name: string; role: Role; card?: string | null }
+/** `notes`/`cursor`: the notes document a member types in and its selection
+ * (sync/notes.ts encodes it: two Yjs relative positions, base64). */
+export interface Member { conn: string; actor: string; name: string; role: Role; card?: string | null; notes?: string | null; cursor?: string | null }
 export interface Welcome {
   t: "welcome"; v: number; board: string; role: Role; actor: string; identity: string;
   epoch: string; seq: number; recovered: boolean; snapshot?: Record<string, unknown> | null;

@@ -211,6 +211,12 @@ export class Session {
     if (this.state === "connected") this.send({ t: "focus", card });
   }
 
+  /** Presence for the notes (SPEC §7): the document this person types in
+   * and their selection in it; the caller throttles (focus is rate-limited). */
+  focusNotes(doc: string | null, cursor: string | null): void {
+    if (this.state === "connected") this.send({ t: "focus", card: this.focusCard, notes: doc, cursor });
+  }
+
   private send(msg: unknown): void {
     if (this.ws && this.ws.readyState === 1) this.ws.send(encode(msg) as Uint8Array<ArrayBuffer>);
   }

@@ -20,6 +20,7 @@ import { SessionNotices } from "./session/notices";
 import { ResultsDialog } from "./session/dialog";
 import { SpotlightLayer, SpotlightPill, spotTarget, useFollow } from "./session/spotlight";
 import { TimerBadge } from "./session/timer";
+import { NotesButton, NotesPanel } from "./notes/panel";
 
 const NAME_KEY = "prikbord:name";
 
@@ -102,6 +103,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   }, [settling]);
   const [panel, setPanel] = useState<Tab | null>(null);
   const [results, setResults] = useState(false);
+  const [notesOpen, setNotesOpen] = useState(false);
 
   useEffect(() => {
     session.start();
@@ -181,7 +183,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const props = { ctx, sort, frozen, onAdd, reveal };
 
   return (
-    <div class={`app layout-${layout}${facilitator && panel ? " with-drawer" : ""}`}>
+    <div class={`app layout-${layout}${(facilitator && panel) || notesOpen ? " with-drawer" : ""}`}>
       <header class="topbar">
         <a class="brand" href="/" aria-label={t("home")}><PinIcon /></a>
         <h1 class="board-title" data-testid="board-title">{state.settings.title}</h1>
@@ -206,6 +208,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
           </ul>
         </details>
         <ConnectionStatus session={session} />
+        <NotesButton open={notesOpen} onToggle={() => { setNotesOpen(!notesOpen); if (!notesOpen) setPanel(null); }} />
         {facilitator ? <FacilitateButton state={full} onOpen={() => setPanel(panel ?? "queue")} /> : null}
         {facilitator ? <button type="button" class="btn ghost" onClick={() => setSettings(true)} data-testid="settings"><GearIcon /><span class="label-wide"> {t("boardSettings")}</span></button> : null}
         <LangSwitch />
@@ -229,6 +232,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}
       {target && following && !editor && !settings ? <SpotlightLayer target={target} state={state} ctx={ctx} session={session} onStepOut={() => setFollowing(false)} /> : null}
       {results ? <ResultsDialog state={state} onClose={() => setResults(false)} /> : null}
+      {notesOpen && !panel ? <NotesPanel session={session} state={full} onClose={() => setNotesOpen(false)} /> : null}
       {facilitator && panel ? <FacilitatorPanel session={session} state={full} known={known} tab={panel} setTab={setPanel} onClose={() => setPanel(null)} /> : null}
     </div>
   );

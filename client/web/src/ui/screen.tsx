@@ -25,6 +25,7 @@ import { QrCode } from "./qr";
 import { rankCards, roundState } from "./session/results";
 import { spotTarget } from "./session/spotlight";
 import { TimerBadge } from "./session/timer";
+import { ScreenNotes } from "./notes/screen";
 import "./hub/hub.css";
 
 const fetchWebVersion = async (): Promise<string | null> => {
@@ -168,6 +169,8 @@ export function HubScreen({ board }: { board: string }) {
   const ranked = round === "closed" ? rankCards(state) : [];
   const ranks = new Map(ranked.map((r) => [r.card.id, r.rank]));
   const layout = state.settings.layout;
+  // `/screen/<board>?notes`: the session notes over the wall, large.
+  const showNotes = new URLSearchParams(location.search).has("notes");
   const sections = liveSections(state);
   const cols = columns(state, "manual");
   const spotCard = target?.kind === "card" ? state.cards.get(target.id) : undefined;
@@ -280,6 +283,7 @@ export function HubScreen({ board }: { board: string }) {
         </div>
       ) : null}
       <main class="screen-main">
+        {showNotes ? <ScreenNotes state={state} /> : null}
         <h2 class="sr-only">{t("cardsHeading")}</h2>
         <div class="screen-left">
           <div class="screen-cards" ref={areaRef} data-testid="screen-cards" style={{ fontSize: `${font}px` }}>{content}</div>
