@@ -293,7 +293,13 @@ class ValkeyCluster:
     def failover(self, replica: Instance) -> None:
         """Promote ``replica`` now (``CLUSTER FAILOVER TAKEOVER``: no
         agreement from other masters needed) and wait until it owns slots."""
-        cmd(replica.client(), "CLUSTER", "FAILOVER", "TAKEOVER")
+        role = cast(dict[str, object], replica.client(timeout=2).info("replication"))["role"]
+        if role == "slave":  # not promoted by the cluster itself meanwhile
+            try:
+                cmd(replica.client(), "CLUSTER", "FAILOVER", "TAKEOVER")
+            except redis.ResponseError as exc:
+                if "replica" not in str(exc).lower():  # it became master just now
+                    raise
 
         def promoted() -> bool:
             repl = cast(dict[str, object], replica.client(timeout=2).info("replication"))
