@@ -41,7 +41,7 @@ from redis.exceptions import RedisError
 from protocol import codec, limits
 from protocol.errors import CloseCode, ProtocolError
 from protocol.messages import Event, Presence
-from protocol.model import BoardState, from_wire, to_wire
+from protocol.model import BoardState, to_wire
 from protocol.ops import ParticipantRemove
 from protocol.reducer import apply
 from protocol.visibility import (
@@ -57,6 +57,7 @@ from protocol.visibility import (
 from server import logs
 from server.connection import Connection
 from server.engine.presence import PresenceChange, decode_change
+from server.engine.snapshots import state_of
 from server.engine.store import BoardHead, BoardNotFound, SnapshotSaved, Store, now_ms
 from server.metrics import METRICS
 from server.roster import Delta, Roster
@@ -165,7 +166,7 @@ class BoardHub:
 
     async def _load_from(self, head: BoardHead) -> None:
         snap = await self.store.load_snapshot(self.board)
-        state = from_wire(codec.unpack(snap.state)) if snap.state else BoardState(self.board)
+        state = state_of(self.board, snap.state, snap.version)
         raws = await self.store.read_log(self.board, state.seq)
         if raws and codec.event_seq(raws[0]) != state.seq + 1:
             raise RuntimeError(f"log of {self.board} does not continue its snapshot")

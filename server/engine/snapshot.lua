@@ -5,6 +5,7 @@
 -- ARGV[4] the epoch the replica was built in
 -- ARGV[5] the bytes of the event at seq that the replica applied last
 -- ARGV[6] the seq of the last event not sent raw to every viewer (moderation)
+-- ARGV[7] the version of the snapshot form (server/engine/snapshots.py)
 -- Returns 1 stored, 0 not newer, -1 refused: the replica does not match the
 -- log (another epoch, or the log holds other bytes at seq: a lost tail whose
 -- seqs were reused). A snapshot is never written from a diverged replica.
@@ -20,7 +21,7 @@ local entry = redis.call('XRANGE', KEYS[2], seq .. '-0', seq .. '-0')
 if #entry == 0 or entry[1][2][2] ~= ARGV[5] then
   return -1
 end
-redis.call('HSET', KEYS[1], 'seq', seq, 'state', ARGV[2], 'restricted', ARGV[6])
+redis.call('HSET', KEYS[1], 'seq', seq, 'state', ARGV[2], 'restricted', ARGV[6], 'v', ARGV[7])
 local min_seq = seq - tonumber(ARGV[3])
 if min_seq > 1 then
   redis.call('XTRIM', KEYS[2], 'MINID', min_seq .. '-0')

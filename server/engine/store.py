@@ -32,6 +32,7 @@ from server.engine.client import Client, UrlError
 from server.engine.client import connect as connect_any
 from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
 from server.engine.presence import Entry, decode_entry, encode_entry
+from server.engine.snapshots import SNAPSHOT_VERSION
 
 __all__ = ["Client", "Store", "connect", "now_ms"]
 
@@ -98,6 +99,9 @@ class Snapshot:
     #: raw (moderation: protocol/visibility.py). 0 for snapshots written
     #: before moderation existed: boards were plain then.
     restricted: int = 0
+    #: The version of the stored form (server/engine/snapshots.py); 1 for
+    #: snapshots stored before forms had versions.
+    version: int = 1
 
 
 def _script_text(name: str) -> str:
@@ -325,13 +329,13 @@ class Store:
     # --- snapshots ---------------------------------------------------------
 
     async def load_snapshot(self, board: str) -> Snapshot:
-        seq, state, restricted = cast(
+        seq, state, restricted, version = cast(
             list[bytes | None],
-            await self.redis.hmget(board_keys(board).snap, ["seq", "state", "restricted"]),
+            await self.redis.hmget(board_keys(board).snap, ["seq", "state", "restricted", "v"]),
         )
         if seq is None or state is None:
             return Snapshot(0, None)
-        return Snapshot(int(seq), bytes(state), int(restricted or 0))
+        return Snapshot(int(seq), bytes(state), int(restricted or 0), int(version or 1))
 
     async def save_snapshot(
         self,
@@ -353,7 +357,7 @@ class Store:
         keys = board_keys(board)
         result = await self._snapshot(
             keys=[keys.snap, keys.log, keys.meta],
-            args=[seq, state, self._log_retain, epoch, last_event, restricted],
+            args=[seq, state, self._log_retain, epoch, last_event, restricted, SNAPSHOT_VERSION],
         )
         return SnapshotSaved(int(result))
 
