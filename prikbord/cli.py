@@ -1,5 +1,6 @@
-"""``prikbord serve …`` runs a server node, ``prikbord admin …`` and
-``prikbord user …`` act on its Redis; every other command is a client.
+"""``prikbord serve …`` runs a server node, ``prikbord admin …``,
+``prikbord user …``, ``prikbord backup …`` and ``prikbord restore …`` act
+on its Redis; every other command is a client.
 
 Server and client never import each other, so this dispatcher imports the
 side it needs lazily.
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.admin import main as admin_main
 
         return admin_main(args[1:])
+    if args and args[0] in ("backup", "restore"):
+        from server.backup import main as backup_main
+
+        return backup_main(args[0], args[1:])
     if args and args[0] == "user":
         from server.accounts.cli import main as user_main
 
