@@ -133,6 +133,9 @@ def decode_state_vector(sv: bytes) -> dict[int, int]:
 class Refusal(NamedTuple):
     code: ErrorCode
     message: str
+    #: The update depends on text the document lacks: on a replica that is
+    #: behind its log, the text may only not have arrived yet.
+    missing: bool = False
 
 
 def check_update(
@@ -163,7 +166,9 @@ def check_update(
         return Refusal(ErrorCode.INVALID, "not a readable Yjs update of a text document")
     if not leftover.startswith(b"\x00"):  # a v1 update opens with its count of struct groups
         return Refusal(
-            ErrorCode.INVALID, "the update depends on text the notes do not have: reload them"
+            ErrorCode.INVALID,
+            "the update depends on text the notes do not have: reload them",
+            missing=True,
         )
     if len(merged) > max_doc:
         return Refusal(

@@ -36,7 +36,7 @@ from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
 from server.hub import BoardHub, NodeBehind
 from server.metrics import METRICS
 from server.node import Node
-from server.notes import notes_refusal
+from server.notes import settled_refusal
 from server.origin import origin_matches
 from server.ratelimit import TokenBucket
 from server.tokens import new_actor_id
@@ -361,8 +361,8 @@ class _Session:
         if after > self.hub.state.seq:
             await self.hub.caught_up(after, READ_YOUR_WRITES_WAIT_S)
         op = hold_if_filtered(self.hub.state, msg.op)  # the word filter (SPEC §5)
-        rejection = check(self.hub.state, op, conn.actor, conn.role) or notes_refusal(
-            self.hub.state, op
+        rejection = check(self.hub.state, op, conn.actor, conn.role) or await settled_refusal(
+            self.hub, op
         )
         if rejection is not None:
             # A resent op that already made it into the log gets its ack,
