@@ -20,7 +20,11 @@ import { SessionNotices } from "./session/notices";
 import { ResultsDialog } from "./session/dialog";
 import { SpotlightLayer, SpotlightPill, spotTarget, useFollow } from "./session/spotlight";
 import { TimerBadge } from "./session/timer";
-import { NotesButton, NotesPanel } from "./notes/panel";
+import { lazy, Suspense } from "preact/compat";
+import { NotesButton } from "./notes/button";
+
+/** The notes editor (CodeMirror) loads when the notes are first opened. */
+const NotesPanel = lazy(() => import("./notes/panel").then((m) => ({ default: m.NotesPanel })));
 
 const NAME_KEY = "prikbord:name";
 
@@ -232,7 +236,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}
       {target && following && !editor && !settings ? <SpotlightLayer target={target} state={state} ctx={ctx} session={session} onStepOut={() => setFollowing(false)} /> : null}
       {results ? <ResultsDialog state={state} onClose={() => setResults(false)} /> : null}
-      {notesOpen && !panel ? <NotesPanel session={session} state={full} onClose={() => setNotesOpen(false)} /> : null}
+      {notesOpen && !panel ? <Suspense fallback={null}><NotesPanel session={session} state={full} onClose={() => setNotesOpen(false)} /></Suspense> : null}
       {facilitator && panel ? <FacilitatorPanel session={session} state={full} known={known} tab={panel} setTab={setPanel} onClose={() => setPanel(null)} /> : null}
     </div>
   );

@@ -23,14 +23,6 @@ const toggleLine = (api: EditorApi, prefix: string): void => {
   view.focus();
 };
 
-export function NotesButton({ open, onToggle }: { open: boolean; onToggle: () => void }) {
-  return (
-    <button type="button" class={`btn ghost${open ? " on" : ""}`} aria-pressed={open} onClick={onToggle} data-testid="notes-open">
-      <span aria-hidden="true">✎</span><span class="label-wide"> {t("notes")}</span>
-    </button>
-  );
-}
-
 export function NotesPanel({ session, state, onClose }: { session: Session; state: BoardState; onClose: () => void }) {
   const sync = useMemo(() => new NotesSync(session, BOARD_DOC), [session]);
   const [, rerender] = useState(0);
