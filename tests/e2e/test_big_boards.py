@@ -253,4 +253,36 @@ def test_hub_screen_keeps_its_text_legible_and_shows_the_newest_post(
             expect(phone.get_by_test_id("card").first).to_be_visible()
             shot(phone, "big-phone-1000-cards-390x844")
             shot(fac, "big-laptop-1000-cards-1366x800")
+            # The server goes away: the screen says so, large, within seconds.
+            fast.stop()
+            expect(screen.get_by_test_id("screen-offline")).to_be_visible(timeout=15_000)
+            expect(screen.get_by_test_id("screen-offline")).to_contain_text("Offline")
+            shot(screen, "big-hub-screen-offline-1920x1080")
         assert not getattr(screen, "errors", [])
+
+
+def test_your_new_card_keeps_its_place_while_others_post(fast: Server, people: Browsers) -> None:
+    board = big_board(fast, 3, "columns", "Settle")
+    phone = people.page(390, 844, mobile=True)
+    join(phone, board["links"]["participant"], "Bo")
+    phone.locator("[data-column=s0]").get_by_test_id("column-add").click()
+    phone.get_by_test_id("card-title-input").fill("My own idea")
+    phone.get_by_test_id("card-save").click()
+    mine = card(phone, "My own idea")
+    expect(mine).to_be_in_viewport()
+    before = mine.bounding_box()
+    # Others post into the same column, with keys that sort before mine.
+    token = token_of(board["links"]["facilitator"])
+    ops = [
+        {
+            "type": "card.add",
+            "id": f"other{i}",
+            "title": f"Other {i}",
+            "section": "s0",
+            "pos": "a0V",
+        }
+        for i in range(5)
+    ]
+    seed_sync(ws_url(fast), board["board"], token, ops)
+    expect(phone.locator("[data-column=s0]").get_by_test_id("card")).to_have_count(7)
+    assert mine.bounding_box() == before

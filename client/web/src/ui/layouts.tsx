@@ -40,9 +40,11 @@ const DRAG_THRESHOLD = 6;
  * browser's own long press, which would select text or open a menu). */
 export const LONG_PRESS_MS = 450;
 /** Cards rendered at first in one column or grid; more follow in steps of
- * this many as the end comes near. 120 cards fill several phone screens
- * and render in well under a frame budget's worth of long tasks. */
-export const WINDOW = 120;
+ * this many as the end comes near (WINDOW_MARGIN ahead). 40 cards fill
+ * about ten phone screens; on a 1,000-card board a window of 120 per
+ * column kept a phone's main thread 34% busy at 20 updates/s, 40 keeps it
+ * near 20% (bench/browser.py). */
+export const WINDOW = 40;
 /** How close (px) the end of a window may come before it grows. */
 const WINDOW_MARGIN = "1200px";
 /** Tidy sends one move per card, at this pace: half the per-connection op
