@@ -286,3 +286,32 @@ def test_your_new_card_keeps_its_place_while_others_post(fast: Server, people: B
     seed_sync(ws_url(fast), board["board"], token, ops)
     expect(phone.locator("[data-column=s0]").get_by_test_id("card")).to_have_count(7)
     assert mine.bounding_box() == before
+
+
+def test_a_long_press_lifts_a_card_on_a_phone(fast: Server, people: Browsers) -> None:
+    board = big_board(fast, 4, "grid", "Lift")
+    phone = people.page(390, 844, mobile=True)
+    join(phone, board["links"]["facilitator"], "Fien")
+    first = phone.get_by_test_id("card").first
+    moved = first.get_attribute("data-card")
+    box = first.get_by_test_id("card-body").bounding_box()
+    target = phone.get_by_test_id("card").nth(2).bounding_box()
+    assert box is not None and target is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = phone.context.new_cdp_session(phone)
+    touch = "Input.dispatchTouchEvent"
+    cdp.send(touch, {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    phone.wait_for_timeout(700)  # held still: the card lifts (LONG_PRESS_MS = 450)
+    expect(first).to_have_class(__import__("re").compile("lifted"))
+    ty = target["y"] + target["height"] - 10
+    for i in range(1, 13):
+        cdp.send(
+            touch, {"type": "touchMove", "touchPoints": [{"x": x, "y": y + (ty - y) * i / 12}]}
+        )
+        phone.wait_for_timeout(16)
+    cdp.send(touch, {"type": "touchEnd", "touchPoints": []})
+    # The card moved down the grid instead of the page scrolling.
+    phone.wait_for_function(
+        f"[...document.querySelectorAll('[data-testid=card]')].findIndex("
+        f"(el) => el.dataset.card === {moved!r}) >= 2"
+    )
