@@ -286,6 +286,11 @@ def test_your_new_card_keeps_its_place_while_others_post(fast: Server, people: B
     seed_sync(ws_url(fast), board["board"], token, ops)
     expect(phone.locator("[data-column=s0]").get_by_test_id("card")).to_have_count(7)
     assert mine.bounding_box() == before
+    # Columns are reached from a row of chips, not by hunting sideways.
+    ideas = phone.locator("[data-column=s2]")
+    expect(ideas).not_to_be_in_viewport(ratio=0.9)
+    phone.get_by_test_id("column-nav").get_by_role("button", name="Ideas").click()
+    expect(ideas).to_be_in_viewport(ratio=0.9)
 
 
 def test_a_long_press_lifts_a_card_on_a_phone(fast: Server, people: Browsers) -> None:
