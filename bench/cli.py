@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--storm-n", default="", help="join storm sizes, e.g. 100,1000")
     p.add_argument("--op-rate", type=float, default=0.0,
                    help="ops/s of the one busy socket (pipeline scenario)")  # fmt: skip
+    p.add_argument("--pipeline-subs", default="",
+                   help="other sockets on the busy socket's board, e.g. 0,300")  # fmt: skip
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     return p
 
@@ -148,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                     record(costs.join_storm(env, n))
             if "pipeline" in only:
                 rate = args.op_rate or (50.0 if q else 100.0)
-                record(costs.pipeline(env, rate, 2.0 if q else 10.0))
+                for subs in [int(x) for x in args.pipeline_subs.split(",") if x] or [0]:
+                    record(costs.pipeline(env, rate, 2.0 if q else 10.0, subs))
         finally:
             valkey.stop()
     report = {"machine": facts, "seconds": time.time() - started, "results": results}

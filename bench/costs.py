@@ -15,6 +15,7 @@ servers'), read the servers' CPU from ``/proc`` and stop what they started.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing as mp
 import statistics
 import time
@@ -34,6 +35,11 @@ STORM_MAX_S = 60.0
 #: Clients per load process in a join storm, and sampled clients per process.
 STORM_PER_PROC = 500
 STORM_SAMPLES = 2
+#: Handshakes in flight per load process. Unbounded, a node's Redis pool
+#: (redis-py's asyncio default: 100 connections, then MaxConnectionsError)
+#: refuses joins with 4003 at ~1,000 simultaneous handshakes on 2 nodes;
+#: browsers reconnecting after a redeploy spread out by their jitter anyway.
+STORM_CONCURRENCY = 50
 
 
 def _members_after(members: dict[str, Any], msg: dict[str, Any]) -> None:
@@ -69,9 +75,13 @@ def _storm_worker(urls: list[str], board: str, token: str, n_total: int,
                 samples.append(members)
             done = False
 
+            welcomed = asyncio.get_running_loop().create_future()
+
             def on_message(_op: int, data: bytes) -> None:
                 nonlocal done, waiting
                 if b"presence" not in data[:16]:
+                    if not welcomed.done() and b"welcome" in data[:16]:
+                        welcomed.set_result(None)
                     return
                 out["presence_bytes"] += len(data)
                 out["presence_frames"] += 1
@@ -93,9 +103,17 @@ def _storm_worker(urls: list[str], board: str, token: str, n_total: int,
             hello = {"t": "hello", "v": 1, "board": board, "token": token,
                      "name": f"p{base + i}", "presence_deltas": True}  # fmt: skip
             ws.send_binary(msgpack.packb(hello))
+            with contextlib.suppress(TimeoutError):  # a refused join shows in "closed"
+                await asyncio.wait_for(welcomed, 30)
             return ws
 
-        socks = await asyncio.gather(*(one(i) for i in range(count)))
+        gate = asyncio.Semaphore(STORM_CONCURRENCY)
+
+        async def gated(i: int) -> WSClient | None:
+            async with gate:
+                return await one(i)
+
+        socks = await asyncio.gather(*(gated(i) for i in range(count)))
         try:
             await asyncio.wait_for(settled, STORM_MAX_S)
         except TimeoutError:
@@ -162,7 +180,7 @@ def join_storm(env: Env, n: int) -> dict[str, Any]:
 
 
 def _pipeline_worker(url: str, board: str, token: str, rate: float, duration: float,
-                     pipe: Pipe) -> None:  # fmt: skip
+                     subscribers: int, pipe: Pipe) -> None:  # fmt: skip
     import uvloop
 
     from bench.wsclient import WSClient
@@ -192,6 +210,15 @@ def _pipeline_worker(url: str, board: str, token: str, rate: float, duration: fl
                 if len(ack_lat) == total and not finished.done():
                     finished.set_result(None)
 
+        # Others on the board: each op's event is fanned out to them too,
+        # which is what makes a node's pub/sub round trip slow.
+        watchers = []
+        for i in range(subscribers):
+            w = await WSClient.connect(url + "/ws", "prikbord.v1")
+            w.send_binary(msgpack.packb({"t": "hello", "v": 1, "board": board, "token": token,
+                                         "name": f"w{i}", "presence_deltas": True}))  # fmt: skip
+            watchers.append(w)
+        await asyncio.sleep(1.0 if subscribers else 0.0)  # their joins settle
         ws = await WSClient.connect(url + "/ws", "prikbord.v1", on_message=on_message)
         ws.send_binary(msgpack.packb({"t": "hello", "v": 1, "board": board, "token": token,
                                       "name": "busy"}))  # fmt: skip
@@ -214,6 +241,8 @@ def _pipeline_worker(url: str, board: str, token: str, rate: float, duration: fl
         except TimeoutError:
             pass
         ws.close()
+        for w in watchers:
+            w.close()
         lat = sorted(ack_lat)
 
         def pct(q: float) -> float:
@@ -227,13 +256,14 @@ def _pipeline_worker(url: str, board: str, token: str, rate: float, duration: fl
     pipe.send(uvloop.run(run()))
 
 
-def pipeline(env: Env, rate: float, duration: float) -> dict[str, Any]:
-    """One socket sending ``rate`` ops/s for ``duration`` s: send→ack times."""
+def pipeline(env: Env, rate: float, duration: float, subscribers: int = 0) -> dict[str, Any]:
+    """One socket sending ``rate`` ops/s for ``duration`` s on a board with
+    ``subscribers`` other sockets (same node): send→ack times."""
     with nodes(env, "prikbord", 1) as ns:
         created = procs.create_board(ns[0])
         board, token = created["board"], procs.token_of(created["links"]["participant"])
         parent, child = _ctx.Pipe()
-        args = (ns[0].ws, board, token, rate, duration, child)
+        args = (ns[0].ws, board, token, rate, duration, subscribers, child)
         p = _ctx.Process(target=_pipeline_worker, args=args, daemon=True)
         cpu0 = cpu_seconds([ns[0].pid])
         p.start()
@@ -247,4 +277,5 @@ def pipeline(env: Env, rate: float, duration: float) -> dict[str, Any]:
                 p.kill()
         cpu1 = cpu_seconds([ns[0].pid])
     return {"scenario": "pipeline", "system": "prikbord", "rate": rate, "duration_s": duration,
+            "subscribers": subscribers,
             **res, "server_cpu_s": cpu1 - cpu0}  # fmt: skip
