@@ -1,6 +1,6 @@
 """``prikbord serve …`` runs a server node, ``prikbord admin …``,
-``prikbord user …``, ``prikbord backup …`` and ``prikbord restore …`` act
-on its Redis; every other command is a client.
+``prikbord user …`` and ``prikbord backup …`` act on its Redis; every
+other command is a client.
 
 Server and client never import each other, so this dispatcher imports the
 side it needs lazily.
@@ -17,14 +17,17 @@ def main(argv: list[str] | None = None) -> int:
         from server.cli import main as serve_main
 
         return serve_main(args[1:])
+    # ``prikbord restore LINK NAME`` is the client's (a removed participant):
+    # restoring a backup is an admin command; ``prikbord backup`` is short.
+    if args[:1] == ["backup"] or (args[:1] == ["admin"] and args[1:2] in (["backup"], ["restore"])):
+        from server.backup import main as backup_main
+
+        command = args[0] if args[0] == "backup" else args[1]
+        return backup_main(command, args[1:] if args[0] == "backup" else args[2:])
     if args and args[0] == "admin":
         from server.admin import main as admin_main
 
         return admin_main(args[1:])
-    if args and args[0] in ("backup", "restore"):
-        from server.backup import main as backup_main
-
-        return backup_main(args[0], args[1:])
     if args and args[0] == "user":
         from server.accounts.cli import main as user_main
 

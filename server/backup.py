@@ -1,5 +1,7 @@
-"""``prikbord backup FILE`` / ``prikbord restore FILE``: every board to one
-file and back.
+"""``prikbord admin backup FILE`` (or ``prikbord backup FILE``) /
+``prikbord admin restore FILE``: every board to one file and back.
+(``prikbord restore`` is the client command that lets a removed participant
+back onto a board.)
 
 What a board is, durably: its meta hash (epoch, log head, title, owner,
 link generations and expiries, access code, short code, …), its snapshot,
@@ -209,7 +211,7 @@ def restore(client: SyncClient, f: IO[bytes], *, replace: bool) -> RestoreReport
 
 def _parser(command: str) -> argparse.ArgumentParser:
     what = {"backup": "write every board to FILE", "restore": "put the boards of FILE back"}
-    p = argparse.ArgumentParser(prog=f"prikbord {command}", description=what[command])
+    p = argparse.ArgumentParser(prog=f"prikbord admin {command}", description=what[command])
     p.add_argument("file", type=Path)
     p.add_argument(
         "--redis-url", default=os.environ.get("PRIKBORD_REDIS_URL", ""),
@@ -224,7 +226,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
 def main(command: str, argv: list[str]) -> int:
     args = _parser(command).parse_args(argv)
     if not args.redis_url:
-        print(f"prikbord {command}: give --redis-url (or PRIKBORD_REDIS_URL)", file=sys.stderr)
+        print(f"prikbord admin {command}: give --redis-url (or PRIKBORD_REDIS_URL)",
+              file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
     try:
         client = connect_sync(args.redis_url)
@@ -235,10 +238,11 @@ def main(command: str, argv: list[str]) -> int:
         with args.file.open("rb") as f:
             report = restore(client, f, replace=args.replace)
     except (redis.RedisError, UrlError) as exc:
-        print(f"prikbord {command}: Redis/Valkey at {args.redis_url}: {exc}", file=sys.stderr)
+        print(f"prikbord admin {command}: Redis/Valkey at {args.redis_url}: {exc}",
+              file=sys.stderr)  # fmt: skip
         return EXIT_STORAGE
     except (OSError, BackupError) as exc:
-        print(f"prikbord {command}: {args.file}: {exc}", file=sys.stderr)
+        print(f"prikbord admin {command}: {args.file}: {exc}", file=sys.stderr)
         return EXIT_FILE
     print(f"restored {len(report.restored)} boards, each with a new epoch")
     if report.skipped:

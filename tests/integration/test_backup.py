@@ -1,4 +1,4 @@
-"""``prikbord backup`` / ``prikbord restore`` (issue 12) against real Valkey
+"""``prikbord admin backup`` / ``prikbord admin restore`` (issue 12) against real Valkey
 servers: every board — meta, log, snapshot, op ids, link state, owner, short
 code — goes to one file and back into another Valkey, equal except for a new
 epoch on each board (SPEC §3), so a client resuming in the old epoch gets a
@@ -90,12 +90,12 @@ async def test_backup_and_restore_round_trip_with_new_epochs(nodes: Nodes, tmp_p
     assert before[one["board"]]["snap"], "the board has a snapshot and a log tail"
 
     backup = tmp_path / "boards.pbk"
-    rc, out, err = _cli("backup", str(backup), "--redis-url", nodes.valkey.url)
+    rc, out, err = _cli("admin", "backup", str(backup), "--redis-url", nodes.valkey.url)
     assert rc == 0 and "wrote 2 boards" in out, err
 
     other = start_valkey(tmp_path / "other")
     try:
-        rc, out, err = _cli("restore", str(backup), "--redis-url", other.url)
+        rc, out, err = _cli("admin", "restore", str(backup), "--redis-url", other.url)
         assert rc == 0 and "restored 2 boards" in out, err
         dst = redis.Redis.from_url(other.url)
         for board, data in before.items():
@@ -118,10 +118,10 @@ async def test_backup_and_restore_round_trip_with_new_epochs(nodes: Nodes, tmp_p
             b.kill()
 
         # Again: existing boards are left alone, unless --replace.
-        rc, out, _err = _cli("restore", str(backup), "--redis-url", other.url)
+        rc, out, _err = _cli("admin", "restore", str(backup), "--redis-url", other.url)
         assert rc == 0 and "restored 0 boards" in out and "left 2 existing" in out
         epoch = dst.hget(board_keys(one["board"]).meta, "epoch")
-        rc, out, _err = _cli("restore", str(backup), "--redis-url", other.url, "--replace")
+        rc, out, _err = _cli("admin", "restore", str(backup), "--redis-url", other.url, "--replace")
         assert rc == 0 and "restored 2 boards" in out
         assert dst.hget(board_keys(one["board"]).meta, "epoch") != epoch
     finally:
@@ -165,7 +165,7 @@ async def _check_restored(
 async def test_a_file_that_is_not_a_backup_changes_nothing(nodes: Nodes, tmp_path: Path) -> None:
     bogus = tmp_path / "notes.txt"
     bogus.write_bytes(b"hello")
-    rc, _out, err = _cli("restore", str(bogus), "--redis-url", nodes.valkey.url)
+    rc, _out, err = _cli("admin", "restore", str(bogus), "--redis-url", nodes.valkey.url)
     assert rc == 4 and "not a Prikbord backup" in err
     r = redis.Redis.from_url(nodes.valkey.url)
     assert r.scard(BOARDS_KEY) == 0
