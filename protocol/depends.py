@@ -86,8 +86,12 @@ def touches(op: Op) -> Touch:
             # The budget counts every vote of the sender: votes depend on votes.
             return _t(("votes",), (f"card:{op.card}",))
         case NotesUpdate():
-            card = doc_card(op.doc)  # text merges in any order: only the card matters
-            return _t(reads=(f"card:{card}",) if card else ())
+            # Text merges in any order, but the server's check before logging
+            # (server/notes.py) merges it into the document as applied: the
+            # sender's previous update to the same document (which this one
+            # builds on) must be in, and the size cap counts it.
+            card = doc_card(op.doc)
+            return _t((f"notes:{op.doc}",), (f"card:{card}",) if card else ())
     return _BARRIER
 
 

@@ -19,6 +19,7 @@ from client.backoff import Backoff
 from client.client import PrikbordClient
 from client.errors import OpRejected
 from client.notes import Notes
+from client.updates import Disconnected, Subscription
 from protocol import limits
 from protocol.model import to_wire
 from tests.support.cluster import Nodes
@@ -61,6 +62,14 @@ async def _settled(*clients: PrikbordClient) -> None:
     head = max(c.seq for c in clients)
     for c in clients:
         await c.wait_for_seq(head)
+
+
+async def _dropped(updates: Subscription) -> None:
+    """Wait for the client to report a dropped connection."""
+    async with asyncio.timeout(10 * UNIT):
+        async for update in updates:
+            if isinstance(update, Disconnected):
+                return
 
 
 def _update(text: str, client_id: int = 99) -> bytes:
@@ -116,15 +125,16 @@ async def test_notes_survive_resume_a_restart_and_snapshots(nodes: Nodes) -> Non
         for i in range(12):  # a dozen batches: two snapshots on the way
             notes.append(f"line {i}\n")
             await notes.flush()
+        updates = ann.updates()
         ws = ann._ws
         assert ws is not None
         ws.transport.abort()  # the network drops: a resume
-        await until(lambda: not ann.connected)
-        notes.append("typed while away\n")  # waits in the outbox
-        await until(lambda: ann.connected)
+        await _dropped(updates)  # (polling `connected` could miss a quick reconnect)
+        notes.append("typed while away\n")  # waits in the outbox, or goes at once
         await _settled(ann)
         node.stop()  # a restart in the middle of typing
-        await until(lambda: not ann.connected)
+        await _dropped(updates)
+        updates.close()
         notes.append("typed while the server was down\n")
         unsent = notes._send()
         node.start()

@@ -323,3 +323,15 @@ def test_focus_carries_a_notes_cursor_and_bounds_it() -> None:
         with pytest.raises(ProtocolError) as info:
             codec.decode_client(codec.pack(bad))
         assert info.value.code == ErrorCode.INVALID
+
+
+def test_a_notes_update_waits_for_the_senders_previous_one_to_the_same_document() -> None:
+    from protocol.depends import Pending, touches
+
+    first = NotesUpdate.model_validate(_notes(Typist(1).type(0, "a")))
+    pending = Pending()
+    pending.acked(touches(first), 7, applied=5)
+    # The server's check merges into the document as applied: it needs seq 7.
+    assert pending.wait_for(touches(first)) == 7
+    other = NotesUpdate.model_validate(_notes(Typist(2).type(0, "b"), "card:c1"))
+    assert pending.wait_for(touches(other)) == 0
