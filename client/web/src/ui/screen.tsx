@@ -1,10 +1,7 @@
 /** The hub screen: read-only, large type, a big QR code to join.
  * Runs unattended for days: reconnects forever, reloads after an upgrade.
- *
- * RECONSTRUCTED by ui10b (issue 10, connection/a11y part) from the built
- * bundle after an accidental truncation of the working copy; names and
- * comments are guesses — the owner (ui10a) please check against your own
- * version. Logic follows the compiled code one to one. */
+ * Cards show as fixed-size tiles in pages (ui/hub/fit.ts), never below the
+ * room's minimum text size; it follows the spotlight and the timer. */
 import type { RefObject } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { getLang, t } from "../i18n";
