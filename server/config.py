@@ -125,6 +125,13 @@ class Settings:
     #: Keep a board's state in memory this long after its last local viewer
     #: left, so a reconnect storm does not reload it from Redis.
     hub_linger_s: float = 30.0
+    #: Redis connections of one node (its command pool; pub/sub has its own).
+    #: When all are busy a command waits up to ``redis_pool_wait_s`` for one
+    #: instead of failing: a reconnect storm of a thousand joins queues for a
+    #: few milliseconds rather than getting "Too many connections" (4003).
+    #: 256 sockets stay far below Redis's default 10,000 clients per node.
+    redis_pool_size: int = 256
+    redis_pool_wait_s: float = 5.0
     #: Board creation (``POST /api/boards``) without logging in. Off: on a
     #: public server anyone could fill Redis with boards (issue 8: 4,186
     #: boards in 20 s). A hub behind its own network may turn it on.
@@ -203,6 +210,8 @@ class Settings:
             hello_timeout_s=float(get("HELLO_TIMEOUT_S", str(base.hello_timeout_s))),
             presence_ttl_ms=int(get("PRESENCE_TTL_MS", str(base.presence_ttl_ms))),
             hub_linger_s=float(get("HUB_LINGER_S", str(base.hub_linger_s))),
+            redis_pool_size=int(get("REDIS_POOL_SIZE", str(base.redis_pool_size))),
+            redis_pool_wait_s=float(get("REDIS_POOL_WAIT_S", str(base.redis_pool_wait_s))),
             open_board_creation=get("OPEN_BOARD_CREATION", "0") not in ("0", "false", "no", ""),
             create_boards_per_ip=int(get("CREATE_BOARDS_PER_IP", str(base.create_boards_per_ip))),
             create_boards_window_s=int(

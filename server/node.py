@@ -48,7 +48,11 @@ class Node:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.name = f"{settings.node_name}-{secrets.token_hex(3)}"
-        self.redis = connect(settings.redis_url)
+        self.redis = connect(
+            settings.redis_url,
+            pool_size=settings.redis_pool_size,
+            pool_wait_s=settings.redis_pool_wait_s,
+        )
         self.store = Store(
             self.redis,
             dedupe_window=settings.dedupe_window,

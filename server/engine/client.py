@@ -107,13 +107,29 @@ def is_cluster_url(url: str) -> bool:
     return parse_cluster_url(url) is not None
 
 
-def connect(url: str, **kwargs: Any) -> Client:
+def connect(
+    url: str, *, pool_size: int | None = None, pool_wait_s: float = 5.0, **kwargs: Any
+) -> Client:
     """A redis-py asyncio client for the engine (bytes in, bytes out): a
-    ``RedisCluster`` for a cluster URL, else a ``Redis``."""
+    ``RedisCluster`` for a cluster URL, else a ``Redis``.
+
+    ``pool_size`` bounds the connections of a standalone client: a command that
+    finds them all busy waits up to ``pool_wait_s`` for one (a blocking
+    pool) instead of raising "Too many connections" — redis-py's default
+    pool fails at once past its size, which turned a join storm into 4003s."""
     target = parse_cluster_url(url)
     if target is None:
+        if pool_size is not None:
+            pool = redis_async.BlockingConnectionPool.from_url(
+                url, decode_responses=False, max_connections=pool_size, timeout=pool_wait_s,
+                **kwargs,
+            )  # fmt: skip
+            return Redis(connection_pool=pool)
         client: Redis = redis_async.from_url(url, decode_responses=False, **kwargs)
         return client
+    # A cluster client keeps a pool per node with no cap by default
+    # (redis-py's RedisCluster has no blocking pool): ``pool_size`` is left
+    # to the standalone client.
     return RedisCluster(
         startup_nodes=[ClusterNode(host, port) for host, port in target.seeds],
         decode_responses=False,
