@@ -16,12 +16,13 @@ from typing import cast
 
 import redis
 
+from server.engine.client import connect_sync
 from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys
 
 
 def rotate_epochs(url: str) -> int:
     """Set a new epoch on every board; returns how many boards changed."""
-    client = redis.Redis.from_url(url)
+    client = connect_sync(url)  # one server or a cluster (redis+cluster://)
     boards = cast(set[bytes], client.smembers(BOARDS_KEY))
     changed = 0
     for raw in sorted(boards):

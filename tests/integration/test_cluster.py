@@ -34,6 +34,7 @@ from protocol import codec
 from protocol.errors import ErrorCode
 from server.accounts.passwords import hash_password
 from server.accounts.store import AccountStore, Created
+from server.admin import rotate_epochs
 from server.embedded import EmbeddedValkey
 from server.engine.client import connect
 from server.engine.keys import board_keys
@@ -322,3 +323,24 @@ async def test_accounts_sessions_board_lists_and_join_codes_work_on_a_cluster(
     finally:
         await tab.close()
         node.kill()
+
+
+async def test_rotate_epochs_works_on_a_cluster(cluster: ValkeyCluster, tmp_path: Path) -> None:
+    """`prikbord admin rotate-epochs` takes a cluster URL (issue 12): every
+    board, on every shard, gets a new epoch."""
+    node = ServerProcess(cluster.url, tmp_path / "n", env=UNLIMITED).start()
+    boards = _boards_on_every_shard(node, cluster, 1)
+
+    def epochs() -> dict[str, bytes]:
+        out = {}
+        for b in boards:
+            meta = board_keys(b["board"]).meta
+            client = cluster.master_of_slot(key_slot(meta.encode())).client()
+            out[b["board"]] = cast(bytes, client.hget(meta, "epoch"))
+        return out
+
+    before = epochs()
+    assert rotate_epochs(cluster.url) >= len(boards)
+    after = epochs()
+    assert all(after[b] != before[b] for b in before)
+    node.kill()
