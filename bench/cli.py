@@ -6,9 +6,14 @@
     python -m bench --only fanout --systems prikbord --moderated   # open vs moderated board
     python -m bench --only join_storm,pipeline   # presence join storm; one busy socket
 
+    python -m bench --only many_boards,ops,join_storm --valkey single,cluster \
+        --boards 200 --per-board 10 --rate-each 0.2   # 1 shard vs 3 shards, same load
+
 The bench starts its own Valkey (``appendfsync always``, like the embedded
 default) and, per run, two nodes of the system under test; nothing else on
-the machine is touched.
+the machine is touched. ``--valkey cluster`` runs the same scenarios on a
+Valkey Cluster of 3 masters (no replicas) started from the same binary
+(``tests/support/valkeycluster.py``), also ``appendfsync always``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,6 +35,41 @@ from typing import Any
 from bench import costs, scenarios
 from bench.procs import SYSTEMS
 from server.embedded import EmbeddedValkey
+
+#: Masters of the ``--valkey cluster`` run: the smallest cluster that
+#: spreads boards over more than one shard, as the issue asks (1 vs 3).
+CLUSTER_MASTERS = 3
+
+
+@contextmanager
+def valkey_env(kind: str, tmp: Path) -> Iterator[scenarios.Env]:
+    """A fresh Valkey of ``kind`` ("single" or "cluster") for one pass of
+    the scenarios. Both fsync every append, so the shards do the same work
+    per op; the cluster has no replicas: on a 2-core machine they would take
+    CPU from the parts measured, and with ``PRIKBORD_WAIT_REPLICAS=0`` (the
+    default) no op waits for them."""
+    work = tmp / kind
+    if kind == "single":
+        valkey = EmbeddedValkey(work / "valkey", appendfsync="always")
+        url = valkey.start()
+        try:
+            yield scenarios.Env(url, valkey.pid, work)
+        finally:
+            valkey.stop()
+        return
+    if kind != "cluster":
+        raise SystemExit(f"--valkey: {kind!r} is neither 'single' nor 'cluster'")
+    # The test fixture is the one way the repo starts a cluster; the bench
+    # reuses it rather than keep a second copy.
+    from tests.support.valkeycluster import ValkeyCluster
+
+    cluster = ValkeyCluster(work, masters=CLUSTER_MASTERS, replicas=0,
+                            extra_args=["--appendfsync", "always"])  # fmt: skip
+    with cluster:
+        pids = [cluster.pid(i) for i in cluster.instances]
+        yield scenarios.Env(cluster.url, None, work, valkey_pids=pids,
+                            valkey=f"cluster-{CLUSTER_MASTERS}")  # fmt: skip
+
 
 SCENARIOS = ("fanout", "many_boards", "join", "storm", "memory", "ops", "join_storm", "pipeline")
 
@@ -87,6 +129,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="ops/s of the one busy socket (pipeline scenario)")  # fmt: skip
     p.add_argument("--pipeline-subs", default="",
                    help="other sockets on the busy socket's board, e.g. 0,300")  # fmt: skip
+    p.add_argument("--valkey", default="single",
+                   help="storage per pass, comma-separated: single (one Valkey) and/or "
+                        "cluster (3 masters); every scenario runs once per pass")  # fmt: skip
+    p.add_argument("--boards", type=int, default=0, help="many_boards: number of boards")
+    p.add_argument("--per-board", type=int, default=0,
+                   help="many_boards: participants per board, each posting")  # fmt: skip
+    p.add_argument("--rate-each", type=float, default=0.0,
+                   help="many_boards: ops/s each participant sends")  # fmt: skip
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     return p
 
@@ -103,63 +153,68 @@ def main(argv: list[str] | None = None) -> int:
     print("machine: " + ", ".join(f"{k}={v}" for k, v in facts.items()), flush=True)
     results: list[dict[str, Any]] = []
     started = time.time()
+
+    def record(row: dict[str, Any]) -> None:
+        row["loadavg"] = os.getloadavg()[0]
+        results.append(row)
+        print(json.dumps(row), flush=True)
+
     with tempfile.TemporaryDirectory(prefix="pb-bench-", dir="/tmp") as tmp:
-        valkey = EmbeddedValkey(Path(tmp) / "valkey", appendfsync="always")
-        url = valkey.start()
-        env = scenarios.Env(url, valkey.pid, Path(tmp))
-
-        def record(row: dict[str, Any]) -> None:
-            results.append(row)
-            print(json.dumps(row), flush=True)
-
-        try:
-            if "fanout" in only:
-                turn = 0
-                for rep in range(args.reps):
-                    for rate in rates:
-                        for n in ns:
-                            # Rotate the order so no system always runs first.
-                            order = systems[turn % len(systems) :] + systems[: turn % len(systems)]
-                            turn += 1
-                            for system in order:
-                                row = scenarios.fanout(env, system, n, rate, duration)
-                                row["rep"] = rep
-                                record(row)
-                                if system == "prikbord" and args.moderated:
-                                    row = scenarios.fanout(env, system, n, rate, duration, True)
-                                    row["rep"] = rep
-                                    record(row)
-            if "many_boards" in only:
-                record(
-                    scenarios.many_boards(env, *((4, 5, 1.0, 2.0) if q else (200, 10, 0.2, 10.0)))
-                )
-            if "join" in only:
-                record(
-                    scenarios.join(env, *((50, 10, 20, 50, 3) if q else (1000, 100, 500, 1000, 20)))
-                )
-            if "storm" in only:
-                record(scenarios.storm(env, *((20, 20.0) if q else (1000, 20.0))))
-            if "memory" in only:
-                for system in systems:
-                    record(scenarios.memory(env, system, *((50, 5) if q else (2000, 100))))
-            if "ops" in only:
-                record(scenarios.ops_throughput(env, *((5, 4, 2.0) if q else (50, 4, 8.0))))
-            if "join_storm" in only:
-                sizes = [int(x) for x in args.storm_n.split(",") if x] or ([50] if q else [1000])
-                for n in sizes:
-                    record(costs.join_storm(env, n))
-            if "pipeline" in only:
-                rate = args.op_rate or (50.0 if q else 100.0)
-                for subs in [int(x) for x in args.pipeline_subs.split(",") if x] or [0]:
-                    record(costs.pipeline(env, rate, 2.0 if q else 10.0, subs))
-        finally:
-            valkey.stop()
+        for kind in [k for k in args.valkey.split(",") if k]:
+            with valkey_env(kind, Path(tmp)) as env:
+                _run(env, args, only, systems, ns, rates, duration, record)
     report = {"machine": facts, "seconds": time.time() - started, "results": results}
     print()
     print(render(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     return 0
+
+
+def _run(
+    env: scenarios.Env, args: argparse.Namespace, only: list[str], systems: list[str],
+    ns: list[int], rates: list[float], duration: float, record: Any,
+) -> None:  # fmt: skip
+    """Every selected scenario once, on ``env``'s Valkey."""
+    q = args.quick
+    if "fanout" in only:
+        turn = 0
+        for rep in range(args.reps):
+            for rate in rates:
+                for n in ns:
+                    # Rotate the order so no system always runs first.
+                    order = systems[turn % len(systems) :] + systems[: turn % len(systems)]
+                    turn += 1
+                    for system in order:
+                        row = scenarios.fanout(env, system, n, rate, duration)
+                        row["rep"] = rep
+                        record(row)
+                        if system == "prikbord" and args.moderated:
+                            row = scenarios.fanout(env, system, n, rate, duration, True)
+                            row["rep"] = rep
+                            record(row)
+    if "many_boards" in only:
+        size = (4, 5, 1.0, 2.0) if q else (200, 10, 0.2, 10.0)
+        size = (args.boards or size[0], args.per_board or size[1],
+                args.rate_each or size[2], args.duration or size[3])  # fmt: skip
+        record(scenarios.many_boards(env, *size))
+    if "join" in only:
+        record(scenarios.join(env, *((50, 10, 20, 50, 3) if q else (1000, 100, 500, 1000, 20))))
+    if "storm" in only:
+        record(scenarios.storm(env, *((20, 20.0) if q else (1000, 20.0))))
+    if "memory" in only:
+        for system in systems:
+            record(scenarios.memory(env, system, *((50, 5) if q else (2000, 100))))
+    if "ops" in only:
+        record(scenarios.ops_throughput(env, *((5, 4, 2.0) if q else (50, 4, 8.0))))
+    if "join_storm" in only:
+        sizes = [int(x) for x in args.storm_n.split(",") if x] or ([50] if q else [1000])
+        for n in sizes:
+            record(costs.join_storm(env, n))
+    if "pipeline" in only:
+        rate = args.op_rate or (50.0 if q else 100.0)
+        for subs in [int(x) for x in args.pipeline_subs.split(",") if x] or [0]:
+            record(costs.pipeline(env, rate, 2.0 if q else 10.0, subs))
 
 
 # --- the table -------------------------------------------------------------------

@@ -150,12 +150,12 @@ def join_storm(env: Env, n: int) -> dict[str, Any]:
             workers.append(p)
         try:
             pids = [node.pid for node in ns]
-            cpu0, vk0 = cpu_seconds(pids), env.valkey_cpu()
+            cpu0, vk0, each0 = cpu_seconds(pids), env.valkey_cpu(), env.valkey_cpu_each()
             t0 = time.time()
             for pipe in pipes:
                 pipe.send("go")
             results = [pipe.recv() for pipe in pipes]
-            cpu1, vk1 = cpu_seconds(pids), env.valkey_cpu()
+            cpu1, vk1, each1 = cpu_seconds(pids), env.valkey_cpu(), env.valkey_cpu_each()
             for pipe in pipes:
                 pipe.send("close")
         finally:
@@ -167,7 +167,7 @@ def join_storm(env: Env, n: int) -> dict[str, Any]:
     samples = STORM_SAMPLES * len(results)
     nbytes = sum(int(r["presence_bytes"]) for r in results)
     return {
-        "scenario": "join_storm", "system": "prikbord", "n": n,
+        "scenario": "join_storm", "system": "prikbord", "valkey": env.valkey, "n": n,
         "failed": sum(int(r["failed"]) for r in results),
         "settled": len(settled) == samples,
         "settled_s": (max(settled) - t0) if len(settled) == samples else None,
@@ -176,6 +176,8 @@ def join_storm(env: Env, n: int) -> dict[str, Any]:
         "sample_members": [k for r in results for k in r["sample_members"]],
         "closed": {k: v for r in results for k, v in r["closed"].items()},
         "server_cpu_s": cpu1 - cpu0, "valkey_cpu_s": vk1 - vk0,
+        "server_cpu_ms_per_join": 1000 * (cpu1 - cpu0) / max(1, n),
+        "valkey_cpu_s_per_shard": [b - a for a, b in zip(each0, each1, strict=True)],
     }  # fmt: skip
 
 

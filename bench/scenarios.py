@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
-import redis
 
 from bench import procs
 from bench.load import Spec, worker
 from bench.procs import Node, cpu_seconds, rss_bytes, start_node
 from client.client import PrikbordClient
+from server.engine.client import connect_sync
 
 _ctx = mp.get_context("fork")
 
@@ -41,18 +41,34 @@ STORM_MAX_S = 40.0
 class Env:
     """What every scenario shares: the Valkey, a work dir, the knobs."""
 
-    def __init__(self, redis_url: str, valkey_pid: int | None, workdir: Path) -> None:
+    def __init__(
+        self, redis_url: str, valkey_pid: int | None, workdir: Path,
+        valkey_pids: list[int] | None = None, valkey: str = "single",
+    ) -> None:  # fmt: skip
         self.redis_url = redis_url
-        self.valkey_pid = valkey_pid
+        #: Every Valkey process the run uses (one, or each cluster master),
+        #: so CPU can be read per shard.
+        self.valkey_pids = valkey_pids or ([valkey_pid] if valkey_pid else [])
+        #: "single" or "cluster-<masters>": stamped on the rows it measures.
+        self.valkey = valkey
         self.workdir = workdir
-        self.redis = redis.Redis.from_url(redis_url)
+        # connect_sync picks RedisCluster for a redis+cluster:// URL.
+        self.redis = connect_sync(redis_url)
 
     def valkey_cpu(self) -> float:
-        return cpu_seconds([self.valkey_pid]) if self.valkey_pid else 0.0
+        return cpu_seconds(self.valkey_pids)
+
+    def valkey_cpu_each(self) -> list[float]:
+        """CPU seconds so far of each Valkey process (each shard), in order."""
+        return [cpu_seconds([pid]) for pid in self.valkey_pids]
 
     def head(self, board: str) -> int:
         seq = self.redis.hget(f"{{b:{board}}}:meta", "seq")
         return int(seq or 0)  # type: ignore[arg-type]
+
+    def valkey_pct_each(self, before: list[float], wall: float) -> list[float]:
+        """Each shard's CPU % since ``before`` (from :meth:`valkey_cpu_each`)."""
+        return [100.0 * (b - a) / wall for a, b in zip(before, self.valkey_cpu_each(), strict=True)]
 
 
 class Workers:
@@ -275,12 +291,13 @@ def many_boards(
         try:
             time.sleep(2.0)
             pids = [n.pid for n in ns]
-            cpu0, vk0 = cpu_seconds(pids), env.valkey_cpu()
+            cpu0, vk0, each0 = cpu_seconds(pids), env.valkey_cpu(), env.valkey_cpu_each()
             t0 = time.time() + 0.5
             workers.go(t0)
             published = int(rate_each * duration) * len(specs)
             end = _drain(workers, published * per_board, t0 + duration)
             cpu1, vk1 = cpu_seconds(pids), env.valkey_cpu()
+            shards = env.valkey_pct_each(each0, max(1e-9, end - t0))
             rss = rss_bytes(pids)
             heads = {b: env.head(b) for b in ids}
             res = workers.collect(heads)
@@ -289,7 +306,7 @@ def many_boards(
     deliveries = int(res["deliveries"])
     wall = max(1e-9, end - t0)
     return {
-        "scenario": "many_boards", "system": "prikbord", "boards": boards,
+        "scenario": "many_boards", "system": "prikbord", "valkey": env.valkey, "boards": boards,
         "per_board": per_board, "connections": len(specs), "rate_each": rate_each,
         "connect_failed": workers.failed, "published": int(res["published"]),
         "acked": int(res["acked"]), "errors": res.get("errors", {}),
@@ -297,8 +314,12 @@ def many_boards(
         "lost": int(res["lost"]), "doubled": int(res["doubled"]),
         **_percentiles(res["latencies"]),
         "cpu_us_per_delivery": 1e6 * (cpu1 - cpu0) / max(1, deliveries),
+        "acked_per_s": int(res["acked"]) / wall,
+        "server_cpu_us_per_op": 1e6 * (cpu1 - cpu0) / max(1, int(res["acked"])),
+        "valkey_cpu_us_per_op": 1e6 * (vk1 - vk0) / max(1, int(res["acked"])),
         "server_cpu_pct": 100.0 * (cpu1 - cpu0) / wall,
         "valkey_cpu_pct": 100.0 * (vk1 - vk0) / wall,
+        "valkey_cpu_pct_per_shard": shards,
         "rss_mb": rss / 2**20,
     }  # fmt: skip
 
@@ -579,11 +600,12 @@ def ops_throughput(env: Env, writers: int, window: int, duration: float) -> dict
         try:
             time.sleep(1.0)
             pids = [n.pid for n in ns]
-            cpu0, vk0 = cpu_seconds(pids), env.valkey_cpu()
+            cpu0, vk0, each0 = cpu_seconds(pids), env.valkey_cpu(), env.valkey_cpu_each()
             t0 = time.time() + 0.2
             workers.go(t0)
             end = _drain(workers, 10**12, t0 + duration)
             cpu1, vk1 = cpu_seconds(pids), env.valkey_cpu()
+            shards = env.valkey_pct_each(each0, max(1e-9, end - t0))
             c = workers.counts()
             heads = {board: env.head(board)}
             res = workers.collect(heads)
@@ -592,11 +614,13 @@ def ops_throughput(env: Env, writers: int, window: int, duration: float) -> dict
     acked = sum(int(x["acked"]) for x in c)
     wall = max(1e-9, end - t0)
     return {
-        "scenario": "ops", "system": "prikbord", "writers": writers, "window": window,
+        "scenario": "ops", "system": "prikbord", "valkey": env.valkey, "writers": writers,
+        "window": window,
         "acked": acked, "acked_per_s": acked / duration, "errors": res.get("errors", {}),
         "deliveries": int(res["deliveries"]), "lost": int(res["lost"]),
         "doubled": int(res["doubled"]),
         "server_cpu_pct": 100.0 * (cpu1 - cpu0) / wall,
         "valkey_cpu_pct": 100.0 * (vk1 - vk0) / wall,
         "server_cpu_us_per_op": 1e6 * (cpu1 - cpu0) / max(1, acked),
+        "valkey_cpu_pct_per_shard": shards,
     }  # fmt: skip
