@@ -2,14 +2,16 @@
 at once and both end with the merged text; others' cursors show with names;
 undo takes back one's own edit only; a checkbox ticks an action item for
 everyone; a latecomer gets the notes from the snapshot; the hub screen shows
-them large. Screenshots: laptop, phone, hub screen."""
+them large. A card's description is the same editor on the card's own
+document: two people type into it at once, and others see on the card that
+it has one. Screenshots: laptop, phone, hub screen, description."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Browsers, Server, join, shot
+from tests.e2e.conftest import Browsers, Server, add_card, card, join, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +38,15 @@ def same_notes(*pages: Page) -> str:
     for page in pages[1:]:
         page.wait_for_function(f"(want) => ({_CONFIRMED})() === want", arg=notes_text(first))
     return notes_text(first)
+
+
+def assert_all_kept(merged: str, words: list[str]) -> None:
+    """Every word typed is in the merged text and no character was lost.
+    Words are not split on spaces: two runs inserted at the same place at
+    once may follow each other with no space between ("budget" + "ship ")."""
+    for word in words:
+        assert word in merged, (word, merged)
+    assert sorted("".join(merged.split())) == sorted("".join(words)), merged
 
 
 def editor(page: Page) -> object:
@@ -68,7 +79,7 @@ def test_two_people_type_into_the_same_paragraph_and_both_keep_their_words(
             expect(page.get_by_test_id("notes-text")).to_contain_text(word)
     merged = same_notes(ann, bob)
     assert merged.startswith("Decided: ")
-    assert sorted(merged.replace("Decided: ", "").split()) == sorted(words)  # none lost
+    assert_all_kept(merged.removeprefix("Decided: "), words)
     # Each sees the other's cursor, with their name.
     expect(ann.locator(".nt-caret .nt-name", has_text="Bob")).to_be_visible()
     expect(bob.locator(".nt-caret .nt-name", has_text="Ann")).to_be_visible()
@@ -132,3 +143,96 @@ def test_a_locked_board_shows_the_notes_read_only(server: Server, people: Browse
     fay.get_by_test_id("lock").check()
     expect(ann.get_by_test_id("notes-panel").locator(".banner")).to_be_visible()
     expect(ann.get_by_test_id("notes-text")).to_have_attribute("contenteditable", "false")
+
+
+def _description(doc: str) -> str:
+    """JS: the card description ``doc`` as this page's replica holds it."""
+    return (
+        f"() => window.prikbord.replica.confirmed.notes.get('{doc}')"
+        "?.getText('notes').toString() ?? ''"
+    )
+
+
+def test_two_people_type_into_a_card_description_and_others_see_it_has_one(
+    server: Server, people: Browsers
+) -> None:
+    links = server.create_board("Retro", "columns")["links"]
+    ann, bob = people.page(), people.page()
+    join(ann, links["participant"], "Ann")
+    join(bob, links["participant"], "Bob")
+    add_card(ann, "Move the stand-up to 10:00")
+    for page in (ann, bob):
+        expect(card(page, "Move the stand-up to 10:00")).to_be_visible()
+    doc = "card:" + str(card(ann, "Move the stand-up to 10:00").get_attribute("data-card"))
+    # No description yet: no indicator, only the way to add one.
+    expect(card(bob, "Move the stand-up to 10:00").get_by_test_id("card-desc")).to_have_count(0)
+    for page in (ann, bob):
+        card(page, "Move the stand-up to 10:00").get_by_test_id("desc-add").click()
+        expect(page.get_by_test_id("notes-panel")).to_have_attribute("data-doc", doc)
+        expect(page.get_by_test_id("notes-card")).to_have_text("Move the stand-up to 10:00")
+    ann.get_by_test_id("notes-text").click()
+    ann.get_by_test_id("notes-heading").click()
+    ann.keyboard.type("Why: ")
+    expect(bob.get_by_test_id("notes-text")).to_contain_text("Why:")
+    bob.get_by_test_id("notes-text").click()
+    bob.keyboard.press("Control+End")
+    # Both type at the end of the same line at once, faster than the batches.
+    anns, bobs = ["people ", "come ", "by ", "train"], ["the ", "nine ", "o'clock ", "clashes"]
+    for a, b in zip(anns, bobs, strict=True):
+        ann.keyboard.type(a)
+        bob.keyboard.type(b)
+    words = ["people", "come", "by", "train", "the", "nine", "o'clock", "clashes"]
+    for page in (ann, bob):
+        for word in words:
+            expect(page.get_by_test_id("notes-text")).to_contain_text(word)
+    bob.wait_for_function(
+        f"(want) => ({_description(doc)})() === want", arg=ann.evaluate(_description(doc))
+    )
+    merged = ann.evaluate(_description(doc))
+    assert merged.startswith("## Why: ")
+    assert_all_kept(merged.removeprefix("## Why: "), words)
+    # The board's notes are another document: untouched.
+    assert ann.evaluate(_CONFIRMED) == ""
+    expect(ann.locator(".nt-caret .nt-name", has_text="Bob")).to_be_visible()
+    expect(bob.locator(".nt-caret .nt-name", has_text="Ann")).to_be_visible()
+    # Undo takes back Bob's own last edit only.
+    bob.wait_for_timeout(700)
+    bob.keyboard.press("Enter")
+    bob.keyboard.type("- [ ] ask the team @Bob")
+    expect(ann.locator(".nt-task .nt-check")).to_have_count(1)
+    bob.get_by_test_id("notes-undo").click()
+    expect(ann.get_by_test_id("notes-text")).not_to_contain_text("ask the team")
+    bob.keyboard.press("Enter")
+    bob.keyboard.type("- ask the team")
+    shot(ann, "description-laptop")
+
+    # A third participant, on a phone, sees on the card that it has a
+    # description: its first line and how many more.
+    cas = people.page(390, 844, mobile=True)
+    join(cas, links["participant"], "Cas")
+    indicator = card(cas, "Move the stand-up to 10:00").get_by_test_id("card-desc")
+    expect(indicator).to_have_attribute("data-lines", "2")
+    expect(indicator).to_contain_text("Why:")
+    expect(indicator).to_contain_text("+1")
+    indicator.scroll_into_view_if_needed()
+    shot(cas, "description-phone")
+    indicator.click()
+    expect(cas.get_by_test_id("notes-text")).to_contain_text("ask the team")
+    for word in words:
+        expect(cas.get_by_test_id("notes-text")).to_contain_text(word)
+
+    # The hub screen (the viewer link) shows it too: a count on the tile.
+    vic = people.page(1920, 1080)
+    vic.goto(links["viewer"])
+    on_screen = card(vic, "Move the stand-up to 10:00").get_by_test_id("card-desc")
+    expect(on_screen).to_have_attribute("data-lines", "2")
+    assert on_screen.evaluate("(e) => e.tagName") == "SPAN"
+
+    # Deleting the card takes its description along, and closes it for all.
+    ann.once("dialog", lambda d: d.accept())
+    card(ann, "Move the stand-up to 10:00").get_by_role("button", name="Delete").click()
+    for page in (ann, bob, cas):
+        expect(page.get_by_test_id("notes-panel")).to_have_count(0)
+    expect(vic.get_by_test_id("card")).to_have_count(0)
+    for page in (ann, bob, cas, vic):
+        assert page.errors == []  # type: ignore[attr-defined]

@@ -351,6 +351,13 @@ export const en = {
   notesTask: "Action item",
   notesUndo: "Undo mine",
   notesExport: "Download .md",
+  descTitle: "Card description",
+  descHint: "Describe the card together: # heading, - list, - [ ] action item @name",
+  descReadOnly: "You can read this description; this link cannot change it.",
+  descAdd: "Add a description",
+  descOpen: "Open the description",
+  desc1: "Description, 1 line",
+  descN: "Description, {n} lines",
 };
 export type Catalog = typeof en;
 export type MsgKey = keyof Catalog;

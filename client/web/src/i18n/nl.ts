@@ -353,4 +353,11 @@ export const nl: Catalog = {
   notesTask: "Actiepunt",
   notesUndo: "Mijn laatste ongedaan",
   notesExport: "Download .md",
+  descTitle: "Kaartbeschrijving",
+  descHint: "Beschrijf de kaart samen: # kop, - lijst, - [ ] actiepunt @naam",
+  descReadOnly: "Je kunt deze beschrijving lezen; met deze link kun je haar niet wijzigen.",
+  descAdd: "Beschrijving toevoegen",
+  descOpen: "Beschrijving openen",
+  desc1: "Beschrijving, 1 regel",
+  descN: "Beschrijving, {n} regels",
 };

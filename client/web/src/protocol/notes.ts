@@ -85,3 +85,22 @@ export const actionItems = (text: string): ActionItem[] => {
   }
   return out;
 };
+
+/** What a card shows of its description: how many lines have text and the
+ * first of them without its Markdown marker (`# `, `- `, `- [ ] `), cut to
+ * `max` characters. Null when the description is empty (or only blanks),
+ * so a card with nothing written shows no indicator. */
+export interface DescriptionSummary { lines: number; snippet: string }
+const MARKER_RE = /^\s*(#{1,3}\s+|[-*+]\s+\[[ xX]\]\s*|[-*+]\s+)/;
+export const describeText = (text: string, max = 80): DescriptionSummary | null => {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  if (!lines.length) return null;
+  const first = [...lines[0]!.replace(MARKER_RE, "").trim()];
+  const snippet = first.length > max ? `${first.slice(0, max - 1).join("")}…` : first.join("");
+  return { lines: lines.length, snippet };
+};
+/** The summary of a card's description in a board state (null: none). */
+export const cardDescription = (notes: ReadonlyMap<string, Y.Doc>, cardId: string): DescriptionSummary | null => {
+  const d = notes.get(cardDoc(cardId));
+  return d ? describeText(docText(d)) : null;
+};

@@ -22,6 +22,7 @@ import { SpotlightLayer, SpotlightPill, spotTarget, useFollow } from "./session/
 import { TimerBadge } from "./session/timer";
 import { lazy, Suspense } from "preact/compat";
 import { NotesButton } from "./notes/button";
+import { BOARD_DOC, cardDoc, docCard } from "../protocol/notes";
 
 /** The notes editor (CodeMirror) loads when the notes are first opened. */
 const NotesPanel = lazy(() => import("./notes/panel").then((m) => ({ default: m.NotesPanel })));
@@ -107,7 +108,8 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   }, [settling]);
   const [panel, setPanel] = useState<Tab | null>(null);
   const [results, setResults] = useState(false);
-  const [notesOpen, setNotesOpen] = useState(false);
+  /** The notes document open in the drawer: "board" or "card:<id>". */
+  const [notesDoc, setNotesDoc] = useState<string | null>(null);
 
   useEffect(() => {
     session.start();
@@ -181,7 +183,12 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const left = Math.max(0, budget - votesUsed(state, session.replica.actor));
   const members = session.members;
   const onEdit = (card: Card) => setEditor({ card });
-  const ctx = { session, state, members, recent, onEdit, onComposing: setComposing, unsaved: session.unsavedCards(), ...(target?.kind === "card" ? { spotlight: target.id } : {}) };
+  const onDescription = (card: Card) => { setNotesDoc(cardDoc(card.id)); setPanel(null); };
+  // A description closes when its card leaves this person's view (deleted,
+  // hidden by a facilitator): the projection no longer has it (SPEC §5b).
+  const notesCard = notesDoc === null ? null : docCard(notesDoc);
+  const notesOpen = notesDoc !== null && (notesCard === null || (full.cards.get(notesCard)?.deleted === false));
+  const ctx = { session, state, members, recent, onEdit, onDescription, onComposing: setComposing, unsaved: session.unsavedCards(), ...(target?.kind === "card" ? { spotlight: target.id } : {}) };
   const frozen = composing !== null || editor !== null || settling !== null;
   const onAdd = canWrite ? (section: string) => setEditor({ card: null, section, ...newSpot(state, members, session.replica.actor) }) : undefined;
   const props = { ctx, sort, frozen, onAdd, reveal };
@@ -212,7 +219,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
           </ul>
         </details>
         <ConnectionStatus session={session} />
-        <NotesButton open={notesOpen} onToggle={() => { setNotesOpen(!notesOpen); if (!notesOpen) setPanel(null); }} />
+        <NotesButton open={notesOpen && notesCard === null} onToggle={() => { setNotesDoc(notesOpen && notesCard === null ? null : BOARD_DOC); setPanel(null); }} />
         {facilitator ? <FacilitateButton state={full} onOpen={() => setPanel(panel ?? "queue")} /> : null}
         {facilitator ? <button type="button" class="btn ghost" onClick={() => setSettings(true)} data-testid="settings"><GearIcon /><span class="label-wide"> {t("boardSettings")}</span></button> : null}
         <LangSwitch />
@@ -236,7 +243,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}
       {target && following && !editor && !settings ? <SpotlightLayer target={target} state={state} ctx={ctx} session={session} onStepOut={() => setFollowing(false)} /> : null}
       {results ? <ResultsDialog state={state} onClose={() => setResults(false)} /> : null}
-      {notesOpen && !panel ? <Suspense fallback={null}><NotesPanel session={session} state={full} onClose={() => setNotesOpen(false)} /></Suspense> : null}
+      {notesOpen && !panel ? <Suspense fallback={null}><NotesPanel key={notesDoc} session={session} state={full} doc={notesDoc} onClose={() => setNotesDoc(null)} /></Suspense> : null}
       {facilitator && panel ? <FacilitatorPanel session={session} state={full} known={known} tab={panel} setTab={setPanel} onClose={() => setPanel(null)} /> : null}
     </div>
   );

@@ -8,13 +8,14 @@ import * as L from "../protocol/limits";
 import { postsBy, voteTotal, type BoardState, type Card } from "../protocol/model";
 import type { Op } from "../protocol/ops";
 import { REACTIONS, cpLen, isSafeUrl } from "../protocol/ops";
+import { cardDescription, type DescriptionSummary } from "../protocol/notes";
 import type { Member } from "../protocol/codec";
 import type { Session } from "../sync/session";
 import type { CardFacts } from "./cardindex";
 import { LimitedField } from "./common";
 import { Emoji } from "./emoji/emoji";
 import { newId } from "./hooks";
-import { CommentIcon, EditIcon, GripIcon, EyeOffIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, StarIcon, TrashIcon } from "./icons";
+import { CommentIcon, DescIcon, EditIcon, GripIcon, EyeOffIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, StarIcon, TrashIcon } from "./icons";
 
 export interface CardCtx {
   session: Session | null; // null on the hub screen (read-only)
@@ -22,6 +23,8 @@ export interface CardCtx {
   members: Member[];
   recent: Map<string, number>;
   onEdit?: (card: Card) => void;
+  /** Open the card's description (its shared notes document) in the editor. */
+  onDescription?: (card: Card) => void;
   onPointerDown?: (e: TargetedPointerEvent<HTMLElement>, card: Card) => void;
   onKeyMove?: (e: TargetedKeyboardEvent<HTMLElement>, card: Card) => void;
   onComposing?: (card: string | null) => void;
@@ -117,6 +120,9 @@ function CardBody({ card, ctx, style, facts }: CardProps) {
   const kindLabel = t(`kind_${card.kind}` as MsgKey);
   const KindIcon = KIND_ICON[card.kind as keyof typeof KIND_ICON] ?? NoteIcon;
   const submit = session ? session.submit.bind(session) : () => {};
+  // A description follows the card: the projection holds it exactly when
+  // this viewer sees the card (SPEC §5b), so there is nothing more to check.
+  const description = facts ? facts.description : cardDescription(state.notes, card.id);
 
   return (
     <article
@@ -186,6 +192,7 @@ function CardBody({ card, ctx, style, facts }: CardProps) {
       {card.url && isSafeUrl(card.url) ? (
         <a class="card-link" href={card.url} target="_blank" rel="noopener noreferrer nofollow ugc">{card.url}</a>
       ) : null}
+      {description ? <Description card={card} summary={description} open={ctx.onDescription} /> : null}
       <div class="card-meta">{t("by", { name: card.author_name || t("anonymous") })}</div>
       <footer class="card-foot">
         <div class="reactions">
@@ -221,6 +228,10 @@ function CardBody({ card, ctx, style, facts }: CardProps) {
             <span aria-hidden="true">●</span> {votes}
           </button>
         </div>
+        {!description && canWrite && ctx.onDescription ? (
+          <button type="button" class="desc-add" aria-label={t("descAdd")} title={t("descAdd")} data-testid="desc-add"
+            onClick={() => ctx.onDescription?.(card)}><DescIcon /><span aria-hidden="true">+</span></button>
+        ) : null}
         <button type="button" class="comments-toggle" aria-expanded={showComments} onClick={() => setShowComments(!showComments)} data-testid="comments-toggle">
           <CommentIcon /> <span aria-hidden="true">{comments.length}</span>
           <span class="sr-only">{comments.length === 1 ? t("comment1") : t("commentsN", { n: comments.length })}</span>
@@ -231,6 +242,21 @@ function CardBody({ card, ctx, style, facts }: CardProps) {
       ) : null}
     </article>
   );
+}
+
+/** The card's description in one line: its first line and how many more;
+ * a button that opens the editor where there is one (not on a hub screen). */
+function Description({ card, summary, open }: { card: Card; summary: Readonly<DescriptionSummary>; open: ((card: Card) => void) | undefined }) {
+  const inner = (
+    <>
+      <DescIcon /> <span class="desc-snippet">{summary.snippet}</span>
+      {summary.lines > 1 ? <span class="desc-more" aria-hidden="true">+{summary.lines - 1}</span> : null}
+      <span class="sr-only">{summary.lines === 1 ? t("desc1") : t("descN", { n: summary.lines })}</span>
+    </>
+  );
+  return open ? (
+    <button type="button" class="card-desc" data-testid="card-desc" data-lines={summary.lines} title={t("descOpen")} onClick={() => open(card)}>{inner}</button>
+  ) : <p class="card-desc" data-testid="card-desc" data-lines={summary.lines}>{inner}</p>;
 }
 
 function CommentModeration({ id, status, session }: { id: string; status: string; session: Session }) {

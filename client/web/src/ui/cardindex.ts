@@ -10,6 +10,7 @@
  * one pass over comments and votes replaces a scan per card (work ∝ cards
  * × comments on a big board). Pure: unit-tested in test/cardindex.test.ts. */
 import type { BoardState, Card, Comment } from "../protocol/model";
+import { cardDescription, type DescriptionSummary } from "../protocol/notes";
 
 /** One card's render input, frozen. `reactions` is a compact signature
  * (emoji, count, mine) so a change of who reacted is seen. */
@@ -19,6 +20,8 @@ export interface CardFacts {
   readonly votes: number;
   readonly myVotes: number;
   readonly reactions: string;
+  /** The card's description as the card shows it (null: none). */
+  readonly description: Readonly<DescriptionSummary> | null;
 }
 
 const CARD_KEYS = [
@@ -30,6 +33,9 @@ const COMMENT_KEYS = ["body", "author", "author_name", "created_at", "deleted", 
 const sameCard = (a: Readonly<Card>, b: Card): boolean => a.id === b.id && CARD_KEYS.every((k) => a[k] === b[k]);
 const sameComments = (a: readonly Readonly<Comment>[], b: Comment[]): boolean =>
   a.length === b.length && a.every((m, i) => m.id === b[i]!.id && COMMENT_KEYS.every((k) => m[k] === b[i]![k]));
+
+const sameDescription = (a: DescriptionSummary | null, b: DescriptionSummary | null): boolean =>
+  a === b || (a !== null && b !== null && a.lines === b.lines && a.snippet === b.snippet);
 
 const byTime = (a: Comment, b: Comment): number => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -89,14 +95,16 @@ export const cardFacts = (
     const total = votes.total.get(card.id) ?? 0;
     const myVotes = votes.mine.get(card.id) ?? 0;
     const reactions = reactionSig(s, card.id, me);
+    const description = s.notes.size ? cardDescription(s.notes, card.id) : null;
     const old = prev.get(card.id);
-    if (old && old.votes === total && old.myVotes === myVotes && old.reactions === reactions && sameCard(old.card, card) && sameComments(old.comments, list)) {
+    if (old && old.votes === total && sameDescription(old.description, description) && old.myVotes === myVotes && old.reactions === reactions && sameCard(old.card, card) && sameComments(old.comments, list)) {
       facts.set(card.id, old);
     } else {
       facts.set(card.id, Object.freeze({
         card: Object.freeze({ ...card }),
         comments: Object.freeze(list.map((m) => Object.freeze({ ...m }))),
         votes: total, myVotes, reactions,
+        description: description && Object.freeze(description),
       }));
     }
   }

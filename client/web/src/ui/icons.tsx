@@ -28,4 +28,5 @@ export const BallotIcon = svg("M4 13h16v8H4zM8 13l-1-8h10l-1 8M10 9h4");
 export const FlagIcon = svg("M5 21V4M5 4h11l-2 4 2 4H5");
 export const SlidersIcon = svg("M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12M20 18h0M14 4v4M8 10v4M16 16v4");
 export const GripIcon = svg("M9 5h.01M15 5h.01M9 12h.01M15 12h.01M9 19h.01M15 19h.01");
+export const DescIcon = svg("M4 5h16M4 10h16M4 15h16M4 20h9");
 export const GridIcon = svg("M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z");

@@ -7,7 +7,7 @@ import { t, type MsgKey } from "../../i18n";
 import { isSafeUrl } from "../../protocol/ops";
 import type { CardFacts } from "../cardindex";
 import { Emoji } from "../emoji/emoji";
-import { CommentIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon } from "../icons";
+import { CommentIcon, DescIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon } from "../icons";
 
 const KIND_ICON = { note: NoteIcon, question: QuestionIcon, offer: OfferIcon, link: LinkIcon } as const;
 
@@ -52,6 +52,12 @@ function TileBody({ facts, recent, rank, compact }: TileProps) {
         {reactionCounts(facts.reactions).map(([emoji, n]) => <span key={emoji} class="tile-count"><Emoji emoji={emoji} /> {n}</span>)}
         {facts.votes > 0 ? <span class="tile-count votes"><span aria-hidden="true">●</span> {facts.votes}</span> : null}
         {facts.comments.length > 0 ? <span class="tile-count"><CommentIcon /> {facts.comments.length}</span> : null}
+        {facts.description ? (
+          <span class="tile-count" data-testid="card-desc" data-lines={facts.description.lines}>
+            <DescIcon /> <span aria-hidden="true">{facts.description.lines}</span>
+            <span class="sr-only">{facts.description.lines === 1 ? t("desc1") : t("descN", { n: facts.description.lines })}</span>
+          </span>
+        ) : null}
       </footer>
     </article>
   );
