@@ -42,3 +42,23 @@ def test_bench_quick_runs_and_loses_nothing(tmp_path: Path) -> None:
     assert others["join"]["resume_recovered"] is True
     assert others["ops"]["acked"] > 0
     assert "cores" in report["machine"]
+
+
+def test_bench_on_a_cluster_runs_and_loses_nothing(tmp_path: Path) -> None:
+    """``--valkey cluster``: the same scenarios on 3 masters; boards spread
+    over the shards and nothing is lost (CPU is read per shard)."""
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "many_boards,ops",
+         "--valkey", "cluster", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = {r["scenario"]: r for r in json.loads(out.read_text())["results"]}
+    assert set(rows) == {"many_boards", "ops"}
+    for r in rows.values():
+        assert r["valkey"] == "cluster-3", r
+        assert len(r["valkey_cpu_pct_per_shard"]) == 3, r
+        assert (r["lost"], r["doubled"]) == (0, 0), r
+    assert rows["many_boards"]["acked"] == rows["many_boards"]["published"] > 0
+    assert rows["ops"]["acked"] > 0
