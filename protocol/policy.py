@@ -240,7 +240,8 @@ def _check_session(state: BoardState, op: Op) -> Rejection | None:
             return Rejection(ErrorCode.INVALID, "the timer is not paused")
         case SpotlightSet(card=str(card_id)):
             card = state.live_card(card_id)
-            if card is None or card.status != "visible":
+            hidden = state.settings.hide_cards  # until the reveal, no card is everyone's
+            if card is None or card.status != "visible" or hidden:
                 return Rejection(ErrorCode.NOT_FOUND, "no such card (or not visible to all)")
         case SpotlightSet(section=str(section_id)):
             section = state.sections.get(section_id)

@@ -123,6 +123,28 @@ def _anonymized(state: BoardState, author: str, viewer: Viewer) -> bool:
     return mode == "all" or viewer.role != "facilitator"
 
 
+def shown_focus(
+    state: BoardState, card: str | None, doc: str | None
+) -> tuple[str | None, str | None]:
+    """What of a member's focus (the card they edit, the notes document they
+    type in) presence may tell everyone. Presence is one list for the whole
+    board, so only what every viewer may see is named: a card visible to
+    all (not pending, hidden or hidden-until-reveal), its description, the
+    board's notes — and nothing in anonymous mode, where "who is on which
+    card" would name its author."""
+    if state.settings.anonymous != "off":
+        return None, None
+
+    def public(card_id: str) -> bool:
+        c = state.live_card(card_id)
+        return c is not None and c.status == "visible" and not state.settings.hide_cards
+
+    shown_card = card if card is not None and public(card) else None
+    if doc is not None and doc.startswith("card:") and not public(doc.removeprefix("card:")):
+        doc = None
+    return shown_card, doc
+
+
 def _votes_hidden(state: BoardState, viewer: Viewer) -> bool:
     return state.session.round_open and viewer.role != "facilitator"
 

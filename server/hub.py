@@ -332,29 +332,37 @@ class BoardHub:
         only for the actor itself (its client settles its op by them) and
         for facilitators who may see authors; for anyone else they would
         name the author of what they may not see."""
-        if all(v == RAW for v in variants.values()):
+        anonymous = self.state.settings.anonymous
+        if anonymous == "off" and all(v == RAW for v in variants.values()):
             return None
-        identity_for_fac = self.state.settings.anonymous != "all"
+        identity_for_fac = anonymous != "all"
         out: dict[ClassKey, bytes] = {}
         sealed: dict[tuple[int, bool], bytes] = {}
 
         def seal(variant: Variant, with_identity: bool) -> bytes:
-            if variant == RAW:
+            if variant == RAW and with_identity:
                 return raw
             key = (id(variant), with_identity)
             if key not in sealed:
                 op_id, actor, name = (
                     (event.op_id, event.actor, event.name) if with_identity else ("", "", "")
                 )
+                # A raw event whose author this class may not know (a notes
+                # update in anonymous mode): the same op, without who sent it.
+                op = event.op if variant == RAW else variant
                 head, tail = codec.event_parts(
                     op_id=op_id, actor=actor, name=name, role=event.role, at=event.at,
-                    op=None if variant is None else variant,
+                    op=op,
                 )  # fmt: skip
                 sealed[key] = codec.seal_event(head, event.seq, tail)
             return sealed[key]
 
         for (role_class, actor), variant in variants.items():
             mine = bool(actor) and actor == event.actor
+            if variant == RAW:  # raw keeps who sent it unless authors are hidden
+                hidden = anonymous == "all" or (anonymous == "others" and role_class == "pub")
+                out[(role_class, actor)] = seal(variant, mine or not hidden)
+                continue
             out[(role_class, actor)] = seal(
                 variant, mine or (role_class == "fac" and identity_for_fac)
             )

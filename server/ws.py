@@ -25,6 +25,7 @@ from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolErro
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
 from protocol.policy import check, may_write
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
+from protocol.visibility import shown_focus
 from protocol.wordfilter import hold_if_filtered
 from server import abuse, logs
 from server.abuse import client_ip
@@ -310,10 +311,13 @@ class _Session:
             await self.node.store.presence_remove(self.hub.board, self.conn.id, now_ms())
 
     async def _put_presence(self) -> None:
+        # Presence is one list for everyone: name only what everyone may see
+        # (protocol/visibility.py shown_focus), never a pending card's id.
+        card, doc = shown_focus(self.hub.state, self.focus, self.notes_focus[0])
         member = Member(
             conn=self.conn.actor, actor=self.conn.actor, name=self.conn.name,
-            role=self.conn.role, card=self.focus,
-            notes=self.notes_focus[0], cursor=self.notes_focus[1],
+            role=self.conn.role, card=card,
+            notes=doc, cursor=self.notes_focus[1] if doc is not None else None,
         )  # fmt: skip
         await self.node.store.presence_put(
             self.hub.board, self.conn.id, member, self.node.settings.presence_ttl_ms, now_ms()

@@ -178,3 +178,49 @@ async def test_a_replay_from_the_log_never_shows_what_was_not_shown(nodes: Nodes
     assert "g24" in seen
     for w in (fac, ann, screen):
         await w.close()
+
+
+async def test_presence_and_notes_do_not_undo_moderation_or_anonymity(nodes: Nodes) -> None:
+    """Outside review of issue 9: a focus on a pending card named its id in
+    everyone's presence, and in anonymous mode a notes update went out raw
+    with its writer's actor and name."""
+    from pycrdt import Doc, Text
+
+    a = nodes.start()
+    board = a.create_board("Quiet")
+    bid, links = board["board"], board["links"]
+    fac = await Wire.join(a.ws, bid, token_of(links["facilitator"]), "Fien")
+    alice = await Wire.join(a.ws, bid, token_of(links["participant"]), "Alice")
+    bob = await Wire.join(a.ws, bid, token_of(links["participant"]), "Bob")
+    await fac.op("f1", {"type": "board.set", "approval": True})
+    await alice.op("a1", card("c1", "pending"))
+    await alice.send({"t": "focus", "card": "c1", "notes": "card:c1", "cursor": "x"})
+    frame = await bob.until(
+        lambda f: (
+            f.get("t") == "presence"
+            and any(m.get("name") == "Alice" for m in f.get("members") or f.get("updated") or [])
+        ),
+        10,
+    )
+    members = frame.get("members") or frame.get("updated") or []
+    shown = next(m for m in members if m["name"] == "Alice")
+    assert shown.get("card") is None and shown.get("notes") is None and shown.get("cursor") is None
+
+    anon = await fac.op("f2", {"type": "board.set", "anonymous": "all"})
+    doc: Doc[Text] = Doc()
+    doc["notes"] = text = Text()
+    text += "who wrote this?"
+    typed = await alice.op(
+        "a2", {"type": "notes.update", "doc": "board", "update": doc.get_update()}
+    )
+    assert anon["t"] == typed["t"] == "ack"
+    await bob.wait_seq(typed["seq"])
+    await fac.wait_seq(typed["seq"])
+    for wire in (bob, fac):
+        event = next(e for e in wire.events if e["seq"] == typed["seq"])
+        assert event["op"]["type"] == "notes.update"  # still applies, raw
+        assert event["actor"] == event["name"] == event["op_id"] == ""
+    mine = next(e for e in alice.events if e["seq"] == typed["seq"])
+    assert mine["actor"] == alice.welcome["actor"] and mine["op_id"] == "a2"
+    for w in (fac, alice, bob):
+        await w.close()

@@ -100,6 +100,9 @@ async def test_focus_is_an_update_and_a_close_is_a_leave(nodes: Nodes) -> None:
     await seen.until({"observer", "Ann"})
     actor = ann.welcome["actor"]
 
+    # A focus names a card everyone may see (visibility.shown_focus).
+    added = await ann.op("a1", {"type": "card.add", "id": "k1", "title": "seen by all"})
+    assert added["t"] == "ack"
     await ann.send({"t": "focus", "card": "k1"})
     update = await observer.until(lambda f: f.get("t") == "presence" and "updated" in f, timeout=10)
     assert update["updated"] == [
@@ -131,7 +134,8 @@ async def test_the_python_client_applies_deltas(nodes: Nodes) -> None:
         PrikbordClient(link, name="Bea") as bea,
         PrikbordClient(b.http + link[len(a.http) :], name="Cas") as cas,
     ):
-        await cas.focus("k9")
+        k9 = (await cas.add_card(title="seen by all")).id  # a focus names a visible card
+        await cas.focus(k9)
         async with asyncio.timeout(10):
-            while {(m.name, m.card) for m in bea.presence} != {("Bea", None), ("Cas", "k9")}:
+            while {(m.name, m.card) for m in bea.presence} != {("Bea", None), ("Cas", k9)}:
                 await asyncio.sleep(0.05)

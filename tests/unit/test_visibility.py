@@ -261,3 +261,29 @@ def test_hide_until_reveal_shows_participants_their_own_cards_only() -> None:
     apply(state, reveal)
     patch = pick(change.variants(state), P1)
     assert isinstance(patch, ViewPatch) and set(patch.cards or {}) == {"c2"}
+
+
+def test_presence_names_only_a_focus_everyone_may_see() -> None:
+    from protocol.visibility import shown_focus
+
+    state = _run([("fac", {"type": "board.set", "approval": True}),
+                  ("p1", {"type": "card.add", "id": "c1", "title": "waits"}),
+                  ("fac", {"type": "card.add", "id": "c2", "title": "open"})])  # fmt: skip
+    assert shown_focus(state, "c1", "card:c1") == (None, None)  # pending: not everyone's
+    assert shown_focus(state, "c2", "card:c2") == ("c2", "card:c2")
+    assert shown_focus(state, "nope", "board") == (None, "board")
+    apply(state, _ev(4, "fac", {"type": "board.set", "hide_cards": True}))
+    assert shown_focus(state, "c2", None) == (None, None)
+    apply(state, _ev(5, "fac", {"type": "board.set", "hide_cards": False, "anonymous": "others"}))
+    assert shown_focus(state, "c2", "board") == (None, None)  # who is where names an author
+
+
+def test_no_spotlight_on_a_card_until_the_reveal() -> None:
+    from protocol.policy import check
+
+    state = _run([("fac", {"type": "card.add", "id": "c1", "title": "a"}),
+                  ("fac", {"type": "board.set", "hide_cards": True})])  # fmt: skip
+    spot = codec.op_from_wire({"type": "spotlight.set", "card": "c1"})
+    assert check(state, spot, "fac", "facilitator") is not None
+    apply(state, _ev(3, "fac", {"type": "board.set", "hide_cards": False}))
+    assert check(state, spot, "fac", "facilitator") is None

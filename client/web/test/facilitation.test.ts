@@ -87,6 +87,18 @@ describe("policy (issue 9)", () => {
   });
 });
 
+describe("spotlight until the reveal", () => {
+  it("no card is everyone's to spotlight while cards are hidden (as policy.py)", () => {
+    const s = emptyState("b");
+    apply(s, ev(1, add("c1")));
+    apply(s, ev(2, parseOp({ type: "board.set", hide_cards: true })));
+    const spot = parseOp({ type: "spotlight.set", card: "c1" });
+    expect(check(s, spot, "fran", "facilitator")?.code).toBe(ErrorCode.NOT_FOUND);
+    apply(s, ev(3, parseOp({ type: "board.set", hide_cards: false })));
+    expect(check(s, spot, "fran", "facilitator")).toBeNull();
+  });
+});
+
 describe("view patches", () => {
   it("apply without policy: on a locked board, from no actor", () => {
     const s = emptyState("b");

@@ -163,7 +163,8 @@ const checkSession = (state: BoardState, op: Op): Rejection | null => {
     case "spotlight.set":
       if (op.card !== undefined) {
         const c = liveCard(state, op.card);
-        if (!c || c.status !== "visible") return reject(ErrorCode.NOT_FOUND, "no such card (or not visible to all)");
+        // Until the reveal (hide_cards) no card is everyone's to spotlight.
+        if (!c || c.status !== "visible" || state.settings.hide_cards) return reject(ErrorCode.NOT_FOUND, "no such card (or not visible to all)");
       } else if (op.section !== undefined) {
         const sec = state.sections.get(op.section);
         if (!sec || sec.deleted) return reject(ErrorCode.NOT_FOUND, "no such section");
