@@ -70,6 +70,9 @@ test: .venv web
 			>/dev/null 2>&1 \
 		|| echo "test: WARNING: no Chromium found; the e2e tests will fail" \
 			"(apt-get install chromium)" >&2
+	@command -v docker-compose >/dev/null \
+		|| echo "test: WARNING: no docker-compose found; the compose checks will fail" \
+			"(apt-get install docker-compose)" >&2
 	$(VENV)/bin/pytest -q
 ifneq ($(HAVE_WEB),)
 ifeq ($(HAVE_NPM),)

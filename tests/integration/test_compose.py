@@ -32,10 +32,8 @@ CLUSTER = "docker-compose.cluster.yml"
 
 def _compose() -> str:
     found = shutil.which("docker-compose")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("docker-compose is missing on CI (.ci/run installs it)")
-        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    if found is None:  # never a skip: a skipped check proves nothing
+        pytest.fail("docker-compose is not installed (apt-get install docker-compose; .ci/run does)")
     return found
 
 
