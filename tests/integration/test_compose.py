@@ -33,7 +33,7 @@ CLUSTER = "docker-compose.cluster.yml"
 def _compose() -> str:
     found = shutil.which("docker-compose")
     if found is None:  # never a skip: a skipped check proves nothing
-        pytest.fail("docker-compose is not installed (apt-get install docker-compose; .ci/run does)")
+        pytest.fail("docker-compose is missing (apt-get install docker-compose; .ci/run does)")
     return found
 
 
