@@ -25,11 +25,8 @@ from protocol import codec
 from protocol.errors import ProtocolError
 from protocol.messages import Event
 from protocol.ops import ViewPatch
-from server.access import Refused
-from server.engine.state import read_state
-from server.engine.store import BoardNotFound
 from server.node import Node
-from server.routes.api import _error, _token_of
+from server.routes.api import linked_board
 
 #: Rows in one answer: the whole retained log of a busy board, at most.
 MAX_ENTRIES = 20_000
@@ -74,22 +71,12 @@ def entry(event: Event, anonymous_all: bool) -> dict[str, Any]:
 
 async def activity(request: Request) -> Response:
     node: Node = request.app.state.node
-    board = request.path_params["board"]
-    try:  # a working facilitator link of the board (replaced/expired: 401)
-        grant, _links = await node.access.grant(_token_of(request), board)
-    except Refused as exc:
-        if exc.status == 404:
-            return _error(404, "not_found", "no such board")
-        return _error(401, "unauthorized", f"a valid link token for this board is required: {exc}")
-    if grant.role != "facilitator":
-        return _error(403, "forbidden", "the activity log is for facilitators")
-    try:
-        head = await node.store.head(board)
-    except BoardNotFound:
-        return _error(404, "not_found", "no such board")
-    raws = await node.store.read_log(board, max(0, head.seq - MAX_ENTRIES))
-    hub = node.hubs.get(board)
-    state = hub.state if hub is not None else await read_state(node.store, board)
+    got = await linked_board(request, role="facilitator")
+    if isinstance(got, Response):
+        return got
+    _grant, state = got
+    board = state.board
+    raws = await node.store.read_log(board, max(0, state.seq - MAX_ENTRIES))
     anonymous_all = state.settings.anonymous == "all"
     rows = []
     for raw in raws:
@@ -107,5 +94,5 @@ async def activity(request: Request) -> Response:
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="activity-{board}.csv"'},
         )
-    first = rows[0]["seq"] if rows else head.seq + 1
+    first = rows[0]["seq"] if rows else state.seq + 1
     return JSONResponse({"board": board, "from_seq": first, "entries": rows})

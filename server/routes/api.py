@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from protocol import codec, version
 from protocol.messages import Role
+from protocol.model import BoardState
 from protocol.ops import BoardSet, BoardTitle, Layout
 from protocol.visibility import Viewer, project
 from server import abuse
@@ -25,7 +26,7 @@ from server.engine.links import BoardGone, LinkState
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, now_ms
 from server.node import Node
-from server.tokens import new_board_id
+from server.tokens import Grant, new_board_id
 
 log = logging.getLogger("prikbord.api")
 
@@ -147,7 +148,14 @@ def _token_of(request: Request) -> str | None:
     return None
 
 
-async def read_board(request: Request) -> Response:
+async def linked_board(
+    request: Request, *, role: Role | None = None
+) -> tuple[Grant, BoardState] | Response:
+    """The board a REST read names, for the link token in its Authorization
+    header: the grant and the board's state, or the refusal to answer (401
+    for a forged, replaced or expired link; 403 when ``role`` is required
+    and the link has another; 404 for no such board). One place for every
+    read route, so each checks links the same way."""
     node: Node = request.app.state.node
     board = request.path_params["board"]
     try:  # any working link of the board: replaced or expired ones get 401
@@ -156,10 +164,19 @@ async def read_board(request: Request) -> Response:
         if exc.status == 404:
             return _error(404, "not_found", "no such board")
         return _error(401, "unauthorized", f"a valid link token for this board is required: {exc}")
+    if role is not None and grant.role != role:
+        return _error(403, "forbidden", f"this is for the {role} link")
     try:
-        state = await read_state(node.store, board)
+        return grant, await read_state(node.store, board)
     except BoardNotFound:
         return _error(404, "not_found", "no such board")
+
+
+async def read_board(request: Request) -> Response:
+    got = await linked_board(request)
+    if isinstance(got, Response):
+        return got
+    grant, state = got
     # What this link's role may see (protocol/visibility.py): a viewer or
     # participant token never reads pending, hidden or anonymous content.
     seen = project(state, Viewer(grant.role))

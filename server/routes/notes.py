@@ -14,26 +14,15 @@ from starlette.responses import Response
 
 from protocol.notes import NotesDoc, to_markdown
 from protocol.visibility import Viewer, project
-from server.access import Refused
-from server.engine.state import read_state
-from server.engine.store import BoardNotFound
-from server.node import Node
-from server.routes.api import _error, _token_of
+from server.routes.api import linked_board
 
 
 async def notes_markdown(request: Request) -> Response:
-    node: Node = request.app.state.node
-    board = request.path_params["board"]
-    try:
-        grant, _links = await node.access.grant(_token_of(request), board)
-    except Refused as exc:
-        if exc.status == 404:
-            return _error(404, "not_found", "no such board")
-        return _error(401, "unauthorized", f"a valid link token for this board is required: {exc}")
-    try:
-        state = await read_state(node.store, board)
-    except BoardNotFound:
-        return _error(404, "not_found", "no such board")
+    got = await linked_board(request)
+    if isinstance(got, Response):
+        return got
+    grant, state = got
+    board = state.board
     seen = project(state, Viewer(grant.role))
     notes = {doc: NotesDoc(update) for doc, update in seen.get("notes", {}).items()}
     titles = {cid: card["title"] for cid, card in seen["cards"].items()}
