@@ -280,10 +280,23 @@ def is_plain(state: BoardState, role_class: RoleClass) -> bool:
 
 #: Ops that can make a plain board restricted; any other op on a plain board
 #: leaves it plain, and goes out raw with no work here at all.
-_MAY_RESTRICT = (
-    BoardSet, CardAdd, CardSet, CommentAdd, CardModerate, CommentModerate,
-    RoundOpen, ParticipantRemove,
-)  # fmt: skip
+def _may_restrict(state: BoardState, op: Any) -> bool:
+    """Whether ``op`` can make a plain board restricted (anything else on a
+    plain board leaves it plain and goes out raw with no work here). Exact
+    enough that the common ops of an open board — adding and editing cards
+    without approval — stay on the fast path."""
+    match op:
+        case CardAdd() | CommentAdd():
+            return state.settings.approval or bool(op.held)
+        case CardSet():
+            return bool(op.held)
+        case CardModerate() | CommentModerate():
+            return op.action in ("reject", "hide")
+        case BoardSet():
+            return bool(op.hide_cards or op.anonymous not in (None, "off") or op.words)
+        case RoundOpen() | ParticipantRemove():
+            return True
+    return False
 
 
 def touched(state: BoardState, event: Event) -> list[Key]:
@@ -404,7 +417,7 @@ class Change:
     def before(cls, state: BoardState, event: Event) -> Change:
         plain = {"fac": is_plain(state, "fac"), "pub": is_plain(state, "pub")}
         change = cls(event, plain=plain)  # type: ignore[arg-type]
-        if plain["fac"] and plain["pub"] and not isinstance(event.op, _MAY_RESTRICT):
+        if plain["fac"] and plain["pub"] and not _may_restrict(state, event.op):
             change.fast = True  # plain before, so plain after: raw for everyone
             return change
         if isinstance(event.op, NotesUpdate):
