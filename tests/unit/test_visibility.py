@@ -291,14 +291,12 @@ def test_no_spotlight_on_a_card_until_the_reveal() -> None:
 
 def test_adding_and_editing_cards_on_an_open_board_stays_on_the_fast_path() -> None:
     state = _run([("p1", {"type": "card.add", "id": "c1", "title": "idea"})])
-    for seq, op in enumerate(
-        [
-            {"type": "card.add", "id": "c2", "title": "another"},
-            {"type": "card.set", "id": "c1", "body": "more"},
-            {"type": "board.set", "approval": True, "filter": True},
-        ],
-        2,
-    ):
+    ops: list[dict[str, Any]] = [
+        {"type": "card.add", "id": "c2", "title": "another"},
+        {"type": "card.set", "id": "c1", "body": "more"},
+        {"type": "board.set", "approval": True, "filter": True},
+    ]
+    for seq, op in enumerate(ops, 2):
         actor = "fac" if op["type"] == "board.set" else "p1"
         assert Change.before(state, _ev(seq, actor, op)).fast, op
         apply(state, _ev(seq, actor, op))
