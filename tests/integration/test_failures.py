@@ -96,6 +96,7 @@ async def test_pubsub_connection_killed_from_redis_loses_no_event(nodes: Nodes) 
     writer = await Wire.join(a.ws, bid, token, "writer")
     admin = redis.Redis.from_url(nodes.valkey.url)
     last = 1
+    subscribers = await _pubsub_connections(admin, at_least=1)
 
     async def write(n: int, prefix: str) -> int:
         seq = 0
@@ -104,6 +105,9 @@ async def test_pubsub_connection_killed_from_redis_loses_no_event(nodes: Nodes) 
         return seq
 
     for round_ in range(3):
+        # The nodes resubscribe after a backoff: kill only once they are back,
+        # or a round kills nothing and tests nothing.
+        await _pubsub_connections(admin, at_least=subscribers)
         task = asyncio.create_task(write(50, f"r{round_}-"))
         await asyncio.sleep(0.02)
         killed = admin.client_kill_filter(_type="pubsub")
@@ -114,6 +118,17 @@ async def test_pubsub_connection_killed_from_redis_loses_no_event(nodes: Nodes) 
     assert seqs == list(range(2, last + 1))
     await reader.close()
     await writer.close()
+
+
+async def _pubsub_connections(admin: redis.Redis, at_least: int, timeout: float = 10) -> int:
+    """Wait until Redis has at least `at_least` pub/sub connections; their count."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        count = len(admin.client_list(_type="pubsub"))
+        if count >= at_least or asyncio.get_running_loop().time() > deadline:
+            assert count >= at_least, f"only {count} pub/sub connections"
+            return count
+        await asyncio.sleep(0.05)
 
 
 async def test_embedded_valkey_survives_server_restart_with_all_data(tmp_path: Path) -> None:
