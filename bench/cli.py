@@ -32,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import costs, scenarios
+from bench import costs, procs, scenarios
 from bench.procs import SYSTEMS
 from server.embedded import EmbeddedValkey
 
@@ -88,6 +88,7 @@ def machine() -> dict[str, Any]:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = "-"
+    versions["node"] = _node_versions()
     try:
         from server.embedded import _valkey_binary
 
@@ -109,6 +110,20 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(), "commit": commit,
         "loadavg_at_start": os.getloadavg(), **versions,
     }  # fmt: skip
+
+
+def _node_versions() -> str:
+    """node and the socket.io packages of the Node peer (bench/node)."""
+    try:
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "-"
+    lock = json.loads((procs.NODE_PEER / "package-lock.json").read_text())["packages"]
+    pkgs = ("socket.io", "@socket.io/redis-adapter", "redis", "ws")
+    found = [
+        f"{p} {lock[f'node_modules/{p}']['version']}" for p in pkgs if f"node_modules/{p}" in lock
+    ]
+    return ", ".join([node, *found])
 
 
 def _parser() -> argparse.ArgumentParser:

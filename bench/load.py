@@ -32,6 +32,7 @@ from typing import Any
 import msgpack
 import uvloop
 
+from bench.procs import SOCKETIO_SYSTEMS
 from bench.wsclient import WSClient
 
 SUBPROTOCOL = "prikbord.v1"
@@ -120,7 +121,7 @@ class _Client:
                 hello["resume"] = {"epoch": resume[0], "seq": resume[1]}
             self.ws = ws
             ws.send_binary(msgpack.packb(hello))
-        elif self.system == "python-socketio":
+        elif self.system in SOCKETIO_SYSTEMS:
             self.ws = ws = await WSClient.connect(
                 url + "/socket.io/?EIO=4&transport=websocket", on_message=self._on_socketio
             )
@@ -278,7 +279,7 @@ class _Client:
             }
             self.ws.send_binary(msgpack.packb({"t": "op", "id": f"o{k}", "op": op}))
             self.outstanding += 1
-        elif self.system == "python-socketio":
+        elif self.system in SOCKETIO_SYSTEMS:
             payload = {"k": k, "t": now, "body": "x" * PEER_BODY}
             self.ws.send_text("42" + json.dumps(["pub", payload]))
         else:

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 #: Systems the fan-out scenario compares; "prikbord" is the product.
-SYSTEMS = ("prikbord", "raw-starlette", "raw-websockets", "python-socketio")
+SYSTEMS = ("prikbord", "raw-starlette", "raw-websockets", "python-socketio", "node-socketio")
+#: Peers that speak Socket.IO (Engine.IO 4 over a WebSocket) to the clients.
+SOCKETIO_SYSTEMS = ("python-socketio", "node-socketio")
 
 _PEER_MODULES = {
     "raw-starlette": "bench.peers.raw_starlette",
@@ -56,6 +58,22 @@ PRIKBORD_ENV = {
     "PRIKBORD_OPEN_BOARD_CREATION": "1",
     "PRIKBORD_CREATE_BOARDS_PER_IP": "1000000",
 }
+
+
+#: The Node peer: socket.io 4 + @socket.io/redis-adapter, pinned by its own
+#: package-lock.json, installed next to it (never into the web app).
+NODE_PEER = ROOT / "bench" / "node"
+
+
+def ensure_node_peer() -> None:
+    """The bench's setup step for ``node-socketio``: ``npm ci`` in
+    ``bench/node`` when its packages are missing or older than the lock."""
+    installed = NODE_PEER / "node_modules" / ".package-lock.json"
+    lock = NODE_PEER / "package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_PEER, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
 
 
 def free_port() -> int:
@@ -161,6 +179,9 @@ def start_node(
         full_env.update({k: v for k, v in PRIKBORD_ENV.items() if k not in (env or {})})
         args = [sys.executable, "-m", "prikbord.cli", "serve", "--port", str(port),
                 "--redis-url", redis_url, "--data", str(workdir / "data")]  # fmt: skip
+    elif system == "node-socketio":
+        ensure_node_peer()
+        args = ["node", str(NODE_PEER / "server.js"), "--port", str(port), "--redis-url", redis_url]
     else:
         args = [sys.executable, "-m", _PEER_MODULES[system], "--port", str(port),
                 "--redis-url", redis_url]  # fmt: skip

@@ -28,6 +28,7 @@ def test_bench_quick_runs_and_loses_nothing(tmp_path: Path) -> None:
     fan = [r for r in rows if r["scenario"] == "fanout"]
     assert {r["system"] for r in fan} == {
         "prikbord", "prikbord-moderated", "raw-starlette", "raw-websockets", "python-socketio",
+        "node-socketio",
     }  # fmt: skip
     for r in fan:
         assert r["connect_failed"] == 0, r
