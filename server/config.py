@@ -161,6 +161,68 @@ class Settings:
     #: The one-time first-run setup link (printed by ``prikbord serve`` while
     #: no account exists) works this long: a day to read it from the logs.
     setup_token_ttl_s: int = 24 * 3600
+    #: Where file bytes live (issue 13): ``local`` (``<data>/files``, shared
+    #: by the nodes through a volume) or ``s3`` (an S3-compatible object
+    #: store, server/files/s3.py, for nodes on several machines).
+    files_store: str = "local"
+    #: The bucket, and a key prefix inside it (several servers may share a
+    #: bucket; empty: the bucket's root).
+    files_s3_bucket: str = ""
+    files_s3_prefix: str = ""
+    #: The store's URL (MinIO, Garage, Ceph, ...); empty: AWS S3 itself.
+    files_s3_endpoint: str = ""
+    files_s3_region: str = "us-east-1"
+    #: Credentials; both empty: the AWS SDK's own chain (AWS_* variables,
+    #: an instance role). Never logged (the secret is left out of repr).
+    files_s3_access_key: str = ""
+    files_s3_secret_key: str = field(default="", repr=False)
+    #: ``path`` (bucket in the path: what MinIO, Garage and most self-hosted
+    #: stores want), ``virtual`` (bucket in the host name) or ``auto``
+    #: (path with an endpoint, virtual on AWS).
+    files_s3_addressing: str = "auto"
+    #: HTTP connections one node keeps to the store: a hub screen loading
+    #: 200 thumbnails and a few uploads at once queue briefly on 16, and 16
+    #: sockets per node is nothing to any object store.
+    files_s3_max_connections: int = 16
+    #: Files larger than this go up as multipart uploads in parts of this
+    #: size: S3's smallest part is 5 MiB; 8 MiB is the AWS CLI's default,
+    #: and an upload holds one part in memory at a time.
+    files_s3_part_bytes: int = 8 * 1024 * 1024
+    #: Connect timeout to the store: a store that does not answer in 5 s is
+    #: down, and an upload or a file read says so (503) instead of hanging.
+    files_s3_connect_timeout_s: float = 5.0
+    #: Time without a byte on an open request: 60 s covers a slow part
+    #: upload from a busy store.
+    files_s3_read_timeout_s: float = 60.0
+    #: Link previews (server/previews/): fetch a card's URL for its title,
+    #: description and image. Off: no fetches at all.
+    previews: bool = True
+    #: Pages fetched at once by one node: each holds a socket and up to the
+    #: byte limits below; 4 keeps a board where 30 people paste links from
+    #: costing more than a few MiB, and others wait their turn.
+    preview_concurrency: int = 4
+    #: Connect timeout per hop, and the whole fetch (page, redirects and
+    #: image): a preview is a nicety; a slow site must not hold a slot.
+    preview_connect_timeout_s: float = 3.0
+    preview_timeout_s: float = 10.0
+    #: Bytes of a page read at most: only its <head> is needed, and real
+    #: heads (with inline styles and scripts) stay well under 512 KiB.
+    preview_max_html_bytes: int = 512 * 1024
+    #: Bytes of an og:image read at most: a 5 MiB photo is already large;
+    #: it is re-encoded and shrunk like an upload.
+    preview_max_image_bytes: int = 5 * 1024 * 1024
+    #: Redirect hops followed (each re-checked): real short links use 1-3.
+    preview_max_redirects: int = 5
+    #: How long a fetched preview (or a failure) is kept in Redis by URL, so
+    #: a link pasted in 30 cards is fetched once: a day.
+    preview_cache_ttl_s: int = 24 * 3600
+    #: TESTS ONLY: one loopback port previews may reach (127.0.0.1 and ::1
+    #: on it), so a test can serve pages; 0 (always in production): no
+    #: loopback at all.
+    preview_test_loopback_port: int = 0
+    #: TESTS ONLY: ``name=address`` pairs the preview fetcher resolves
+    #: without DNS (a test's stand-in for a hostile resolver).
+    preview_test_hosts: tuple[str, ...] = ()
     node_name: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
 
     @classmethod
@@ -226,5 +288,41 @@ class Settings:
             session_idle_s=int(get("SESSION_IDLE_S", str(base.session_idle_s))),
             session_max_s=int(get("SESSION_MAX_S", str(base.session_max_s))),
             setup_token_ttl_s=int(get("SETUP_TOKEN_TTL_S", str(base.setup_token_ttl_s))),
+            files_store=get("FILES_STORE", base.files_store),
+            files_s3_bucket=get("FILES_S3_BUCKET", base.files_s3_bucket),
+            files_s3_prefix=get("FILES_S3_PREFIX", base.files_s3_prefix),
+            files_s3_endpoint=get("FILES_S3_ENDPOINT", base.files_s3_endpoint),
+            files_s3_region=get("FILES_S3_REGION", base.files_s3_region),
+            files_s3_access_key=get("FILES_S3_ACCESS_KEY", base.files_s3_access_key),
+            files_s3_secret_key=get("FILES_S3_SECRET_KEY", base.files_s3_secret_key),
+            files_s3_addressing=get("FILES_S3_ADDRESSING", base.files_s3_addressing),
+            files_s3_max_connections=int(
+                get("FILES_S3_MAX_CONNECTIONS", str(base.files_s3_max_connections))
+            ),
+            files_s3_part_bytes=int(get("FILES_S3_PART_BYTES", str(base.files_s3_part_bytes))),
+            files_s3_connect_timeout_s=float(
+                get("FILES_S3_CONNECT_TIMEOUT_S", str(base.files_s3_connect_timeout_s))
+            ),
+            files_s3_read_timeout_s=float(
+                get("FILES_S3_READ_TIMEOUT_S", str(base.files_s3_read_timeout_s))
+            ),
+            previews=get("PREVIEWS", "1") not in ("0", "false", "no", ""),
+            preview_concurrency=int(get("PREVIEW_CONCURRENCY", str(base.preview_concurrency))),
+            preview_connect_timeout_s=float(
+                get("PREVIEW_CONNECT_TIMEOUT_S", str(base.preview_connect_timeout_s))
+            ),
+            preview_timeout_s=float(get("PREVIEW_TIMEOUT_S", str(base.preview_timeout_s))),
+            preview_max_html_bytes=int(
+                get("PREVIEW_MAX_HTML_BYTES", str(base.preview_max_html_bytes))
+            ),
+            preview_max_image_bytes=int(
+                get("PREVIEW_MAX_IMAGE_BYTES", str(base.preview_max_image_bytes))
+            ),
+            preview_max_redirects=int(
+                get("PREVIEW_MAX_REDIRECTS", str(base.preview_max_redirects))
+            ),
+            preview_cache_ttl_s=int(get("PREVIEW_CACHE_TTL_S", str(base.preview_cache_ttl_s))),
+            preview_test_loopback_port=int(get("PREVIEW_TEST_LOOPBACK_PORT", "0")),
+            preview_test_hosts=_csv(get("PREVIEW_TEST_HOSTS", "")),
             node_name=get("NODE_NAME", base.node_name),
         )
