@@ -1,0 +1,121 @@
+"""New boards from a whole state: import, template, duplicate.
+
+How a board is born with content: through the engine, as a **snapshot at
+seq 1**. The board gets its meta (fresh epoch) and one ordinary creation
+event (a system ``board.set`` of its title and layout, as
+``POST /api/boards`` appends), then the whole state is stored as the
+snapshot at that event through ``Store.save_snapshot`` — the same script a
+node uses, which checks the epoch and that the log holds exactly that event.
+From then on it is a board like any other: nodes load the snapshot and the
+log tail, later snapshots replace it, resumes and epochs work unchanged.
+
+Why not replay ops: an op cannot say who wrote a card, when, or its
+moderation status; a vote or reaction belongs to its actor; notes states
+would be re-split into updates. Events forged per actor would reproduce
+that, but as thousands of appends for a big board. The snapshot is the
+form the board is kept in anyway, so one write reproduces it exactly.
+
+If any step fails the half-made board is deleted (all its keys share one
+hash tag: one DEL), so a failed import leaves nothing in Redis.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+
+from protocol import codec
+from protocol.model import BoardState, to_wire
+from protocol.ops import BoardSet
+from server.engine.keys import BOARDS_KEY, board_keys
+from server.engine.store import SnapshotSaved, now_ms
+from server.library import templates
+from server.node import Node
+from server.tokens import new_board_id
+
+log = logging.getLogger("prikbord.library")
+
+#: The seq of an imported board's snapshot: its creation event.
+BIRTH_SEQ = 1
+
+
+class CreateFailed(Exception):
+    """Storage refused a step; nothing of the board was kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    board: str
+    title: str
+    short: str
+
+
+async def create_from_state(
+    node: Node, state: BoardState, *, owner: str | None, hub: str | None = None
+) -> Created:
+    """A new board (new id, new epoch) holding ``state`` (its board id and
+    seq are replaced; the caller's object is not changed). ``owner``: the
+    account that owns it (None: nobody); ``hub``: the hub slug it is filed
+    under (kept in the board's meta as ``hub``). Raises CreateFailed."""
+    board = new_board_id()
+    born = copy.deepcopy(state)
+    born.board, born.seq = board, BIRTH_SEQ
+    title = born.settings.title
+    store = node.store
+    op = BoardSet(type="board.set", title=title, layout=born.settings.layout)  # type: ignore[arg-type]
+    at = now_ms()
+    head, tail = codec.event_parts(
+        op_id="create", actor="system", name="Prikbord", role="facilitator", at=at, op=op
+    )
+    try:
+        epoch = await store.create_board(board, at)
+        appended = await store.append(board, "system:create", head, tail)
+        if appended.seq != BIRTH_SEQ:
+            raise CreateFailed(f"new board's first event got seq {appended.seq}")
+        saved = await store.save_snapshot(
+            board, BIRTH_SEQ, codec.pack(to_wire(born)), epoch=epoch,
+            last_event=codec.seal_event(head, BIRTH_SEQ, tail),
+            # Resumes from before seq 1 do not exist; 1 keeps the careful path.
+            restricted=BIRTH_SEQ,
+        )  # fmt: skip
+        if saved is not SnapshotSaved.STORED:
+            raise CreateFailed(f"snapshot of the new board refused ({saved.name})")
+        await node.accounts.boards.claim(board, owner, title, at)
+        if hub is not None:
+            await store.redis.hset(board_keys(board).meta, "hub", hub)
+        short = await store.create_short_code(board)
+    except (RedisError, OSError, CreateFailed) as exc:
+        log.warning("creating board %s from a state failed: %s", board, exc)
+        await _discard(node, board, owner)
+        raise CreateFailed(str(exc)) from exc
+    return Created(board, title, short)
+
+
+async def _discard(node: Node, board: str, owner: str | None) -> None:
+    """Remove what a failed creation wrote (best effort: storage may be away)."""
+    try:
+        if not await node.accounts.boards.delete(board):
+            await node.store.redis.delete(*board_keys(board))
+            await node.store.redis.srem(BOARDS_KEY, board)
+    except (RedisError, OSError) as exc:
+        log.warning("cleaning up board %s failed: %s", board, exc)
+
+
+async def create_from_template(
+    node: Node, template_id: str, *, title: str, owner: str | None, hub: str | None
+) -> str:
+    """A new board from a template (a built-in id such as ``brainstorm`` or
+    ``brainstorm:en``, or a saved template's id): its sections, settings and
+    starter cards, titled ``title``. Returns the board id. Raises
+    ``templates.UnknownTemplate`` for no such template, CreateFailed when
+    storage fails. What the hubs' agenda calls when an activity starts."""
+    from server.library import saved  # saved templates live in Redis
+
+    state = await saved.template_state(node, template_id, hub=hub, owner=owner)
+    if state is None:
+        raise templates.UnknownTemplate(template_id)
+    state.settings.title = title
+    return (await create_from_state(node, state, owner=owner, hub=hub)).board
