@@ -10,8 +10,11 @@ any violation):
 
 * scripts and styles only from our own origin — no inline script, no
   ``eval``; Preact sets styles through the CSSOM, which CSP allows;
-* images from us and ``data:`` (the favicon is ``data:,``; the QR code is
-  inline SVG);
+* images from us, ``data:`` (the favicon is ``data:,``; the QR code is
+  inline SVG) and ``blob:`` — photos, thumbnails and link-preview images,
+  which the app fetches with the link token in an Authorization header
+  (never in a URL) and shows from blob: URLs (client/web/src/ui/files);
+* sound the same way: ``media-src 'self' blob:`` for an audio attachment;
 * ``connect-src 'self'``: the app's fetches and its WebSocket (CSP Level 3
   matches ``ws:``/``wss:`` of our own host with ``'self'``);
 * ``worker-src 'self'``: the offline shell's service worker, ``/sw.js``
@@ -35,7 +38,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
         "font-src 'self'",
         "connect-src 'self'",
         "worker-src 'self'",

@@ -57,3 +57,6 @@ def test_the_policy_forbids_inline_script_and_framing() -> None:
     assert directives["object-src"] == "'none'"
     assert directives["base-uri"] == "'none'"
     assert "unsafe" not in CONTENT_SECURITY_POLICY
+    # Attachments show from blob: URLs (fetched with the link token), nothing wider.
+    assert directives["img-src"] == "'self' data: blob:"
+    assert directives["media-src"] == "'self' blob:"
