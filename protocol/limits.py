@@ -5,8 +5,9 @@ before the server has to refuse.
 """
 
 #: Inbound frame cap. The largest legal op (a card with every field at its
-#: maximum, every character 4 bytes of UTF-8) packs to about 25 KiB; 64 KiB
-#: leaves room without letting one frame cost the server real memory.
+#: maximum — six attachments, ten tags, a link preview — every character 4
+#: bytes of UTF-8) packs to about 40 KiB; 64 KiB leaves room without letting
+#: one frame cost the server real memory.
 MAX_CLIENT_FRAME = 64 * 1024
 #: Server frames carry whole snapshots; a 5,000-card board stays well below.
 MAX_SERVER_FRAME = 32 * 1024 * 1024
@@ -110,6 +111,40 @@ MAX_CURSOR = 200
 #: most, against 20/s per connection and 50/s per address), at a delay
 #: no one notices in a shared text.
 NOTES_BATCH_MS = 150
+
+# Card attachments, tags and the question/offer fields (issues 13, 14).
+#: Files on one card: a handful of photos of a flip chart or a few handouts.
+#: More belongs in a section of cards; six keep a card readable on a phone
+#: and its snapshot entry small (an attachment is ~1 KiB of metadata at most).
+MAX_FILES_PER_CARD = 6
+#: A file's name as shown (a phone's "IMG_20240101_120000.jpg" is 23).
+MAX_FILE_NAME = 200
+#: A MIME type: the longest registered ones are under 100 characters.
+MAX_MIME_TYPE = 100
+#: A file id is the SHA-256 of its bytes in lowercase hex: exactly this long.
+FILE_ID_LEN = 64
+#: Image sides in pixels: no photo or scan comes near; it only keeps the
+#: number an ordinary small integer on both sides.
+MAX_IMAGE_SIDE = 1_000_000
+#: A file's size in bytes: any size a JavaScript client holds exactly (the
+#: server's upload limit is far smaller; this is only the wire bound).
+MAX_FILE_SIZE = 2**53 - 1
+#: Link previews (Open Graph, fetched by the server): a title, a short
+#: description and a site name as sites give them, cut to what a card shows.
+MAX_PREVIEW_TITLE = 300
+MAX_PREVIEW_DESCRIPTION = 1000
+MAX_PREVIEW_SITE = 100
+#: Tags on a card: enough to find a question or offer by theme (vraag en
+#: aanbod), few enough to show under a card.
+MAX_TAGS = 10
+#: One tag: a word or two ("tuinieren", "nederlandse les").
+MAX_TAG = 40
+#: How to reach the owner of a question or offer: a phone number, an email
+#: address or "ask at the desk" — a line, not a letter.
+MAX_CONTACT = 200
+#: Latest expiry (ms since the epoch): 1 January 2100. A question or offer
+#: that must live longer does not need to expire.
+MAX_EXPIRES = 4_102_444_800_000
 
 #: Events per ``events`` frame in a resume replay; bounds frame size.
 REPLAY_BATCH = 500

@@ -23,6 +23,10 @@ from protocol import limits
 from protocol.notes import DOC_PATTERN
 from protocol.ops import EventOp, Id, Op, drop_nil, no_controls
 
+#: The actor of ops the server makes itself (a new board's settings, a
+#: link preview). Real actors are 12 random characters (server/tokens.py),
+#: so none is ever this.
+SYSTEM_ACTOR = "system"
 Role = Literal["viewer", "participant", "facilitator"]
 ROLES: tuple[Role, ...] = ("viewer", "participant", "facilitator")
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from protocol import limits
 from protocol.notes import NotesDoc
+from protocol.ops import Attachment, LinkPreview
 
 #: Moderation status of a card or comment. Only "visible" objects reach
 #: everyone; the others reach facilitators and their author (visibility.py).
@@ -89,6 +90,15 @@ class Card:
     updated_at: int = 0
     deleted: bool = False
     status: str = "visible"
+    files: list[Attachment] = field(default_factory=list)
+    #: The link's Open Graph data, fetched by the server; None until then.
+    preview: LinkPreview | None = None
+    tags: list[str] = field(default_factory=list)
+    contact: str = ""
+    expires: int = 0  # ms since the epoch; 0 = never
+    #: A question's or offer's progress (vraag en aanbod): "open",
+    #: "matched", "resolved". Named so as not to be mistaken for ``status``.
+    state: str = "open"
 
 
 @dataclass(slots=True)
@@ -184,6 +194,7 @@ SECTION_FIELDS = ("title", "pos", "deleted")
 CARD_FIELDS = (
     "kind", "title", "body", "color", "url", "section", "pos", "x", "y",
     "author", "author_name", "created_at", "updated_at", "deleted", "status",
+    "files", "preview", "tags", "contact", "expires", "state",
 )  # fmt: skip
 COMMENT_FIELDS = ("card", "body", "author", "author_name", "created_at", "deleted", "status")
 
@@ -201,7 +212,23 @@ def section_wire(s: Section) -> dict[str, Any]:
 
 
 def card_wire(c: Card) -> dict[str, Any]:
-    return {f: getattr(c, f) for f in CARD_FIELDS}
+    wire = {f: getattr(c, f) for f in CARD_FIELDS}
+    wire["files"] = [a.model_dump() for a in c.files]
+    wire["tags"] = list(c.tags)
+    wire["preview"] = None if c.preview is None else c.preview.model_dump()
+    return wire
+
+
+def card_from_wire(card_id: str, data: dict[str, Any]) -> Card:
+    """A card from its snapshot form (trusted: our own snapshots and view
+    patches). Fields added later (files and the rest, issues 13-14) may be
+    absent in older snapshots: they take their defaults."""
+    fields = dict(data)
+    fields["files"] = [Attachment.model_construct(**a) for a in data.get("files", [])]
+    fields["tags"] = list(data.get("tags", []))
+    preview = data.get("preview")
+    fields["preview"] = None if preview is None else LinkPreview.model_construct(**preview)
+    return Card(id=card_id, **fields)
 
 
 def comment_wire(m: Comment) -> dict[str, Any]:
@@ -259,7 +286,7 @@ def from_wire(data: dict[str, Any]) -> BoardState:
         seq=data["seq"],
         settings=Settings(**settings),
         sections={sid: Section(id=sid, **s) for sid, s in data["sections"].items()},
-        cards={cid: Card(id=cid, **c) for cid, c in data["cards"].items()},
+        cards={cid: card_from_wire(cid, c) for cid, c in data["cards"].items()},
         comments={mid: Comment(id=mid, **m) for mid, m in data["comments"].items()},
         reactions={
             cid: {emoji: set(actors) for emoji, actors in per.items()}

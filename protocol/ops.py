@@ -62,6 +62,13 @@ def _check_url(url: str) -> str:
     return url
 
 
+def _no_control_at_all(text: str) -> str:
+    """One-line texts (a file name, a tag, a contact): no newline or tab either."""
+    if any(_is_control(ch) for ch in text):
+        raise ValueError("control characters are not allowed")
+    return text
+
+
 def no_controls(text: str) -> str:
     if any(_is_control(ch) and ch not in "\n\t" for ch in text):
         raise ValueError("control characters are not allowed")
@@ -112,6 +119,103 @@ CardBody = Annotated[str, _text(limits.MAX_CARD_BODY), AfterValidator(no_control
 CommentBody = Annotated[
     str, _text(limits.MAX_COMMENT, 1), AfterValidator(no_controls), AfterValidator(_not_blank)
 ]
+
+
+#: A stored file's content id: the SHA-256 of its bytes, lowercase hex
+#: (server/files). Not an :data:`Id`: the client does not make it up.
+FileId = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[0-9a-f]+$", min_length=limits.FILE_ID_LEN, max_length=limits.FILE_ID_LEN
+    ),
+]
+FileKind = Literal["image", "pdf", "audio", "file"]
+CardStatus = Literal["open", "matched", "resolved"]
+MimeType = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9.+-]+/[a-z0-9.+-]+$", max_length=limits.MAX_MIME_TYPE),
+]
+FileName = Annotated[
+    str,
+    _text(limits.MAX_FILE_NAME, 1),
+    AfterValidator(_no_control_at_all),
+    AfterValidator(_not_blank),
+]
+ImageSide = Annotated[int, Field(ge=0, le=limits.MAX_IMAGE_SIDE)]
+
+
+class Attachment(BaseModel):
+    """A file on a card, as the card shows it. ``id`` names the stored bytes;
+    the rest describes them, and the server rewrites it from its own record
+    of the upload before appending (``model_copy(update=...)``), so a client
+    cannot make a file look like something else. ``w``/``h`` are 0 unless
+    the file is an image; ``thumb``: the server made a preview image (an
+    image's thumbnail, a PDF's first page)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    id: FileId
+    name: FileName
+    type: MimeType
+    size: Annotated[int, Field(ge=0, le=limits.MAX_FILE_SIZE)]
+    kind: FileKind
+    w: ImageSide = 0
+    h: ImageSide = 0
+    thumb: bool = False
+
+
+class LinkPreview(BaseModel):
+    """Open Graph data of a card's link. Only the server makes one (it
+    fetches the page): ``url`` is the card's URL it was fetched for, so a
+    preview for an older link never lands on a newer one; ``image`` is the
+    stored file of the page's image, "" when none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    url: Url
+    title: Annotated[str, _text(limits.MAX_PREVIEW_TITLE), AfterValidator(no_controls)] = ""
+    description: Annotated[
+        str, _text(limits.MAX_PREVIEW_DESCRIPTION), AfterValidator(no_controls)
+    ] = ""
+    site: Annotated[str, _text(limits.MAX_PREVIEW_SITE), AfterValidator(_no_control_at_all)] = ""
+    image: FileId | Literal[""] = ""
+
+
+def normalize_tag(tag: str) -> str:
+    """How a tag is kept: without surrounding space, one leading "#" and
+    capitals, so "#Tuin " and "tuin" are the same tag. ``str.lower`` (not
+    ``casefold``): JavaScript's ``toLowerCase`` does the same, so a client
+    shows its own tag exactly as the server will store it."""
+    tag = tag.strip()
+    return tag.removeprefix("#").strip().lower()
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _unique_files(files: list[Attachment]) -> list[Attachment]:
+    ids = [f.id for f in files]
+    if len(set(ids)) != len(ids):
+        raise ValueError("the same file twice on one card")
+    return files
+
+
+def _check_tag(tag: str) -> str:
+    tag = normalize_tag(_no_control_at_all(tag))
+    if not 1 <= len(tag) <= limits.MAX_TAG:
+        raise ValueError(f"a tag is 1 to {limits.MAX_TAG} characters (without #)")
+    return tag
+
+
+#: Kept normalised (:func:`normalize_tag`); the length counts after that.
+Tag = Annotated[str, AfterValidator(_check_tag)]
+Tags = Annotated[list[Tag], Field(max_length=limits.MAX_TAGS), AfterValidator(_unique)]
+Files = Annotated[
+    list[Attachment], Field(max_length=limits.MAX_FILES_PER_CARD), AfterValidator(_unique_files)
+]
+Contact = Annotated[str, _text(limits.MAX_CONTACT), AfterValidator(_no_control_at_all)]
+Expires = Annotated[int, Field(ge=0, le=limits.MAX_EXPIRES)]
 
 
 class _Op(BaseModel):
@@ -188,6 +292,16 @@ class CardAdd(_Op):
     #: Held for a facilitator's approval. The server sets it when the text
     #: matches the board's word filter; a client may set it to ask for review.
     held: bool | None = None
+    # Absent means the card's default (none, "", 0, "open"): an event that
+    # does not use these fields keeps the form it had before them.
+    files: Files | None = None
+    #: Server-made only (policy.check refuses it from a client).
+    preview: LinkPreview | None = None
+    tags: Tags | None = None
+    contact: Contact | None = None
+    #: When a question or offer lapses (ms since the epoch); 0 = never.
+    expires: Expires | None = None
+    state: CardStatus | None = None
 
     @field_validator("url", "section", mode="after")
     @classmethod
@@ -196,15 +310,17 @@ class CardAdd(_Op):
 
     @model_validator(mode="after")
     def _has_content(self) -> CardAdd:
-        if is_blank(self.title) and is_blank(self.body) and not self.url:
-            raise ValueError("a card needs a title, a body or a URL")
+        if is_blank(self.title) and is_blank(self.body) and not self.url and not self.files:
+            raise ValueError("a card needs a title, a body, a URL or a file")
         if self.kind == "link" and not self.url:
             raise ValueError("a link card needs a url")
         return self
 
 
 class CardSet(_Op):
-    """Edit card content (author or facilitator). ``url`` "" clears the link."""
+    """Edit card content (author or facilitator). ``url`` "" clears the link
+    (and its preview); ``preview`` "" clears the preview; a list (``files``,
+    ``tags``) replaces the whole list, [] empties it."""
 
     type: Literal["card.set"]
     id: Id
@@ -216,6 +332,13 @@ class CardSet(_Op):
     #: Set by the server when the new text matches the word filter: the card
     #: goes back to "pending" until a facilitator approves it.
     held: bool | None = None
+    files: Files | None = None
+    #: Server-made only (policy.check refuses it from a client).
+    preview: LinkPreview | Literal[""] | None = None
+    tags: Tags | None = None
+    contact: Contact | None = None
+    expires: Expires | None = None
+    state: CardStatus | None = None
 
 
 class CardMove(_Op):
@@ -451,3 +574,15 @@ OP_TYPES: frozenset[str] = frozenset(
         "notes.update",
     }
 )
+
+
+def file_ids(op: Op | ViewPatch) -> set[str]:
+    """Every stored file ``op`` refers to (attachments and a preview's
+    image): what the server checks against the board's uploads before it
+    appends the op."""
+    if not isinstance(op, CardAdd | CardSet):
+        return set()
+    ids = {f.id for f in op.files or ()}
+    if isinstance(op.preview, LinkPreview) and op.preview.image:
+        ids.add(op.preview.image)
+    return ids

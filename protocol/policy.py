@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from protocol import limits
 from protocol.errors import ErrorCode
-from protocol.messages import Role
+from protocol.messages import SYSTEM_ACTOR, Role
 from protocol.model import BoardState, Card
 from protocol.notes import doc_card
 from protocol.ops import (
@@ -27,6 +27,7 @@ from protocol.ops import (
     CommentAdd,
     CommentDelete,
     CommentModerate,
+    LinkPreview,
     ModAction,
     NotesUpdate,
     Op,
@@ -79,6 +80,8 @@ def check(state: BoardState, op: Op, actor: str, role: Role) -> Rejection | None
         return Rejection(ErrorCode.FORBIDDEN, "this link is read-only")
     if actor in state.removed:
         return Rejection(ErrorCode.FORBIDDEN, "you were removed from this board")
+    if isinstance(op, CardAdd | CardSet) and op.preview is not None and actor != SYSTEM_ACTOR:
+        return Rejection(ErrorCode.FORBIDDEN, "only the server sets a link preview")
     if role != "facilitator":
         if isinstance(op, _FACILITATOR_ONLY):
             return Rejection(ErrorCode.FORBIDDEN, "only a facilitator may do this")
@@ -118,10 +121,20 @@ def _edit_breaks_card(card: Card, op: CardSet) -> Rejection | None:
     body = card.body if op.body is None else op.body
     url = card.url if op.url is None else op.url
     kind = card.kind if op.kind is None else op.kind
-    if is_blank(title) and is_blank(body) and not url:
-        return Rejection(ErrorCode.INVALID, "a card needs a title, a body or a URL")
+    files = card.files if op.files is None else op.files
+    if is_blank(title) and is_blank(body) and not url and not files:
+        return Rejection(ErrorCode.INVALID, "a card needs a title, a body, a URL or a file")
     if kind == "link" and not url:
         return Rejection(ErrorCode.INVALID, "a link card needs a url")
+    return _preview_fits(op.preview, url)
+
+
+def _preview_fits(preview: LinkPreview | str | None, url: str) -> Rejection | None:
+    """A preview describes the card's link as it is after the op: one
+    fetched for a link the card has since lost is refused, so it never
+    lands on the new one."""
+    if isinstance(preview, LinkPreview) and preview.url != url:
+        return Rejection(ErrorCode.INVALID, "the preview is for another URL than the card's")
     return None
 
 
@@ -160,6 +173,7 @@ def _check_objects(state: BoardState, op: Op, actor: str, role: Role) -> Rejecti
                 return full
             if op.section and op.section not in state.sections:
                 return Rejection(ErrorCode.NOT_FOUND, "no such section")
+            return _preview_fits(op.preview, op.url or "")
         case CardSet() | CardMove() | CardDelete():
             card = state.live_card(op.id)
             if card is None or not sees_card(state, card, viewer):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from protocol.messages import Event, Role
-from protocol.model import BoardState, Card, Comment, Section, Session, Settings
+from protocol.model import BoardState, Card, Comment, Section, Session, Settings, card_from_wire
 from protocol.notes import NotesDoc, card_doc
 from protocol.ops import (
     BoardSet,
@@ -91,7 +91,9 @@ def apply(state: BoardState, event: Event) -> BoardState:
                 id=op.id, kind=op.kind, title=op.title, body=op.body, color=op.color,
                 url=op.url or "", section=op.section or "", pos=op.pos, x=op.x, y=op.y,
                 author=actor, author_name=event.name, created_at=at, updated_at=at,
-                status=_new_status(state, event.role, op.held),
+                status=_new_status(state, event.role, op.held), files=list(op.files or ()),
+                preview=op.preview, tags=list(op.tags or ()), contact=op.contact or "",
+                expires=op.expires or 0, state=op.state or "open",
             )  # fmt: skip
             state.held += state.cards[op.id].status != "visible"
         case CardSet():
@@ -201,7 +203,7 @@ def _apply_patch(state: BoardState, patch: ViewPatch) -> None:
     if patch.removed is not None:
         state.removed = set(patch.removed)
     _patch_map(state.sections, patch.sections, lambda oid, v: Section(id=oid, **v))
-    _patch_map(state.cards, patch.cards, lambda oid, v: Card(id=oid, **v))
+    _patch_map(state.cards, patch.cards, card_from_wire)
     _patch_map(state.comments, patch.comments, lambda oid, v: Comment(id=oid, **v))
     _patch_map(
         state.reactions,
@@ -249,14 +251,29 @@ def _delete_comment(state: BoardState, comment_id: str) -> None:
 
 
 def _set_card(card: Card, op: CardSet, at: int) -> None:
-    named = (op.kind, op.title, op.body, op.color, op.url)
+    """Each named field replaces the card's (lists whole). A new link drops
+    the old link's preview, unless the op brings the new one: a stale
+    preview never survives a change of URL."""
+    named = (
+        op.kind, op.title, op.body, op.color, op.url,
+        op.files, op.preview, op.tags, op.contact, op.expires, op.state,
+    )  # fmt: skip
     if all(v is None for v in named):
         return  # names no field: changes nothing, updated_at included
+    if op.url is not None and op.url != card.url:
+        card.preview = None
     card.kind = op.kind if op.kind is not None else card.kind
     card.title = op.title if op.title is not None else card.title
     card.body = op.body if op.body is not None else card.body
     card.color = op.color if op.color is not None else card.color
     card.url = op.url if op.url is not None else card.url
+    card.files = list(op.files) if op.files is not None else card.files
+    if op.preview is not None:
+        card.preview = op.preview or None  # "" clears
+    card.tags = list(op.tags) if op.tags is not None else card.tags
+    card.contact = op.contact if op.contact is not None else card.contact
+    card.expires = op.expires if op.expires is not None else card.expires
+    card.state = op.state if op.state is not None else card.state
     card.updated_at = at
 
 

@@ -278,6 +278,7 @@ def is_plain(state: BoardState, role_class: RoleClass) -> bool:
 
 # --- what an event touches ---------------------------------------------------
 
+
 #: Ops that can make a plain board restricted; any other op on a plain board
 #: leaves it plain, and goes out raw with no work here at all.
 def _may_restrict(state: BoardState, op: Any) -> bool:

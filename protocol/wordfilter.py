@@ -74,8 +74,10 @@ def hold_if_filtered(state: BoardState, op: Op) -> Op:
         return op
     if isinstance(op, CommentAdd):
         text = op.body
-    else:
-        text = " ".join(t for t in (op.title, op.body, op.url) if t)
+    else:  # every text the card shows: its tags, contact and file names too
+        names = [f.name for f in op.files or ()]
+        shown = (op.title, op.body, op.url, op.contact, *(op.tags or ()), *names)
+        text = " ".join(t for t in shown if t)
     if matches(text, state.settings.words):
         return op.model_copy(update={"held": True})
     return op

@@ -362,8 +362,73 @@ def facilitation_cases() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+PHOTO: dict[str, Any] = {
+    "id": "a" * 64, "name": "flip-over.jpg", "type": "image/jpeg", "size": 123_456,
+    "kind": "image", "w": 4000, "h": 3000, "thumb": True,
+}  # fmt: skip
+PDF: dict[str, Any] = {
+    "id": "b" * 64,
+    "name": "flyer.pdf",
+    "type": "application/pdf",
+    "size": 999,
+    "kind": "pdf",
+}
+LINK = "https://example.org/buurt"
+PREVIEW: dict[str, Any] = {
+    "url": LINK, "title": "De buurt", "description": "Wat er speelt", "site": "Example",
+    "image": "c" * 64,
+}  # fmt: skip
+#: The server's own actor (link previews).
+SYS = "system"
+
+
+def card_field_cases() -> list[dict[str, Any]]:
+    """Attachments, link previews, tags and the question/offer fields
+    (issues 13, 14)."""
+    return [
+        _case("card fields: add with files and tags, set replaces lists, tombstone clears", [
+            ("ann", P, _add("c1", files=[PHOTO, PDF], tags=["#Tuin ", "koken", "tuin"],
+                            contact="bel 06-1234", expires=T0 + 86_400_000, kind="question")),
+            ("ann", P, _set("c1", tags=["Buurt"], state="matched")),
+            ("ann", P, _set("c1", files=[PDF], expires=0)),
+            ("bob", P, _set("c1", state="resolved", files=[])),
+            ("fran", F, _set("c1", state="resolved", contact="")),
+            ("ann", P, _add("c2", files=[PHOTO], tags=[], state="open")),
+            ("ann", P, _del("c2")),
+        ]),
+        _case("a card of only files; an edit may not leave it without content", [
+            ("ann", P, {"type": "card.add", "id": "c1", "files": [PDF]}),
+            ("ann", P, _set("c1", files=[])),
+            ("ann", P, _set("c1", title="nu met titel")),
+            ("ann", P, _set("c1", files=[])),
+        ]),
+        _case("preview: only the server sets one; a new link drops it; empty clears", [
+            ("ann", P, _add("c1", url=LINK)),
+            ("ann", P, _set("c1", preview=PREVIEW)),
+            ("fran", F, _set("c1", preview=PREVIEW)),
+            (SYS, F, _set("c1", preview=PREVIEW)),
+            ("ann", P, _set("c1", url=LINK, title="zelfde link")),
+            ("ann", P, _set("c1", url="https://example.org/ander")),
+            (SYS, F, _set("c1", preview=PREVIEW)),
+            (SYS, F, _set("c1", preview={**PREVIEW, "url": "https://example.org/ander",
+                                         "image": ""})),
+            (SYS, F, _set("c1", preview="")),
+            (SYS, F, _add("c2", url=LINK, preview=PREVIEW)),
+            (SYS, F, _set("c2", url="https://example.org/derde",
+                          preview={**PREVIEW, "url": "https://example.org/derde"})),
+            ("fran", F, _set("c2", url="")),
+        ]),
+        _case("old card forms in view patches take the new fields' defaults", [
+            ("", P, _patch(cards={"c1": _card_form(title="Oud", author="ann")})),
+            ("", P, _patch(cards={"c2": _card_form(title="Nieuw", files=[{**PDF, "w": 0, "h": 0,
+                                  "thumb": False}], preview=PREVIEW, tags=["x"],
+                                  contact="c", expires=5, state="matched")})),
+        ]),
+    ]  # fmt: skip
+
+
 def reducer_cases() -> list[dict[str, Any]]:
-    return [*_base_cases(), *facilitation_cases()]
+    return [*_base_cases(), *facilitation_cases(), *card_field_cases()]
 
 
 def _base_cases() -> list[dict[str, Any]]:
@@ -764,6 +829,19 @@ def client_frames() -> list[dict[str, Any]]:
         _client_ok("op posts.delete by author only", _op({"type": "posts.delete", "author": "a"})),
         _client_ok("op posts.delete since only, at the largest JS-safe time",
                    _op({"type": "posts.delete", "since": limits.MAX_TIME_MS})),
+        _client_ok("op card.add with every card field", _op(_add(
+            "c7", url=LINK, files=[PHOTO, PDF], preview=PREVIEW, tags=["tuin"], contact="06",
+            expires=limits.MAX_EXPIRES, state="matched"))),
+        _client_ok("op card.add of only a file", _op({"type": "card.add", "id": "c8",
+                                                      "files": [PDF]})),
+        _client_ok("op card.set tags are normalised",
+                   _op(_set("c1", tags=["#Tuin ", "tuin", " KOKEN", "# Buurt"]))),
+        _client_ok("op card.set empty lists and clears",
+                   _op(_set("c1", files=[], tags=[], preview="", contact="", expires=0))),
+        _client_ok("op card.set state", _op(_set("c1", state="resolved"))),
+        _client_ok("op card.set files at the cap", _op(_set("c1", files=[
+            {**PDF, "id": f"{i:064x}"} for i in range(limits.MAX_FILES_PER_CARD)]))),
+        _client_ok("op card.set preview with defaults", _op(_set("c1", preview={"url": LINK}))),
     ]  # fmt: skip
     bad = [
         _client_bad("empty frame", raw=b""),
@@ -860,6 +938,50 @@ def client_frames() -> list[dict[str, Any]]:
         _client_bad("participant.remove with a bad actor id",
                     _op({"type": "participant.remove", "actor": "a b"})),
         _client_bad("round.open reset not a bool", _op({"type": "round.open", "reset": 1})),
+        _client_bad("card.add with no content but an empty file list",
+                    _op({"type": "card.add", "id": "c1", "files": []})),
+        _client_bad("file id in capitals", _op(_set("c1", files=[{**PDF, "id": "B" * 64}]))),
+        _client_bad("file id too short", _op(_set("c1", files=[{**PDF, "id": "b" * 63}]))),
+        _client_bad("the same file twice", _op(_set("c1", files=[PDF, PDF]))),
+        _client_bad("too many files", _op(_set("c1", files=[
+            {**PDF, "id": f"{i:064x}"} for i in range(limits.MAX_FILES_PER_CARD + 1)]))),
+        _client_bad("file name empty", _op(_set("c1", files=[{**PDF, "name": ""}]))),
+        _client_bad("file name blank", _op(_set("c1", files=[{**PDF, "name": " "}]))),
+        _client_bad("file name with a newline", _op(_set("c1", files=[{**PDF,
+                                                                      "name": "a\nb"}]))),
+        _client_bad("file name over cap", _op(_set("c1", files=[{**PDF, "name": "n" * (
+            limits.MAX_FILE_NAME + 1)}]))),
+        _client_bad("file type not a MIME type", _op(_set("c1", files=[{**PDF, "type": "pdf"}]))),
+        _client_bad("file type in capitals", _op(_set("c1", files=[{**PDF,
+                                                                   "type": "Application/PDF"}]))),
+        _client_bad("file size negative", _op(_set("c1", files=[{**PDF, "size": -1}]))),
+        _client_bad("file size a float", _op(_set("c1", files=[{**PDF, "size": 1.5}]))),
+        _client_bad("file kind unknown", _op(_set("c1", files=[{**PDF, "kind": "video"}]))),
+        _client_bad("file width over cap", _op(_set("c1", files=[{**PHOTO, "w": (
+            limits.MAX_IMAGE_SIDE + 1)}]))),
+        _client_bad("file thumb not a bool", _op(_set("c1", files=[{**PHOTO, "thumb": 1}]))),
+        _client_bad("file with an extra field", _op(_set("c1", files=[{**PDF, "path": "/"}]))),
+        _client_bad("file without a size", _op(_set("c1", files=[{k: v for k, v in PDF.items()
+                                                                 if k != "size"}]))),
+        _client_bad("files not a list", _op(_set("c1", files=PDF))),
+        _client_bad("tag blank after normalising", _op(_set("c1", tags=["# "]))),
+        _client_bad("tag over cap", _op(_set("c1", tags=["t" * (limits.MAX_TAG + 1)]))),
+        _client_bad("tag with a tab", _op(_set("c1", tags=["a\tb"]))),
+        _client_bad("tag not a string", _op(_set("c1", tags=[1]))),
+        _client_bad("too many tags", _op(_set("c1", tags=[f"t{i}" for i in range(
+            limits.MAX_TAGS + 1)]))),
+        _client_bad("contact over cap", _op(_set("c1", contact="c" * (limits.MAX_CONTACT + 1)))),
+        _client_bad("contact with a newline", _op(_set("c1", contact="a\nb"))),
+        _client_bad("expires negative", _op(_set("c1", expires=-1))),
+        _client_bad("expires after 2100", _op(_set("c1", expires=limits.MAX_EXPIRES + 1))),
+        _client_bad("unknown card state", _op(_set("c1", state="closed"))),
+        _client_bad("preview without url", _op(_set("c1", preview={"title": "t"}))),
+        _client_bad("preview image not a file id", _op(_set("c1", preview={**PREVIEW,
+                                                                          "image": "x"}))),
+        _client_bad("preview title over cap", _op(_set("c1", preview={**PREVIEW, "title": "t" * (
+            limits.MAX_PREVIEW_TITLE + 1)}))),
+        _client_bad("preview with an extra field", _op(_set("c1", preview={**PREVIEW, "x": 1}))),
+        _client_bad("preview a string other than empty", _op(_set("c1", preview="none"))),
     ]  # fmt: skip
     return ok + bad
 

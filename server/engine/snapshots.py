@@ -15,6 +15,10 @@ Versions:
    cards and comments; ``session``; ``removed``. Their defaults are what a
    board had before they existed. Session notes (``notes``) came within
    version 2: a board without notes has none, so its absence is the default.
+3. Attachments and the question/offer fields (issues 13, 14): cards gain
+   ``files``, ``preview``, ``tags``, ``contact``, ``expires``, ``state``,
+   with the defaults of a card that has none of them. (A release before
+   them could not read such a card: it must refuse the form, not misread it.)
 """
 
 from __future__ import annotations
@@ -23,9 +27,18 @@ from collections.abc import Callable
 from typing import Any
 
 from protocol import codec
-from protocol.model import BoardState, Session, Settings, from_wire, session_wire, settings_wire
+from protocol.model import (
+    BoardState,
+    Card,
+    Session,
+    Settings,
+    card_wire,
+    from_wire,
+    session_wire,
+    settings_wire,
+)
 
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 
 Form = dict[str, Any]
 
@@ -52,8 +65,18 @@ def _v1_to_v2(form: Form) -> Form:
     }
 
 
+#: Card fields that version 3 added (their defaults come from the model).
+_V3_CARD = ("files", "preview", "tags", "contact", "expires", "state")
+
+
+def _v2_to_v3(form: Form) -> Form:
+    blank = card_wire(Card(id=""))
+    defaults = {key: blank[key] for key in _V3_CARD}
+    return {**form, "cards": {cid: {**defaults, **c} for cid, c in form["cards"].items()}}
+
+
 #: version → the step from it to the next.
-STEPS: dict[int, Callable[[Form], Form]] = {1: _v1_to_v2}
+STEPS: dict[int, Callable[[Form], Form]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def upgrade(form: Form, version: int) -> Form:

@@ -45,8 +45,22 @@ def _op(type_: str, required: dict[str, Any], optional: dict[str, Any] | None = 
     return st.fixed_dictionaries({"type": st.just(type_), **required}, optional=optional or {})
 
 
+FILE = st.sampled_from([
+    {"id": "a" * 64, "name": "foto.jpg", "type": "image/jpeg", "size": 9, "kind": "image",
+     "w": 4, "h": 3, "thumb": True},
+    {"id": "b" * 64, "name": "flyer.pdf", "type": "application/pdf", "size": 7, "kind": "pdf"},
+])  # fmt: skip
+FILES = st.lists(FILE, max_size=2, unique_by=lambda f: str(f["id"]))
+TAGS = st.sampled_from([[], ["tuin"], ["#Tuin", "koken"]])
+CONTACT = st.sampled_from(["", "06-12345678"])
+EXPIRES = st.sampled_from([0, 1_800_000_000_000])
+CARD_STATE = st.sampled_from(["open", "matched", "resolved"])
+#: Only the server may set a preview: from these actors the policy refuses it.
+PREVIEW = st.sampled_from(["", {"url": "https://a.nl/x", "title": "A"}])
+
 CARD_ADD = _op("card.add", {"id": CARDS, "title": st.sampled_from(["t1", "t2"])}, {
     "section": SECTIONS, "pos": POS, "x": COORD, "color": st.sampled_from(["pink", "blue"]),
+    "files": FILES, "tags": TAGS, "contact": CONTACT, "expires": EXPIRES, "state": CARD_STATE,
 })  # fmt: skip
 
 # Creates are weighted up: most interesting conflicts need the card to exist.
@@ -64,6 +78,8 @@ OPS: st.SearchStrategy[dict[str, Any]] = st.one_of(
     _op("card.set", {"id": CARDS}, {
         "title": TEXT, "body": TEXT, "color": st.sampled_from(["green", "white"]),
         "url": st.sampled_from(["", "https://a.nl/x"]), "kind": st.sampled_from(["note", "offer"]),
+        "files": FILES, "tags": TAGS, "contact": CONTACT, "expires": EXPIRES, "state": CARD_STATE,
+        "preview": PREVIEW,
     }),
     _op("card.move", {"id": CARDS}, {
         "section": st.one_of(SECTIONS, st.just("")), "pos": POS, "x": COORD, "y": COORD,

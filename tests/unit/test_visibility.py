@@ -49,8 +49,13 @@ def _op(draw: st.DrawFn) -> dict[str, Any]:
             return {"type": kind, "id": card, "title": f"t {card}",
                     "held": draw(st.sampled_from([None, True]))}  # fmt: skip
         case "card.set":
+            extra: dict[str, Any] = draw(st.sampled_from([
+                {}, {"state": "matched"}, {"tags": ["tuin"]}, {"contact": "bel 06"},
+                {"files": [{"id": "c" * 64, "name": "a.png", "type": "image/png", "size": 1,
+                            "kind": "image", "w": 1, "h": 1}]},
+            ]))  # fmt: skip
             return {"type": kind, "id": card, "body": draw(st.sampled_from(["b", "x"])),
-                    "held": draw(st.sampled_from([None, True]))}  # fmt: skip
+                    "held": draw(st.sampled_from([None, True])), **extra}  # fmt: skip
         case "card.move":
             return {"type": kind, "id": card, "x": draw(st.integers(0, 100))}
         case "card.delete":
