@@ -268,7 +268,7 @@ def render(report: dict[str, Any]) -> str:
             ours = by.get((k, "prikbord"))
             if ours is None:
                 continue
-            for peer in SYSTEMS[1:]:
+            for peer in (*SYSTEMS[1:], *procs.VARIANTS):
                 theirs = by.get((k, peer))
                 if theirs is None:
                     continue

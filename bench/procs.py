@@ -26,6 +26,17 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 #: Systems the fan-out scenario compares; "prikbord" is the product.
 SYSTEMS = ("prikbord", "raw-starlette", "raw-websockets", "python-socketio", "node-socketio")
+#: Prikbord with one setting changed, as a system of its own (same clients,
+#: same board): ``prikbord-asgi`` sends every frame through the ASGI send,
+#: the path before server/framewriter.py, to compare in the same run.
+VARIANTS = {"prikbord-asgi": ("prikbord", {"PRIKBORD_DIRECT_FRAMES": "0"})}
+
+
+def base_system(system: str) -> str:
+    """The system whose clients and node a (variant) system uses."""
+    return VARIANTS[system][0] if system in VARIANTS else system
+
+
 #: Peers that speak Socket.IO (Engine.IO 4 over a WebSocket) to the clients.
 SOCKETIO_SYSTEMS = ("python-socketio", "node-socketio")
 
@@ -172,6 +183,9 @@ def start_node(
     port: int | None = None,
 ) -> Node:  # fmt: skip
     port = port or free_port()
+    if system in VARIANTS:
+        system, extra = VARIANTS[system]
+        env = {**extra, **(env or {})}
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"{system}-{port}.log"
     full_env = {**os.environ, **(env or {})}

@@ -208,9 +208,10 @@ def fanout(
     (``protocol/visibility.py``). The publisher is then a facilitator, whose
     cards show at once, so the subscribers receive the same cards as on an
     open board."""
+    client_system = procs.base_system(system)
     with nodes(env, system) as ns:
         board = token = pub_token = ""
-        if system == "prikbord":
+        if client_system == "prikbord":
             created = procs.create_board(ns[0])
             board, token = created["board"], procs.token_of(created["links"]["participant"])
             pub_token = token
@@ -219,7 +220,7 @@ def fanout(
                 pub_token = procs.token_of(created["links"]["facilitator"])
         subs = [Spec([ns[i % 2].ws], board, token) for i in range(n_subs)]
         pub = Spec([ns[0].ws], board, pub_token, rate=rate, duration=duration, subscribe=False)
-        workers = Workers(system, [*_split(subs), [pub]])
+        workers = Workers(client_system, [*_split(subs), [pub]])
         try:
             time.sleep(1.0)  # joins settle (presence frames, hub loads)
             pids = [n.pid for n in ns]
@@ -555,20 +556,22 @@ def storm(env: Env, n_clients: int, rate: float, restart: str = "term") -> dict[
 def memory(env: Env, system: str, n_conns: int, boards: int) -> dict[str, Any]:
     """Server RSS per idle connection: (RSS with ``n_conns`` joined - RSS of
     the same nodes before any client) / ``n_conns``."""
+    client_system = procs.base_system(system)
     with nodes(env, system) as ns:
         ids: list[tuple[str, str]] = [("", "")]
-        if system == "prikbord":
+        if client_system == "prikbord":
             ids = []
             for i in range(boards):
                 created = procs.create_board(ns[i % 2])
                 ids.append((created["board"], procs.token_of(created["links"]["participant"])))
         # Warm each node once (imports, hubs, first-connection allocations).
-        warm = Workers(system, [[Spec([n.ws], *ids[j % len(ids)]) for j, n in enumerate(ns)]])
+        warm_specs = [Spec([n.ws], *ids[j % len(ids)]) for j, n in enumerate(ns)]
+        warm = Workers(client_system, [warm_specs])
         time.sleep(0.5)
         pids = [n.pid for n in ns]
         rss0 = rss_bytes(pids)
         specs = [Spec([ns[i % 2].ws], *ids[i % len(ids)]) for i in range(n_conns)]
-        workers = Workers(system, _split(specs, 1000))
+        workers = Workers(client_system, _split(specs, 1000))
         try:
             time.sleep(3.0)  # presence settles
             rss1 = rss_bytes(pids)

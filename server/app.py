@@ -20,6 +20,7 @@ from server import logs
 from server.accounts.routes import routes as account_routes
 from server.config import Settings
 from server.headers import SecurityHeaders
+from server.library.routes import routes as library_routes
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
 from server.node import Node
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/boards/{board}/activity", activity.activity),
         Route("/api/boards/{board}/notes.md", notes.notes_markdown),
         *account_routes(),
+        *library_routes(),
         Route("/api/boards/{board}/links", links.read_links),
         Route("/api/boards/{board}/links/replace", links.replace_links, methods=["POST"]),
         Route("/api/boards/{board}/links/expiry", links.set_expiry, methods=["PUT"]),

@@ -223,6 +223,23 @@ class Settings:
     #: TESTS ONLY: ``name=address`` pairs the preview fetcher resolves
     #: without DNS (a test's stand-in for a hostile resolver).
     preview_test_hosts: tuple[str, ...] = ()
+    #: Bytes of one board import (a JSON export): the biggest board the caps
+    #: allow with its notes (~5,000 cards of a few hundred bytes, 200 card
+    #: descriptions of 16 KiB, board notes of 256 KiB) is well under 8 MiB;
+    #: the body is read into memory once, so this bounds that too.
+    library_import_max_bytes: int = 16 * 1024 * 1024
+    #: Saved templates per scope (one account, one hub): a template per
+    #: activity type and season stays far below; it keeps one account from
+    #: filling Redis with copies of big boards.
+    library_saved_templates: int = 200
+    #: Boards one search reads at most: a hub has a few hundred (the issue's
+    #: bound); the search reads each board's state once per change.
+    library_search_boards: int = 500
+    #: Boards whose search text a node keeps (per board and seq): a busy
+    #: hub's boards fit, and an entry is a few KiB to a few hundred KiB.
+    library_search_cache: int = 600
+    #: Hits one search returns: a page of results; narrower words find more.
+    library_search_results: int = 100
     node_name: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
 
     @classmethod
@@ -324,5 +341,18 @@ class Settings:
             preview_cache_ttl_s=int(get("PREVIEW_CACHE_TTL_S", str(base.preview_cache_ttl_s))),
             preview_test_loopback_port=int(get("PREVIEW_TEST_LOOPBACK_PORT", "0")),
             preview_test_hosts=_csv(get("PREVIEW_TEST_HOSTS", "")),
+            library_import_max_bytes=int(
+                get("LIBRARY_IMPORT_MAX_BYTES", str(base.library_import_max_bytes))
+            ),
+            library_saved_templates=int(
+                get("LIBRARY_SAVED_TEMPLATES", str(base.library_saved_templates))
+            ),
+            library_search_boards=int(
+                get("LIBRARY_SEARCH_BOARDS", str(base.library_search_boards))
+            ),
+            library_search_cache=int(get("LIBRARY_SEARCH_CACHE", str(base.library_search_cache))),
+            library_search_results=int(
+                get("LIBRARY_SEARCH_RESULTS", str(base.library_search_results))
+            ),
             node_name=get("NODE_NAME", base.node_name),
         )

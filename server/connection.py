@@ -12,6 +12,13 @@ suspend, the writer task takes the half-done coroutine over and everything
 after it queues behind it, in order. Measured in BENCHMARKS.md: this removes
 a task wake-up per delivery (the single biggest per-delivery cost).
 
+With a :class:`~server.framewriter.FrameWriter` (uvicorn's websockets-sansio,
+no deflate), the eager path is cheaper still: the event's WebSocket frame,
+built once by the hub for every socket, is written to the transport directly
+(no coroutine at all). When the transport is paused (backpressure) the frame
+queues instead and the writer sends it through the ASGI path, which waits;
+when the socket is closing nothing is written (server/framewriter.py).
+
 The writer sends whatever has queued up; several queued events go out as one
 ``events`` frame (a burst costs one frame, not N). A connection whose queue
 passes ``queue_max`` is a slow consumer: it is closed with 4001 and resumes
@@ -31,6 +38,7 @@ from typing import Any
 from protocol import codec
 from protocol.errors import CloseCode, close_reason
 from protocol.messages import Role
+from server.framewriter import CLOSED, WROTE, FrameWriter, binary_frame
 from server.metrics import METRICS
 
 log = logging.getLogger("prikbord.connection")
@@ -48,6 +56,7 @@ class Connection:
     __slots__ = (
         "_close",
         "_closing",
+        "_direct",
         "_idle",
         "_inflight",
         "_queue",
@@ -76,6 +85,7 @@ class Connection:
         name: str = "",
         role: Role = "viewer",
         link_gen: int | None = None,
+        direct: FrameWriter | None = None,
     ) -> None:
         self.id = conn_id
         self.board = board
@@ -88,6 +98,8 @@ class Connection:
         self.queue_max = queue_max
         self._send = send
         self._close = close
+        #: Writes prebuilt frames to the transport (None: the ASGI path only).
+        self._direct = direct
         # Items: (raw event bytes, single-event frame) or (None, frame).
         self._queue: deque[tuple[bytes | None, bytes]] = deque()
         self._wakeup = asyncio.Event()
@@ -104,19 +116,30 @@ class Connection:
     def is_open(self) -> bool:
         return not self._closing
 
-    def send_event(self, raw: bytes, frame: bytes) -> None:
-        """Queue one event (its bytes and its pre-built single-event frame)."""
-        self._push((raw, frame))
+    def send_event(self, raw: bytes, frame: bytes, wire: bytes | None = None) -> None:
+        """Queue one event (its bytes and its pre-built single-event frame;
+        ``wire``: that frame as a WebSocket frame, built once for all)."""
+        self._push((raw, frame), wire)
 
-    def send_frame(self, frame: bytes) -> None:
-        self._push((None, frame))
+    def send_frame(self, frame: bytes, wire: bytes | None = None) -> None:
+        self._push((None, frame), wire)
 
-    def _push(self, item: tuple[bytes | None, bytes]) -> None:
+    def _push(self, item: tuple[bytes | None, bytes], wire: bytes | None = None) -> None:
         if self._closing:
             return
         if self._idle and not self._queue:
-            self._send_eagerly(item[1])
-            return
+            direct = self._direct
+            if direct is None:
+                self._send_eagerly(item[1])
+                return
+            done = direct.write(wire if wire is not None else binary_frame(item[1]))
+            if done == WROTE:
+                self.sent_frames += 1
+                return
+            if done == CLOSED:
+                self._send_failed(ConnectionError("socket closing"))
+                return
+            # PAUSED: queue it below; the writer sends it when the transport drains.
         if len(self._queue) >= self.queue_max:
             METRICS.inc("prikbord_send_queue_dropped_total")  # this frame; abort counts the rest
             self.abort(CloseCode.SLOW_CONSUMER, "too slow: reconnect and resume")

@@ -59,6 +59,7 @@ from server.connection import Connection
 from server.engine.presence import PresenceChange, decode_change
 from server.engine.snapshots import state_of
 from server.engine.store import BoardHead, BoardNotFound, SnapshotSaved, Store, now_ms
+from server.framewriter import binary_frame
 from server.metrics import METRICS
 from server.roster import Delta, Roster
 
@@ -397,12 +398,13 @@ class BoardHub:
         for i in range(0, len(pending), limits.REPLAY_BATCH):
             batch = [entry.raw for entry in pending[i : i + limits.REPLAY_BATCH]]
             frame = codec.events_frame(batch)
+            wire = binary_frame(frame)  # the WebSocket frame, once for every socket
             if len(batch) == 1:
                 for conn in self.conns.values():
-                    conn.send_event(batch[0], frame)
+                    conn.send_event(batch[0], frame, wire)
             else:
                 for conn in self.conns.values():
-                    conn.send_frame(frame)
+                    conn.send_frame(frame, wire)
         self.delivered += len(self.conns) * len(pending)
 
     def _flush_variants(self, pending: list[_Entry]) -> None:
@@ -411,17 +413,18 @@ class BoardHub:
         once per socket."""
         for i in range(0, len(pending), limits.REPLAY_BATCH):
             batch = pending[i : i + limits.REPLAY_BATCH]
-            frames: dict[tuple[int, ...], bytes] = {}
+            frames: dict[tuple[int, ...], tuple[bytes, bytes]] = {}
             for conn in self.conns.values():
                 chosen = [entry.for_conn(conn) for entry in batch]
                 key = tuple(map(id, chosen))
-                frame = frames.get(key)
-                if frame is None:
-                    frame = frames[key] = codec.events_frame(chosen)
+                built = frames.get(key)
+                if built is None:
+                    frame = codec.events_frame(chosen)
+                    built = frames[key] = (frame, binary_frame(frame))
                 if len(chosen) == 1:
-                    conn.send_event(chosen[0], frame)
+                    conn.send_event(chosen[0], *built)
                 else:
-                    conn.send_frame(frame)
+                    conn.send_frame(*built)
         self.delivered += len(self.conns) * len(pending)
 
     async def caught_up(self, seq: int, within: float) -> bool:
@@ -640,8 +643,12 @@ class BoardHub:
         if delta is None or not self.conns:
             return
         frame = _delta_frame(delta)
+        wire = binary_frame(frame)
         for conn in self.conns.values():
-            conn.send_frame(self._full_presence() if conn.id in self._full_lists else frame)
+            if conn.id in self._full_lists:
+                conn.send_frame(self._full_presence())
+            else:
+                conn.send_frame(frame, wire)
 
     def _full_presence(self) -> bytes:
         """The full member list as last told, encoded once per change."""

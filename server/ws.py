@@ -34,6 +34,7 @@ from server.conncaps import Ticket
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
+from server.framewriter import frame_writer
 from server.hub import BoardHub, NodeBehind
 from server.metrics import METRICS
 from server.node import Node
@@ -248,6 +249,7 @@ class _Session:
         conn = Connection(
             secrets.token_hex(6), send, close, queue_max=node.settings.send_queue_max,
             board=hello.board, actor=actor, name=hello.name, role=grant.role, link_gen=grant.gen,
+            direct=frame_writer(ws.scope) if node.settings.direct_frames else None,
         )  # fmt: skip
         identity = node.signer.identity(actor)
         logs.bind(conn=conn.id)

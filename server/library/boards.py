@@ -53,13 +53,12 @@ class Created:
     short: str
 
 
-async def create_from_state(
-    node: Node, state: BoardState, *, owner: str | None, hub: str | None = None
-) -> Created:
+async def create_from_state(node: Node, state: BoardState, *, owner: str | None) -> Created:
     """A new board (new id, new epoch) holding ``state`` (its board id and
     seq are replaced; the caller's object is not changed). ``owner``: the
-    account that owns it (None: nobody); ``hub``: the hub slug it is filed
-    under (kept in the board's meta as ``hub``). Raises CreateFailed."""
+    account that owns it (None: nobody). Raises CreateFailed. Putting the
+    board in a hub is the hubs' index (server/hubs/store.py ``attach``):
+    the caller's, so one place says which hub a board is in."""
     board = new_board_id()
     born = copy.deepcopy(state)
     born.board, born.seq = board, BIRTH_SEQ
@@ -84,8 +83,6 @@ async def create_from_state(
         if saved is not SnapshotSaved.STORED:
             raise CreateFailed(f"snapshot of the new board refused ({saved.name})")
         await node.accounts.boards.claim(board, owner, title, at)
-        if hub is not None:
-            await store.redis.hset(board_keys(board).meta, "hub", hub)
         short = await store.create_short_code(board)
     except (RedisError, OSError, CreateFailed) as exc:
         log.warning("creating board %s from a state failed: %s", board, exc)
@@ -109,7 +106,8 @@ async def create_from_template(
 ) -> str:
     """A new board from a template (a built-in id such as ``brainstorm`` or
     ``brainstorm:en``, or a saved template's id): its sections, settings and
-    starter cards, titled ``title``. Returns the board id. Raises
+    starter cards, titled ``title``; ``hub`` finds the hub's saved templates
+    (the caller puts the board in the hub). Returns the board id. Raises
     ``templates.UnknownTemplate`` for no such template, CreateFailed when
     storage fails. What the hubs' agenda calls when an activity starts."""
     from server.library import saved  # saved templates live in Redis
@@ -118,4 +116,4 @@ async def create_from_template(
     if state is None:
         raise templates.UnknownTemplate(template_id)
     state.settings.title = title
-    return (await create_from_state(node, state, owner=owner, hub=hub)).board
+    return (await create_from_state(node, state, owner=owner)).board

@@ -21,14 +21,10 @@ from server.engine.store import now_ms
 from server.library import templates
 from server.node import Node
 
-#: Saved templates one scope (a hub, an account) keeps at most: a hub that
-#: saves a template per activity type and season stays far below; the cap
-#: keeps one account from filling Redis with copies of big boards.
-MAX_SAVED_PER_SCOPE = 200
-
 
 class TooMany(Exception):
-    """The scope already has ``MAX_SAVED_PER_SCOPE`` templates."""
+    """The scope already has as many templates as it may keep
+    (``Settings.library_saved_templates``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +54,11 @@ def scope_of(*, hub: str | None, owner: str | None) -> str | None:
     return None
 
 
-async def save(node: Node, state: BoardState, *, name: str, scope: str) -> SavedTemplate:
-    """Keep ``templates.from_board(state)`` as a template named ``name``."""
+async def save(node: Node, state: BoardState, *, name: str, scope: str, cap: int) -> SavedTemplate:
+    """Keep ``templates.from_board(state)`` as a template named ``name``;
+    TooMany when the scope has ``cap`` already."""
     redis = node.store.redis
-    if await redis.zcard(_index(scope)) >= MAX_SAVED_PER_SCOPE:
+    if await redis.zcard(_index(scope)) >= cap:
         raise TooMany(scope)
     tpl = templates.from_board(state, now=now_ms())
     tpl.settings.title = name

@@ -1,0 +1,214 @@
+"""The library's REST routes on a real server process and a real Valkey:
+export → import gives an identical board, bad imports create nothing,
+duplicate, templates, copying a card, and exports that respect roles."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import urllib.error
+import urllib.request
+from typing import Any, cast
+
+import redis
+
+from server.engine.keys import BOARDS_KEY
+from tests.support.cluster import Nodes
+from tests.support.servers import ServerProcess, token_of
+from tests.support.wire import Wire, card
+
+
+def _call(
+    node: ServerProcess,
+    path: str,
+    *,
+    token: str | None = None,
+    body: Any = None,
+    raw: bytes | None = None,
+    method: str | None = None,
+) -> tuple[int, bytes, dict[str, str]]:
+    headers = {"Content-Type": "application/json", "Origin": node.http}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    req = urllib.request.Request(node.http + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read(), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+async def _busy_board(node: ServerProcess) -> tuple[str, dict[str, str]]:
+    """A board with sections, cards, a comment, votes, a reaction, a pending
+    card (approval on) and session notes, made by ops over the WebSocket."""
+    made = node.create_board("Ideeën voor de hub")
+    bid, links = made["board"], made["links"]
+    fac = await Wire.join(node.ws, bid, token_of(links["facilitator"]), "Fien")
+    par = await Wire.join(node.ws, bid, token_of(links["participant"]), "Piet")
+    ops = [
+        (fac, {"type": "section.add", "id": "s1", "title": "Vraag", "pos": "a0"}),
+        (fac, {"type": "card.add", **card("c1", "Koffiehoek", section="s1", body="=SUM(A1)")}),
+        (par, {"type": "card.add", **card("c2", "Fietsenstalling")}),
+        (par, {"type": "comment.add", "id": "m1", "card": "c1", "body": "Met zonnepanelen"}),
+        (par, {"type": "vote.cast", "card": "c1"}),
+        (fac, {"type": "reaction.set", "card": "c2", "emoji": "💡", "on": True}),
+        (fac, {"type": "board.set", "approval": True}),
+        (par, {"type": "card.add", **card("c3", "Wacht op goedkeuring")}),
+        (fac, {"type": "notes.update", "doc": "board",
+               "update": bytes.fromhex("01016f000401056e6f7465730b48656c6c6f20776f726c6400")}),
+    ]  # fmt: skip
+    for i, (who, op) in enumerate(ops):
+        assert (await who.op(f"o{i}", op))["t"] == "ack", op
+    await fac.close()
+    await par.close()
+    return bid, links
+
+
+def _board_keys(r: redis.Redis) -> set[bytes]:
+    return {k for k in cast(list[bytes], r.keys("{b:*")) if b":rl:" not in k}
+
+
+async def test_export_then_import_gives_an_identical_board(nodes: Nodes) -> None:
+    node = nodes.start()
+    bid, links = await _busy_board(node)
+    fac = token_of(links["facilitator"])
+    status, body, headers = _call(node, f"/api/boards/{bid}/export.json", token=fac)
+    assert status == 200 and "attachment" in headers["content-disposition"]
+    doc = json.loads(body)
+    assert doc["format"] == "prikbord-board" and doc["version"] == 1 and doc["view"] == "full"
+
+    status, body, _ = _call(node, "/api/library/import", raw=body, method="POST")
+    assert status == 201, body
+    made = json.loads(body)
+    assert made["board"] != bid and made["title"] == "Ideeën voor de hub"
+    original = node.snapshot(bid, fac)
+    copy = node.snapshot(made["board"], token_of(made["links"]["facilitator"]))
+    for key in ("board", "seq"):
+        original.pop(key), copy.pop(key)
+    assert copy == original
+    assert copy["cards"]["c3"]["status"] == "pending" and copy["notes"]
+
+    # The imported board is live: ops on it work, and it survives a restart.
+    w = await Wire.join(node.ws, made["board"], token_of(made["links"]["facilitator"]), "F")
+    assert (await w.op("x1", {"type": "card.add", **card("c9", "Nieuw")}))["t"] == "ack"
+    await w.close()
+    node.restart()
+    again = node.snapshot(made["board"], token_of(made["links"]["facilitator"]))
+    assert (
+        again["cards"]["c9"]["title"] == "Nieuw" and again["cards"]["c1"] == original["cards"]["c1"]
+    )
+
+
+async def test_bad_imports_are_refused_and_create_nothing(nodes: Nodes) -> None:
+    node = nodes.start(PRIKBORD_LIBRARY_IMPORT_MAX_BYTES="20000")
+    bid, links = await _busy_board(node)
+    _s, good, _h = _call(
+        node, f"/api/boards/{bid}/export.json", token=token_of(links["facilitator"])
+    )
+    doc = json.loads(good)
+    r = redis.Redis.from_url(nodes.valkey.url)
+    before, boards_before = _board_keys(r), r.scard(BOARDS_KEY)
+    newer = json.dumps({**doc, "version": 2}).encode()
+    bad_field = json.loads(good)
+    bad_field["state"]["cards"]["c1"]["color"] = "mauve"
+    cases = [
+        (newer, 400, "too_new"),
+        (good[: len(good) // 2], 400, "corrupt"),
+        (b"not json at all", 400, "corrupt"),
+        (json.dumps(bad_field).encode(), 422, "invalid"),
+        (b"{" + b" " * 30_000 + b"}", 413, "too_large"),
+    ]
+    for raw, status, code in cases:
+        got, body, _ = _call(node, "/api/library/import", raw=raw, method="POST")
+        assert (got, json.loads(body)["error"]) == (status, code), body
+    assert _board_keys(r) == before and r.scard(BOARDS_KEY) == boards_before
+
+
+async def test_a_participant_export_holds_only_what_it_may_see(nodes: Nodes) -> None:
+    node = nodes.start()
+    bid, links = await _busy_board(node)
+    par = token_of(links["participant"])
+    _s, body, _h = _call(node, f"/api/boards/{bid}/export.json", token=par)
+    doc = json.loads(body)
+    assert doc["view"] == "participant" and "c3" not in doc["state"]["cards"]
+    status, text, _ = _call(node, f"/api/boards/{bid}/export.csv", token=par)
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    assert status == 200 and [r["title"] for r in rows] == ["Koffiehoek", "Fietsenstalling"]
+    first = rows[0]
+    assert first["section"] == "Vraag" and first["votes"] == "1" and first["comments"] == "1"
+    assert first["body"] == "'=SUM(A1)"  # never a formula
+    assert first["author"] == "Fien"
+    _s, md, _h = _call(node, f"/api/boards/{bid}/export.md", token=par)
+    assert "# Ideeën voor de hub" in md.decode() and "Wacht op" not in md.decode()
+    status, _b, _h = _call(node, f"/api/boards/{bid}/export.json", token="forged")
+    assert status == 401
+
+
+async def test_duplicate_with_and_without_votes_and_comments(nodes: Nodes) -> None:
+    node = nodes.start()
+    bid, links = await _busy_board(node)
+    fac = token_of(links["facilitator"])
+    status, body, _ = _call(node, f"/api/boards/{bid}/duplicate", token=fac, body={})
+    assert status == 201, body
+    full = json.loads(body)
+    snap = node.snapshot(full["board"], token_of(full["links"]["facilitator"]))
+    assert snap["votes"] and snap["comments"] and snap["settings"]["title"] == "Ideeën voor de hub"
+    status, body, _ = _call(
+        node, f"/api/boards/{bid}/duplicate", token=fac,
+        body={"title": "Remix", "votes": False, "comments": False},
+    )  # fmt: skip
+    remix = json.loads(body)
+    snap = node.snapshot(remix["board"], token_of(remix["links"]["facilitator"]))
+    assert snap["votes"] == {} and snap["comments"] == {} and snap["settings"]["title"] == "Remix"
+    assert set(snap["cards"]) == {"c1", "c2", "c3"}
+    # A participant link cannot duplicate (it would hand out what it may not see).
+    status, _b, _h = _call(
+        node, f"/api/boards/{bid}/duplicate", token=token_of(links["participant"]), body={}
+    )
+    assert status == 403
+
+
+async def test_board_from_a_builtin_template(nodes: Nodes) -> None:
+    node = nodes.start()
+    status, body, _ = _call(node, "/api/library/templates?lang=en")
+    listed = json.loads(body)
+    assert status == 200 and {t["id"] for t in listed["builtin"]} >= {
+        "brainstorm:en", "cocreation:en", "vraag-aanbod:en", "retrospective:en", "showcase:en",
+    }  # fmt: skip
+    status, body, _ = _call(
+        node, "/api/library/templates/retrospective:nl/boards", body={"title": "Terugblik mei"}
+    )
+    assert status == 201, body
+    made = json.loads(body)
+    snap = node.snapshot(made["board"], token_of(made["links"]["facilitator"]))
+    assert (
+        snap["settings"]["anonymous"] == "others" and snap["settings"]["title"] == "Terugblik mei"
+    )
+    assert [s["title"] for s in snap["sections"].values()] == ["Ging goed", "Kan beter", "Acties"]
+    status, _b, _h = _call(node, "/api/library/templates/nope/boards", body={"title": "X"})
+    assert status == 404
+
+
+async def test_copy_a_card_to_another_board_with_links_of_both(nodes: Nodes) -> None:
+    node = nodes.start()
+    bid, links = await _busy_board(node)
+    other = node.create_board("Andere")
+    body: dict[str, Any] = {
+        "source": {"board": bid, "token": token_of(links["participant"])},
+        "card": "c1",
+        "target": {"board": other["board"], "token": token_of(other["links"]["participant"])},
+    }
+    status, raw, _ = _call(node, "/api/library/copy-card", body=body)
+    assert status == 201, raw
+    new = json.loads(raw)["card"]
+    snap = node.snapshot(other["board"], token_of(other["links"]["facilitator"]))
+    assert snap["cards"][new]["title"] == "Koffiehoek" and snap["cards"][new]["body"] == "=SUM(A1)"
+    # A viewer link on either side, or a card the source link may not see: refused.
+    viewer = {**body, "target": {**body["target"], "token": token_of(other["links"]["viewer"])}}
+    assert _call(node, "/api/library/copy-card", body=viewer)[0] == 403
+    hidden = {**body, "card": "c3"}
+    assert _call(node, "/api/library/copy-card", body=hidden)[0] == 404
+    forged = {**body, "target": {**body["target"], "token": "forged"}}
+    assert _call(node, "/api/library/copy-card", body=forged)[0] == 401
