@@ -20,6 +20,8 @@ from server import logs
 from server.accounts.routes import routes as account_routes
 from server.config import Settings
 from server.headers import SecurityHeaders
+from server.hubs.routes import routes as hub_routes
+from server.hubs.service import HubService
 from server.library.routes import routes as library_routes
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
@@ -45,6 +47,9 @@ def create_app(settings: Settings) -> Starlette:
         node = Node(settings)
         await node.start()
         app.state.node = node
+        # Hubs and their agenda (server/hubs/): the lifecycle ticks run per node.
+        app.state.hubs = HubService(node)
+        app.state.hubs.start()
         # uvicorn closes sockets with 1012 before the lifespan ends: drain
         # first, on the signal itself, so clients get 4000 (SPEC §10).
         restore_signals = drain_on_signals(node.drain)
@@ -55,6 +60,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             remove_filter()
             restore_signals()
+            await app.state.hubs.stop()
             await node.stop()
 
     routes = [
@@ -72,6 +78,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/boards/{board}/activity", activity.activity),
         Route("/api/boards/{board}/notes.md", notes.notes_markdown),
         *account_routes(),
+        *hub_routes(),
         *library_routes(),
         Route("/api/boards/{board}/links", links.read_links),
         Route("/api/boards/{board}/links/replace", links.replace_links, methods=["POST"]),

@@ -240,6 +240,15 @@ class Settings:
     library_search_cache: int = 600
     #: Hits one search returns: a page of results; narrower words find more.
     library_search_results: int = 100
+    #: How often each node runs the hubs' agenda lifecycle (boards made at an
+    #: activity's start, frozen at its end; server/hubs/lifecycle.py): a board
+    #: is ready within 15 s of the start, and a tick is one small read per hub.
+    #: 0 turns it off.
+    hub_tick_s: float = 15.0
+    #: Public visit requests (a hub's form, no login) per client IP per
+    #: window: a school sends one or two; a script stays at 10 an hour.
+    visit_requests_per_ip: int = 10
+    visit_requests_window_s: int = 3600
     node_name: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
 
     @classmethod
@@ -353,6 +362,13 @@ class Settings:
             library_search_cache=int(get("LIBRARY_SEARCH_CACHE", str(base.library_search_cache))),
             library_search_results=int(
                 get("LIBRARY_SEARCH_RESULTS", str(base.library_search_results))
+            ),
+            hub_tick_s=float(get("HUB_TICK_S", str(base.hub_tick_s))),
+            visit_requests_per_ip=int(
+                get("VISIT_REQUESTS_PER_IP", str(base.visit_requests_per_ip))
+            ),
+            visit_requests_window_s=int(
+                get("VISIT_REQUESTS_WINDOW_S", str(base.visit_requests_window_s))
             ),
             node_name=get("NODE_NAME", base.node_name),
         )

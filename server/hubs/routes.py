@@ -1,0 +1,480 @@
+"""REST API of hubs (docs/hubs.md has the whole list with examples).
+
+Managing needs a login: creating and deleting hubs takes an account with
+role coordinator or admin; a hub's agenda, requests, boards and screen link
+are managed by those and by the accounts named in the hub's
+``coordinators``. Every state-changing request passes the accounts' checks
+(JSON only, same origin, the session's CSRF token). Reads of public data
+need nothing; the agenda is CORS-open for embedding on other sites.
+
+Every refusal is JSON ``{error, message}``; a field that breaks a rule adds
+``field`` (``422 invalid``), so a form can show it beside the field.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.abuse import Limit
+from server.accounts.auth import Caller, caller, check_write, ip_of, limit, node_of, require_login
+from server.accounts.http import ApiError, read_json
+from server.engine.links import BoardGone
+from server.hubs import model
+from server.hubs.model import HONEYPOT, Activity, Hub, Invalid
+from server.hubs.screen import showing
+from server.hubs.service import HubService
+from server.hubs.store import new_activity_id
+from server.routes import pages
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+#: A hub or activity body: descriptions of up to 4,000 characters, which
+#: UTF-8 may make 16 KB; 32 KiB leaves room and bounds a request's cost.
+MAX_BODY = 32 * 1024
+#: The agenda a query returns by default (from now) and at most: a season
+#: ahead; a year and a bit is the widest anyone needs at once.
+AGENDA_DEFAULT_DAYS = 92
+AGENDA_MAX_DAYS = 400
+_DAY_MS = 24 * 3600 * 1000
+#: Public agenda reads may be cached this long by browsers and proxies:
+#: an embedded agenda on a busy site costs one read a minute per visitor.
+PUBLIC_MAX_AGE_S = 60
+
+
+def hubs_of(request: Request) -> HubService:
+    service: HubService = request.app.state.hubs
+    return service
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def base_url(request: Request) -> str:
+    return node_of(request).settings.public_url or str(request.base_url).rstrip("/")
+
+
+def _refusals(handler: Handler) -> Handler:
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return exc.response()
+        except Invalid as exc:
+            return invalid(exc)
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+def invalid(exc: Invalid) -> JSONResponse:
+    return JSONResponse(
+        {"error": "invalid", "field": exc.field, "message": exc.message}, status_code=422
+    )
+
+
+def _private(body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, headers={"cache-control": "no-store"})
+
+
+# --- who may do what ----------------------------------------------------------------
+
+
+def may_create_hubs(who: Caller) -> bool:
+    return who.account.role in ("admin", "coordinator")
+
+
+def manages(who: Caller | None, hub: Hub) -> bool:
+    """Coordinators and admins manage every hub; an account named in the
+    hub's ``coordinators`` manages that hub."""
+    if who is None:
+        return False
+    return may_create_hubs(who) or who.account.username in hub.coordinators
+
+
+async def _hub(request: Request) -> Hub:
+    slug = request.path_params["slug"]
+    hub = await hubs_of(request).store.get(slug) if model.SLUG_RE.fullmatch(slug) else None
+    if hub is None:
+        raise ApiError(404, "not_found", "no such hub")
+    return hub
+
+
+async def _managed(request: Request, *, write: bool) -> tuple[Caller, Hub]:
+    who = await require_login(request, write=write)
+    hub = await _hub(request)
+    if not manages(who, hub):
+        raise ApiError(403, "forbidden", "only this hub's coordinators manage it")
+    return who, hub
+
+
+async def _activity(request: Request, hub: Hub) -> Activity:
+    id = request.path_params["id"]
+    found = (
+        await hubs_of(request).store.activity(hub.slug, id)
+        if model.ACTIVITY_ID_RE.fullmatch(id)
+        else None
+    )
+    if found is None:
+        raise ApiError(404, "not_found", "no such activity in this hub")
+    return found
+
+
+def screen_link(request: Request, hub: Hub) -> str:
+    token = hubs_of(request).screens.token(hub.slug, hub.screen_gen)
+    return f"{base_url(request)}/hub/{hub.slug}/screen#{token}"
+
+
+def _hub_body(request: Request, hub: Hub, who: Caller | None) -> dict[str, Any]:
+    if manages(who, hub):
+        return {**hub.full(), "may_manage": True, "screen_link": screen_link(request, hub)}
+    return {**hub.public(), "may_manage": False}
+
+
+# --- hubs ----------------------------------------------------------------------------
+
+
+@_refusals
+async def list_hubs(request: Request) -> Response:
+    """Every hub (public fields; with the management fields for its managers)."""
+    who = await caller(request)
+    hubs = await hubs_of(request).store.all()
+    body = {
+        "hubs": [_hub_body(request, h, who) for h in hubs],
+        "may_create": who is not None and may_create_hubs(who),
+        "types": {k: v for k, v in model.TYPE_LABELS.items()},
+    }
+    return _private(body)
+
+
+@_refusals
+async def create_hub(request: Request) -> Response:
+    who = await require_login(request, write=True)
+    if not may_create_hubs(who):
+        raise ApiError(403, "forbidden", "only coordinators and administrators create hubs")
+    body = await read_json(request, MAX_BODY)
+    hub = model.hub_from_body(body, now_ms())
+    if not await hubs_of(request).store.create(hub):
+        raise ApiError(409, "taken", f"a hub with slug {hub.slug!r} exists already")
+    return JSONResponse(_hub_body(request, hub, who), status_code=201)
+
+
+@_refusals
+async def read_hub(request: Request) -> Response:
+    who = await caller(request)
+    hub = await _hub(request)
+    return _private(_hub_body(request, hub, who))
+
+
+@_refusals
+async def change_hub(request: Request) -> Response:
+    who, hub = await _managed(request, write=True)
+    body = await read_json(request, MAX_BODY)
+    if "coordinators" in body and not may_create_hubs(who):
+        raise ApiError(
+            403, "forbidden", "only coordinators and administrators name a hub's managers"
+        )
+    after = model.hub_changed(hub, body, now_ms())
+    if not await hubs_of(request).store.put(hub, after):
+        raise ApiError(409, "conflict", "the hub changed meanwhile: reload and try again")
+    return _private(_hub_body(request, after, who))
+
+
+@_refusals
+async def delete_hub(request: Request) -> Response:
+    who = await require_login(request, write=True)
+    hub = await _hub(request)
+    if not may_create_hubs(who):
+        raise ApiError(403, "forbidden", "only coordinators and administrators delete hubs")
+    await hubs_of(request).store.delete(hub.slug)
+    return Response(status_code=204)
+
+
+@_refusals
+async def replace_screen_link(request: Request) -> Response:
+    """A new screen link; the old one stops working at once."""
+    _who, hub = await _managed(request, write=True)
+    after = await hubs_of(request).store.next_screen_gen(hub.slug)
+    if after is None:
+        raise ApiError(404, "not_found", "no such hub")
+    return _private({"screen_link": screen_link(request, after)})
+
+
+# --- activities ----------------------------------------------------------------------
+
+
+def _range(request: Request) -> tuple[int, int]:
+    q = request.query_params
+    start = model.parse_time(q["from"], "from", date_ok=True) if q.get("from") else now_ms()
+    end = (
+        model.parse_time(q["to"], "to", date_ok=True)
+        if q.get("to")
+        else start + AGENDA_DEFAULT_DAYS * _DAY_MS
+    )
+    if end <= start:
+        raise Invalid("to", "must be after from")
+    if end - start > AGENDA_MAX_DAYS * _DAY_MS:
+        raise Invalid("to", f"an agenda query spans at most {AGENDA_MAX_DAYS} days")
+    return start, end
+
+
+@_refusals
+async def list_activities(request: Request) -> Response:
+    """All of a hub's activities in a range, pending and declined included
+    (managers); ``?status=pending`` for the visit requests."""
+    _who, hub = await _managed(request, write=False)
+    start, end = _range(request) if request.query_params.get("from") else (0, 2**53)
+    found = await hubs_of(request).store.activities(hub.slug, start, end)
+    status = request.query_params.get("status")
+    if status:
+        found = [a for a in found if a.status == status]
+    return _private({"hub": hub.slug, "activities": [a.data(private=True) for a in found]})
+
+
+@_refusals
+async def create_activity(request: Request) -> Response:
+    _who, hub = await _managed(request, write=True)
+    body = await read_json(request, MAX_BODY)
+    activity = model.activity_from_body(body, hub=hub.slug, id=new_activity_id(), now=now_ms())
+    await hubs_of(request).store.add_activity(activity)
+    return JSONResponse(activity.data(private=True), status_code=201)
+
+
+@_refusals
+async def read_activity(request: Request) -> Response:
+    who = await caller(request)
+    hub = await _hub(request)
+    activity = await _activity(request, hub)
+    if manages(who, hub):
+        return _private(activity.data(private=True))
+    if not activity.public:
+        raise ApiError(404, "not_found", "no such activity in this hub")
+    return _private(activity.data())
+
+
+async def _change(request: Request, hub: Hub, change: Callable[[Activity], Activity]) -> Activity:
+    id = request.path_params["id"]
+    if not model.ACTIVITY_ID_RE.fullmatch(id):
+        raise ApiError(404, "not_found", "no such activity in this hub")
+    result = await hubs_of(request).store.update_activity(hub.slug, id, change)
+    if result is None:
+        raise ApiError(404, "not_found", "no such activity in this hub")
+    return result[1]
+
+
+@_refusals
+async def change_activity(request: Request) -> Response:
+    """PATCH: the fields given change; ``status: "cancelled"`` cancels."""
+    _who, hub = await _managed(request, write=True)
+    body = await read_json(request, MAX_BODY)
+    now = now_ms()
+    after = await _change(request, hub, lambda a: model.activity_changed(a, body, now))
+    return _private(after.data(private=True))
+
+
+@_refusals
+async def delete_activity(request: Request) -> Response:
+    """Remove for good (calendars keep it until their next refresh; cancel
+    instead to tell them)."""
+    _who, hub = await _managed(request, write=True)
+    activity = await _activity(request, hub)
+    await hubs_of(request).store.delete_activity(hub.slug, activity.id)
+    return Response(status_code=204)
+
+
+@_refusals
+async def accept_request(request: Request) -> Response:
+    _who, hub = await _managed(request, write=True)
+    body = await read_json(request, MAX_BODY)
+    now = now_ms()
+    after = await _change(request, hub, lambda a: model.accepted(a, body, now))
+    return _private(after.data(private=True))
+
+
+@_refusals
+async def decline_request(request: Request) -> Response:
+    _who, hub = await _managed(request, write=True)
+    now = now_ms()
+    after = await _change(request, hub, lambda a: model.declined(a, now))
+    return _private(after.data(private=True))
+
+
+async def submit_visit(request: Request, hub: Hub, body: dict[str, Any]) -> Activity | None:
+    """A public visit request, from the JSON API or the page's form: the
+    origin check, the per-IP limit, the honeypot, then validation. The
+    pending activity, or None for a filled honeypot (answered as sent)."""
+    check_write(request, None)
+    settings = node_of(request).settings
+    rule = Limit(settings.visit_requests_per_ip, settings.visit_requests_window_s)
+    await limit(request, "visit_request_ip", ip_of(request), rule, "visit requests")
+    if body.get(HONEYPOT):
+        return None
+    body = {k: v for k, v in body.items() if k != HONEYPOT}
+    now = now_ms()
+    activity = model.visit_from_body(body, hub=hub.slug, id=new_activity_id(), now=now)
+    await hubs_of(request).store.add_activity(activity)
+    return activity
+
+
+@_refusals
+async def request_visit(request: Request) -> Response:
+    """POST, public: ``{group, contact, size, wishes: [iso…], message}``."""
+    hub = await _hub(request)
+    body = await read_json(request, MAX_BODY)
+    await submit_visit(request, hub, body)
+    return JSONResponse(
+        {"status": "pending", "message": "thank you: the hub's coordinator will contact you"},
+        status_code=202,
+    )
+
+
+# --- public agenda and the screen ---------------------------------------------------
+
+
+@_refusals
+async def public_agenda(request: Request) -> Response:
+    """The hub's public agenda in ``[from, to)`` (default: now and the next
+    92 days): read-only public data, open to any site (CORS) for the
+    embeddable agenda."""
+    hub = await _hub(request)
+    start, end = _range(request)
+    found = await hubs_of(request).store.activities(hub.slug, start, end)
+    base = base_url(request)
+    items = [{**a.data(), "url": f"{base}/hubs/{hub.slug}/a/{a.id}"} for a in found if a.public]
+    return JSONResponse(
+        {"hub": {"slug": hub.slug, "name": hub.name, "url": f"{base}/hubs/{hub.slug}"},
+         "activities": items},
+        headers={
+            "access-control-allow-origin": "*",
+            "cache-control": f"public, max-age={PUBLIC_MAX_AGE_S}",
+        },
+    )  # fmt: skip
+
+
+@_refusals
+async def screen_now(request: Request) -> Response:
+    """What the hub screen shows now, for its token (``Authorization:
+    Bearer``): the running activity's board with a viewer token for it, or
+    today's agenda; ``recheck_ms``: when to ask again at the latest."""
+    hubs = hubs_of(request)
+    hub = await _hub(request)
+    auth = request.headers.get("authorization", "")
+    read = hubs.screens.read(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
+    if read is None or read[0] != hub.slug:
+        raise ApiError(401, "unauthorized", "a valid screen link of this hub is required")
+    if read[1] != hub.screen_gen:
+        raise ApiError(401, "unauthorized", "this screen link was replaced: ask for the new one")
+    now = now_ms()
+    begin, end = model.day_bounds(now)
+    activities = await hubs.store.activities(hub.slug, begin, end)
+    shown = showing(activities, now)
+    body: dict[str, Any] = {
+        "hub": {"slug": hub.slug, "name": hub.name},
+        "now": model.iso_utc(now),
+        "today": [a.data() for a in shown.today],
+        "recheck_ms": shown.recheck_ms,
+    }
+    node = node_of(request)
+    if shown.activity is not None:
+        board = shown.activity.board
+        try:
+            links = await node.links.read(board)
+        except BoardGone:
+            links = None
+        if links is not None:
+            token = node.signer.link_token(board, "viewer", links.gen("viewer"))
+            join = f"{base_url(request)}/j/{links.join_code}" if links.join_code else None
+            body |= {
+                "mode": "board",
+                "board": board,
+                "token": token,
+                "join": join,
+                "activity": shown.activity.data(),
+            }
+            return _private(body)
+    return _private({**body, "mode": "agenda"})
+
+
+# --- boards of a hub --------------------------------------------------------------------
+
+
+@_refusals
+async def hub_boards(request: Request) -> Response:
+    _who, hub = await _managed(request, write=False)
+    node = node_of(request)
+    listed = await hubs_of(request).store.boards(hub.slug)
+    out = []
+    for board, public in listed:
+        info = await node.accounts.boards.info(board)
+        if info is not None:
+            out.append({**info.public(), "public": public})
+    return _private({"hub": hub.slug, "boards": out})
+
+
+@_refusals
+async def put_board(request: Request) -> Response:
+    """PUT ``{public: bool}``: the board belongs to this hub (moved out of
+    any other). The board's owner, or the hub's managers."""
+    who = await require_login(request, write=True)
+    hub = await _hub(request)
+    body = await read_json(request, MAX_BODY)
+    public = body.get("public", False)
+    if not isinstance(public, bool) or set(body) - {"public"}:
+        raise Invalid("public", "the body is {public: true or false}")
+    board = request.path_params["board"]
+    node = node_of(request)
+    info = await node.accounts.boards.info(board) if model.BOARD_ID_RE.fullmatch(board) else None
+    if info is None:
+        raise ApiError(404, "not_found", "no such board")
+    if not manages(who, hub) and info.owner != who.account.username:
+        raise ApiError(403, "forbidden", "only the board's owner or the hub's coordinators")
+    await hubs_of(request).store.attach(board, hub.slug, public=public, now=now_ms())
+    return _private({**info.public(), "hub": hub.slug, "public": public})
+
+
+@_refusals
+async def remove_board(request: Request) -> Response:
+    who = await require_login(request, write=True)
+    hub = await _hub(request)
+    board = request.path_params["board"]
+    hubs = hubs_of(request)
+    if not model.BOARD_ID_RE.fullmatch(board) or await hubs.store.hub_of_board(board) != hub.slug:
+        raise ApiError(404, "not_found", "no such board in this hub")
+    info = await node_of(request).accounts.boards.info(board)
+    if not manages(who, hub) and (info is None or info.owner != who.account.username):
+        raise ApiError(403, "forbidden", "only the board's owner or the hub's coordinators")
+    await hubs.store.attach(board, None, public=False, now=now_ms())
+    return Response(status_code=204)
+
+
+def routes() -> list[BaseRoute]:
+    """The hubs' REST routes (and the hub screen's page, the web app's)."""
+    return [
+        Route("/hub/{slug}/screen", pages.index),
+        Route("/api/hubs", list_hubs, methods=["GET"]),
+        Route("/api/hubs", create_hub, methods=["POST"]),
+        Route("/api/hubs/{slug}", read_hub, methods=["GET"]),
+        Route("/api/hubs/{slug}", change_hub, methods=["PATCH"]),
+        Route("/api/hubs/{slug}", delete_hub, methods=["DELETE"]),
+        Route("/api/hubs/{slug}/screen-link/replace", replace_screen_link, methods=["POST"]),
+        Route("/api/hubs/{slug}/now", screen_now, methods=["GET"]),
+        Route("/api/hubs/{slug}/agenda", public_agenda, methods=["GET"]),
+        Route("/api/hubs/{slug}/activities", list_activities, methods=["GET"]),
+        Route("/api/hubs/{slug}/activities", create_activity, methods=["POST"]),
+        Route("/api/hubs/{slug}/activities/{id}", read_activity, methods=["GET"]),
+        Route("/api/hubs/{slug}/activities/{id}", change_activity, methods=["PATCH"]),
+        Route("/api/hubs/{slug}/activities/{id}", delete_activity, methods=["DELETE"]),
+        Route("/api/hubs/{slug}/activities/{id}/accept", accept_request, methods=["POST"]),
+        Route("/api/hubs/{slug}/activities/{id}/decline", decline_request, methods=["POST"]),
+        Route("/api/hubs/{slug}/visit", request_visit, methods=["POST"]),
+        Route("/api/hubs/{slug}/boards", hub_boards, methods=["GET"]),
+        Route("/api/hubs/{slug}/boards/{board}", put_board, methods=["PUT"]),
+        Route("/api/hubs/{slug}/boards/{board}", remove_board, methods=["DELETE"]),
+    ]
