@@ -201,6 +201,10 @@ class Settings:
     #: byte limits below; 4 keeps a board where 30 people paste links from
     #: costing more than a few MiB, and others wait their turn.
     preview_concurrency: int = 4
+    #: Previews waiting for a slot on one node: past 256 (a script pasting
+    #: links into every card) a link simply gets no preview, rather than
+    #: the node holding a growing queue of tasks.
+    preview_queue_max: int = 256
     #: Connect timeout per hop, and the whole fetch (page, redirects and
     #: image): a preview is a nicety; a slow site must not hold a slot.
     preview_connect_timeout_s: float = 3.0
@@ -334,6 +338,7 @@ class Settings:
             ),
             previews=get("PREVIEWS", "1") not in ("0", "false", "no", ""),
             preview_concurrency=int(get("PREVIEW_CONCURRENCY", str(base.preview_concurrency))),
+            preview_queue_max=int(get("PREVIEW_QUEUE_MAX", str(base.preview_queue_max))),
             preview_connect_timeout_s=float(
                 get("PREVIEW_CONNECT_TIMEOUT_S", str(base.preview_connect_timeout_s))
             ),
