@@ -36,7 +36,7 @@ from server.accounts.auth import Caller, caller, check_write, count_refusal, req
 from server.accounts.http import ApiError, read_json
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, now_ms
-from server.library import boards, document, render, saved, templates
+from server.library import boards, document, render, saved, search, templates
 from server.library.boards import CreateFailed
 from server.node import Node
 
@@ -409,6 +409,54 @@ async def copy_card(request: Request) -> Response:
     return JSONResponse({"card": new_id, "seq": result.seq, "held": held}, status_code=201)
 
 
+# --- search -----------------------------------------------------------------------------
+
+
+def _search_cache(request: Request) -> search.SearchCache:
+    """The node's search cache, made on first use (one per worker process)."""
+    cache: search.SearchCache | None = getattr(request.app.state, "library_search", None)
+    if cache is None:
+        cache = search.SearchCache(_node(request).settings.library_search_cache)
+        request.app.state.library_search = cache
+    return cache
+
+
+@_refusals
+async def search_boards(request: Request) -> Response:
+    """``GET /api/library/search?q=<words>[&hub=<slug>]``: cards, comments
+    and notes that hold every word. With ``hub`` (coordinators and admins):
+    the hub's boards; else the caller's own boards, archived ones too. An
+    owner or coordinator sees the whole board, so the whole board is
+    searched; nobody else searches here."""
+    who = await require_login(request, write=False)
+    node = _node(request)
+    query = request.query_params.get("q", "")
+    if not 0 < len(query) <= 200:
+        raise ApiError(422, "invalid", "q: 1 to 200 characters")
+    hub = request.query_params.get("hub")
+    settings = node.settings
+    if hub:
+        if not who.account.sees_all_boards:
+            raise ApiError(403, "forbidden", "only coordinators search a hub's boards")
+        from server.hubs.store import HubStore  # the hubs' own index of their boards
+
+        ids = [b for b, _public in await HubStore(node.redis).boards(hub)]
+    else:
+        index = node.accounts.boards
+        mine = [*await index.owned(who.account.username, archived=False)]
+        mine += await index.owned(who.account.username, archived=True)
+        ids = [i.board for i in mine]
+    hits = await search.search(
+        node.store, _search_cache(request), ids[: settings.library_search_boards], query,
+        limit=settings.library_search_results,
+    )  # fmt: skip
+    return JSONResponse(
+        {"query": query, "boards": min(len(ids), settings.library_search_boards),
+         "hits": [h.public() for h in hits]},
+        headers={"cache-control": "no-store"},
+    )  # fmt: skip
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/api/boards/{board}/export.{fmt}", export_board),
@@ -420,4 +468,5 @@ def routes() -> list[BaseRoute]:
         Route("/api/library/templates/{template}/boards", board_from_template, methods=["POST"]),
         Route("/api/library/templates/{template}", delete_template, methods=["DELETE"]),
         Route("/api/library/copy-card", copy_card, methods=["POST"]),
+        Route("/api/library/search", search_boards),
     ]

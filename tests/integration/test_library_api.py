@@ -212,3 +212,60 @@ async def test_copy_a_card_to_another_board_with_links_of_both(nodes: Nodes) -> 
     assert _call(node, "/api/library/copy-card", body=hidden)[0] == 404
     forged = {**body, "target": {**body["target"], "token": "forged"}}
     assert _call(node, "/api/library/copy-card", body=forged)[0] == 401
+
+
+async def test_search_finds_a_card_by_a_word_in_a_comment(nodes: Nodes) -> None:
+    from tests.integration.test_accounts import Tab, add_account
+
+    await add_account(nodes.valkey, "fien", "facilitator")
+    await add_account(nodes.valkey, "karel", "facilitator")
+    node = nodes.start()
+    tab, other = Tab(node), Tab(node)
+    assert (await tab.login("fien")).status_code == 200
+    assert (await other.login("karel")).status_code == 200
+    mine = await tab.create("Hub Noord sessie")
+    theirs = await other.create("Karels bord")
+    for made, who in ((mine, "Fien"), (theirs, "Karel")):
+        w = await Wire.join(node.ws, made["board"], token_of(made["links"]["facilitator"]), who)
+        assert (await w.op("a", {"type": "card.add", **card("c1", "Koffiehoek")}))["t"] == "ack"
+        comment = {"type": "comment.add", "id": "m1", "card": "c1", "body": "Met zonnepanelen!"}
+        assert (await w.op("b", comment))["t"] == "ack"
+        await w.close()
+
+    res = await tab.http.get("/api/library/search", params={"q": "ZONNEPANELEN"})
+    assert res.status_code == 200, res.text
+    hits = res.json()["hits"]
+    # Only the searcher's own board: Karel's has the same word.
+    assert [(h["board"], h["card"], h["title"]) for h in hits] == [
+        (mine["board"], "c1", "Koffiehoek")
+    ]
+    assert (await tab.http.get("/api/library/search", params={"q": "fiets"})).json()["hits"] == []
+    # Accents and case fold: "koffiehoek zonnepanelen" both words, any case.
+    res = await tab.http.get("/api/library/search", params={"q": "koffiehoek zonnepanelen"})
+    assert len(res.json()["hits"]) == 1
+    assert (await tab.http.get("/api/library/search", params={"q": ""})).status_code == 422
+    assert (
+        await tab.http.get("/api/library/search", params={"q": "x", "hub": "noord"})
+    ).status_code == 403
+    anonymous = Tab(node)
+    assert (await anonymous.http.get("/api/library/search", params={"q": "x"})).status_code == 401
+
+    # Save the board as a personal template; a new board from it has its cards.
+    res = await tab.send("POST", f"/api/boards/{mine['board']}/template", {"name": "Mijn sessie"})
+    assert res.status_code == 201, res.text
+    template = res.json()["id"]
+    listed = (await tab.http.get("/api/library/templates")).json()["saved"]
+    assert [t["id"] for t in listed] == [template]
+    assert (await other.http.get("/api/library/templates")).json()["saved"] == []
+    res = await tab.send("POST", f"/api/library/templates/{template}/boards", {"title": "Nieuw"})
+    assert res.status_code == 201, res.text
+    made = res.json()
+    snap = node.snapshot(made["board"], token_of(made["links"]["facilitator"]))
+    assert [c["title"] for c in snap["cards"].values()] == ["Koffiehoek"] and not snap["comments"]
+    # Another account cannot use or delete it.
+    res = await other.send("POST", f"/api/library/templates/{template}/boards", {"title": "X"})
+    assert res.status_code == 404
+    assert (await other.send("DELETE", f"/api/library/templates/{template}")).status_code == 404
+    assert (await tab.send("DELETE", f"/api/library/templates/{template}")).status_code == 204
+    for t in (tab, other, anonymous):
+        await t.close()
