@@ -67,6 +67,9 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", pages.index),
         Route("/b/{board}", pages.index),
         Route("/screen/{board}", pages.index),
+        # The coordinator's hub pages (client/web/src/ui/hubs/).
+        Route("/my/hubs", pages.index),
+        Route("/my/hubs/{slug}", pages.index),
         Route("/sw.js", pages.service_worker),
         Route("/j/{code}", api.join_short),
         Route("/healthz", health.healthz),

@@ -7,6 +7,8 @@ import { HubScreen } from "./ui/screen";
 import { LoginPage } from "./ui/account/login";
 import { MyBoardsPage } from "./ui/account/myboards";
 import { SetupPage } from "./ui/account/setup";
+import { HubScreenPage } from "./ui/hubs/screen";
+import { HubPage, HubsPage } from "./ui/hubs/pages";
 import { registerServiceWorker } from "./sw/register";
 import "./styles.css";
 
@@ -15,12 +17,15 @@ const ID = "[A-Za-z0-9_-]{1,40}";
 const ACCOUNT_PAGES = { "/login": "login", "/setup": "setup", "/my": "my" } as const;
 type AccountPage = (typeof ACCOUNT_PAGES)[keyof typeof ACCOUNT_PAGES];
 
-export function route(path: string): { page: "landing" | AccountPage } | { page: "board" | "screen"; board: string } | { page: "notfound" } {
+export function route(path: string): { page: "landing" | AccountPage | "hubs" } | { page: "board" | "screen"; board: string } | { page: "hubscreen" | "hub"; slug: string } | { page: "notfound" } {
   if (path === "/" || path === "/index.html") return { page: "landing" };
   const account = ACCOUNT_PAGES[path.replace(/\/$/, "") as keyof typeof ACCOUNT_PAGES];
   if (account) return { page: account };
   const m = new RegExp(`^/(b|screen)/(${ID})/?$`).exec(path);
   if (m?.[2]) return { page: m[1] === "b" ? "board" : "screen", board: m[2] };
+  // Hubs (issue 14): the hub's big-screen link, the coordinator's pages.
+  const hub = /^\/(?:hub\/([a-z0-9-]{2,40})\/screen|my\/hubs(?:\/([a-z0-9-]{2,40}))?)\/?$/.exec(path);
+  if (hub) return hub[1] ? { page: "hubscreen", slug: hub[1] } : hub[2] ? { page: "hub", slug: hub[2] } : { page: "hubs" };
   return { page: "notfound" };
 }
 
@@ -34,6 +39,9 @@ function App() {
     case "my": return <MyBoardsPage />;
     case "board": return <BoardPage board={r.board} />;
     case "screen": return <HubScreen board={r.board} />;
+    case "hubscreen": return <HubScreenPage slug={r.slug} />;
+    case "hubs": return <HubsPage />;
+    case "hub": return <HubPage slug={r.slug} />;
     default:
       return <main class="narrow"><p class="panel">{t("notFound")} <a href="/">{t("home")}</a></p></main>;
   }

@@ -15,10 +15,10 @@ describe("hub time in Europe/Amsterdam", () => {
     expect(fromInput("2026-07-15T14:30")).toBe(utc("2026-07-15T12:30:00Z"));
     expect(toInput(utc("2026-07-15T12:30:00Z"))).toBe("2026-07-15T14:30");
     expect(formatTime(utc("2026-01-15T13:30:00Z"))).toBe("14:30");
-    // Round trip over every quarter hour of a year, both switches included
+    // Round trip over every hour of a year, both switches included
     // (but the second 02:xx of the autumn night, whose wall time is the first's).
     const doubled = utc("2026-10-25T01:00:00Z");
-    for (let ms = utc("2026-01-01T00:00:00Z"); ms < utc("2027-01-01T00:00:00Z"); ms += H / 4) {
+    for (let ms = utc("2026-01-01T00:00:00Z"); ms < utc("2027-01-01T00:00:00Z"); ms += H) {
       if (ms >= doubled && ms < doubled + H) expect(fromInput(toInput(ms))).toBe(ms - H);
       else expect(fromInput(toInput(ms))).toBe(ms);
     }

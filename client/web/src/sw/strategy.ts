@@ -1,6 +1,7 @@
 /** Which requests the service worker answers, and how (pure, unit-tested).
  *
- * - app pages (`/`, `/b/…`, `/screen/…`, `/login`, `/my`, `/setup`):
+ * - app pages (`/`, `/b/…`, `/screen/…`, `/login`, `/my`, `/setup`, the
+ *   hub screen `/hub/<slug>/screen` and the hub pages `/my/hubs[/<slug>]`):
  *   **network first**. The server's answer always wins, so an upgraded
  *   server is picked up on the next load and a stale app is never served
  *   while the server can be reached; only when the network fails does the
@@ -14,7 +15,8 @@
 export type Strategy = "page" | "asset" | null;
 
 const ID = "[A-Za-z0-9_-]{1,40}";
-const PAGE = new RegExp(`^/(?:|index\\.html|login/?|my/?|setup/?|(?:b|screen)/${ID}/?)$`);
+const SLUG = "[a-z0-9-]{2,40}";
+const PAGE = new RegExp(`^/(?:|index\\.html|login/?|my/?|setup/?|(?:b|screen)/${ID}/?|hub/${SLUG}/screen/?|my/hubs(?:/${SLUG})?/?)$`);
 
 export const strategyFor = (url: URL, method: string, mode: string, origin: string): Strategy => {
   if (method !== "GET" || url.origin !== origin) return null;

@@ -16,7 +16,7 @@ import { PAGE_MS, TILE_W_EM, fitColumns, fitGrid, maxFont, minFont, pageOf, type
 import { Tile } from "./hub/tile";
 import { StarIcon } from "./icons";
 import { readJoin } from "./links/api";
-import { takeLink, updateLink } from "./links/token";
+import { takeLink, updateLink, type LinkParams } from "./links/token";
 import { columns, liveCards, liveSections, sortCards } from "./order";
 import { QrCode } from "./qr";
 import { rankCards, roundState } from "./session/results";
@@ -85,9 +85,11 @@ const useArea = (ref: RefObject<HTMLDivElement | null>): Area => {
   return area;
 };
 
-export function HubScreen({ board }: { board: string }) {
+/** `link`: given by a page that already holds the board's viewer link (the
+ * hub's screen, ui/hubs/screen.tsx); else read from this page's address. */
+export function HubScreen({ board, link: given }: { board: string; link?: LinkParams }) {
   // Read once and taken out of the address bar (ui/links/token.ts).
-  const link = takeLink("screen", board);
+  const link = given ?? takeLink("screen", board);
   const token = link.token;
   const [join, setJoin] = useState(link.join);
   const [restart, setRestart] = useState(0);
