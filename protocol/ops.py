@@ -144,15 +144,25 @@ FileName = Annotated[
 ImageSide = Annotated[int, Field(ge=0, le=limits.MAX_IMAGE_SIDE)]
 
 
-class Attachment(BaseModel):
+class _Map(BaseModel):
+    """A map inside an op: strict, unknown fields refused, and nil on a
+    field the same as leaving it out (as on the op itself)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nil_is_absent(cls, data: Any) -> Any:
+        return drop_nil(data)
+
+
+class Attachment(_Map):
     """A file on a card, as the card shows it. ``id`` names the stored bytes;
     the rest describes them, and the server rewrites it from its own record
     of the upload before appending (``model_copy(update=...)``), so a client
     cannot make a file look like something else. ``w``/``h`` are 0 unless
     the file is an image; ``thumb``: the server made a preview image (an
     image's thumbnail, a PDF's first page)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: FileId
     name: FileName
@@ -164,13 +174,11 @@ class Attachment(BaseModel):
     thumb: bool = False
 
 
-class LinkPreview(BaseModel):
+class LinkPreview(_Map):
     """Open Graph data of a card's link. Only the server makes one (it
     fetches the page): ``url`` is the card's URL it was fetched for, so a
     preview for an older link never lands on a newer one; ``image`` is the
     stored file of the page's image, "" when none."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     url: Url
     title: Annotated[str, _text(limits.MAX_PREVIEW_TITLE), AfterValidator(no_controls)] = ""

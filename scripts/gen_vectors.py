@@ -842,6 +842,8 @@ def client_frames() -> list[dict[str, Any]]:
         _client_ok("op card.set files at the cap", _op(_set("c1", files=[
             {**PDF, "id": f"{i:064x}"} for i in range(limits.MAX_FILES_PER_CARD)]))),
         _client_ok("op card.set preview with defaults", _op(_set("c1", preview={"url": LINK}))),
+        _client_ok("nil inside an attachment or a preview is absent", _op(_set("c1", files=[
+            {**PHOTO, "w": None, "thumb": None}], preview={"url": LINK, "image": None}))),
     ]  # fmt: skip
     bad = [
         _client_bad("empty frame", raw=b""),

@@ -47,3 +47,23 @@ export const MAX_FILTER_WORDS = 50;
 export const MAX_FILTER_WORD = 40;
 /** A countdown of up to a day: sessions, not project deadlines. */
 export const MAX_TIMER_SECONDS = 24 * 3600;
+
+// Card attachments, tags and the question/offer fields (issues 13, 14).
+/** Files on one card: a handful of photos or handouts. */
+export const MAX_FILES_PER_CARD = 6;
+export const MAX_FILE_NAME = 200;
+export const MAX_MIME_TYPE = 100;
+/** A file id is the SHA-256 of its bytes in lowercase hex. */
+export const FILE_ID_LEN = 64;
+export const MAX_IMAGE_SIDE = 1_000_000;
+export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
+/** Link previews (Open Graph, made by the server only). */
+export const MAX_PREVIEW_TITLE = 300;
+export const MAX_PREVIEW_DESCRIPTION = 1000;
+export const MAX_PREVIEW_SITE = 100;
+export const MAX_TAGS = 10;
+export const MAX_TAG = 40;
+/** How to reach the owner of a question or offer: a line, not a letter. */
+export const MAX_CONTACT = 200;
+/** Latest expiry (ms since the epoch): 1 January 2100. */
+export const MAX_EXPIRES = 4_102_444_800_000;

@@ -4,6 +4,7 @@
 import type * as Y from "yjs";
 import { DEFAULT_VOTE_BUDGET } from "./limits";
 import { copyDoc, docState, newDoc, toBytes } from "./notes";
+import type { Attachment, LinkPreview } from "./ops";
 
 export type Role = "viewer" | "participant" | "facilitator";
 
@@ -42,10 +43,16 @@ export interface BoardSession {
   round_open: boolean;
 }
 export interface Section { id: string; title: string; pos: string; deleted: boolean }
+/** Arrays and the preview are replaced, never changed in place (the
+ * optimistic copy in cloneState shares them with the confirmed state). */
 export interface Card {
   id: string; kind: string; title: string; body: string; color: string; url: string;
   section: string; pos: string; x: number; y: number; author: string; author_name: string;
   created_at: number; updated_at: number; deleted: boolean; status: string;
+  /** Attachments, link preview (server-made; null until then), tags, and
+   * the question/offer fields (SPEC §4, Card fields). */
+  files: Attachment[]; preview: LinkPreview | null; tags: string[];
+  contact: string; expires: number; state: string;
 }
 export interface Comment {
   id: string; card: string; body: string; author: string; author_name: string;
@@ -81,7 +88,8 @@ export const newSession = (): BoardSession => ({
 export const newSection = (id: string, p: Partial<Section> = {}): Section => ({ id, title: "", pos: "a0", deleted: false, ...p });
 export const newCard = (id: string, p: Partial<Card> = {}): Card => ({
   id, kind: "note", title: "", body: "", color: "yellow", url: "", section: "", pos: "a0", x: 0, y: 0,
-  author: "", author_name: "", created_at: 0, updated_at: 0, deleted: false, status: "visible", ...p,
+  author: "", author_name: "", created_at: 0, updated_at: 0, deleted: false, status: "visible",
+  files: [], preview: null, tags: [], contact: "", expires: 0, state: "open", ...p,
 });
 export const newComment = (id: string, card: string, p: Partial<Comment> = {}): Comment => ({
   id, card, body: "", author: "", author_name: "", created_at: 0, deleted: false, status: "visible", ...p,
@@ -153,7 +161,10 @@ type Json = Record<string, unknown>;
 const SETTINGS_FIELDS = ["title", "layout", "theme", "vote_budget", "approval", "locked", "hide_cards", "anonymous", "filter", "words"] as const;
 const SESSION_FIELDS = ["timer_duration", "timer_ends_at", "timer_remaining", "spotlight_kind", "spotlight_id", "round", "round_open"] as const;
 const SECTION_FIELDS = ["title", "pos", "deleted"] as const;
-const CARD_FIELDS = ["kind", "title", "body", "color", "url", "section", "pos", "x", "y", "author", "author_name", "created_at", "updated_at", "deleted", "status"] as const;
+const CARD_FIELDS = [
+  "kind", "title", "body", "color", "url", "section", "pos", "x", "y", "author", "author_name", "created_at", "updated_at", "deleted", "status",
+  "files", "preview", "tags", "contact", "expires", "state",
+] as const;
 const COMMENT_FIELDS = ["card", "body", "author", "author_name", "created_at", "deleted", "status"] as const;
 
 const pick = <T extends object>(o: T, fields: readonly (keyof T)[]): Json => {
@@ -168,6 +179,20 @@ const mapToObj = <V>(m: Map<string, V>, f: (v: V) => unknown): Json => {
 };
 const entries = (o: unknown): [string, Json][] =>
   o && typeof o === "object" ? (Object.entries(o) as [string, Json][]) : [];
+
+/** A card's snapshot form (copies: the form never shares the state's arrays). */
+export const cardWire = (c: Card): Json => ({
+  ...pick(c, CARD_FIELDS), files: c.files.map((f) => ({ ...f })), tags: [...c.tags], preview: c.preview && { ...c.preview },
+});
+/** A card from its snapshot form (trusted); fields a form lacks (an older
+ * snapshot or server) take their defaults. */
+export const cardFromWire = (id: string, v: Json): Card => {
+  const c = newCard(id, v as Partial<Card>);
+  c.files = Array.isArray(v.files) ? (v.files as Attachment[]).map((f) => ({ ...f })) : [];
+  c.tags = Array.isArray(v.tags) ? v.tags.map(String) : [];
+  c.preview = v.preview && typeof v.preview === "object" ? { ...(v.preview as LinkPreview) } : null;
+  return c;
+};
 
 /** The canonical snapshot form: reaction actor lists sorted, empty entries left out. */
 export const toWire = (s: BoardState): Json => {
@@ -187,7 +212,7 @@ export const toWire = (s: BoardState): Json => {
     seq: s.seq,
     settings: { ...pick(s.settings, SETTINGS_FIELDS), words: [...s.settings.words] },
     sections: mapToObj(s.sections, (v) => pick(v, SECTION_FIELDS)),
-    cards: mapToObj(s.cards, (v) => pick(v, CARD_FIELDS)),
+    cards: mapToObj(s.cards, cardWire),
     comments: mapToObj(s.comments, (v) => pick(v, COMMENT_FIELDS)),
     reactions: mapToObj(reactions, (v) => v),
     votes: mapToObj(votes, (v) => v),
@@ -220,7 +245,7 @@ export const fromWire = (d: Json): BoardState => {
   s.seq = Number(d.seq ?? 0);
   s.settings = settingsFromWire((d.settings ?? {}) as Json);
   for (const [id, v] of entries(d.sections)) s.sections.set(id, newSection(id, v as Partial<Section>));
-  for (const [id, v] of entries(d.cards)) s.cards.set(id, newCard(id, v as Partial<Card>));
+  for (const [id, v] of entries(d.cards)) s.cards.set(id, cardFromWire(id, v));
   for (const [id, v] of entries(d.comments)) s.comments.set(id, newComment(id, String(v.card ?? ""), v as Partial<Comment>));
   for (const [cid, per] of entries(d.reactions)) s.reactions.set(cid, reactionsFromWire(per));
   for (const [cid, per] of entries(d.votes)) s.votes.set(cid, votesFromWire(per));

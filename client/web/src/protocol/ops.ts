@@ -14,6 +14,27 @@ export const ANONYMOUS = ["off", "others", "all"] as const;
 export const MOD_ACTIONS = ["approve", "reject", "hide", "restore"] as const;
 export const TIMER_ACTIONS = ["start", "pause", "resume", "reset"] as const;
 
+export const FILE_KINDS = ["image", "pdf", "audio", "file"] as const;
+/** A question's or offer's progress (not the moderation status). */
+export const CARD_STATES = ["open", "matched", "resolved"] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+export type CardState = (typeof CARD_STATES)[number];
+
+/** A file on a card (SPEC §4, Card fields). `id` is the stored file's
+ * SHA-256 (64 lowercase hex digits); the server rewrites the rest from its
+ * record of the upload. `w`/`h` 0 unless an image; `thumb`: the server made
+ * a preview image. */
+export interface Attachment {
+  id: string; name: string; type: string; size: number; kind: FileKind; w: number; h: number; thumb: boolean;
+}
+/** Open Graph data of a card's link, made by the server only; `url` is the
+ * card URL it was fetched for, `image` a file id or "". */
+export interface LinkPreview { url: string; title: string; description: string; site: string; image: string }
+/** The card fields of issues 13 and 14; absent = the card's default. */
+export interface CardFields {
+  files?: Attachment[]; tags?: string[]; contact?: string; expires?: number; state?: CardState;
+}
+
 export type Layout = (typeof LAYOUTS)[number];
 export type Theme = (typeof THEMES)[number];
 export type CardKind = (typeof KINDS)[number];
@@ -31,13 +52,20 @@ export interface BoardSet {
 export interface SectionAdd { type: "section.add"; id: string; title: string; pos: string }
 export interface SectionSet { type: "section.set"; id: string; title?: string; pos?: string }
 export interface SectionDelete { type: "section.delete"; id: string }
-export interface CardAdd {
+export interface CardAdd extends CardFields {
   type: "card.add"; id: string; kind: CardKind; title: string; body: string; color: Color;
   url?: string; section?: string; pos: string; x: number; y: number;
   /** Held for approval (the server sets it when the word filter matches). */
   held?: boolean;
+  /** Server-made only (the policy refuses it from anyone else). */
+  preview?: LinkPreview;
 }
-export interface CardSet { type: "card.set"; id: string; kind?: CardKind; title?: string; body?: string; color?: Color; url?: string; held?: boolean }
+/** A list (`files`, `tags`) replaces the whole list; `url` "" clears the
+ * link and its preview; `preview` (server only) "" clears the preview. */
+export interface CardSet extends CardFields {
+  type: "card.set"; id: string; kind?: CardKind; title?: string; body?: string; color?: Color; url?: string; held?: boolean;
+  preview?: LinkPreview | "";
+}
 export interface CardMove { type: "card.move"; id: string; section?: string; pos?: string; x?: number; y?: number }
 export interface CardDelete { type: "card.delete"; id: string }
 export interface CommentAdd { type: "comment.add"; id: string; card: string; body: string; held?: boolean }
@@ -244,6 +272,62 @@ const nonBlank = (check: (v: unknown, w: string) => string) => (v: unknown, wher
   return s;
 };
 
+/** One-line texts (a file name, a tag, a contact): no control character at all. */
+const hasAnyControl = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (isControl(s.charCodeAt(i))) return true;
+  return false;
+};
+const line = (min: number, max: number) => (v: unknown, where: string): string => {
+  const s = str(min, max)(v, where);
+  if (hasAnyControl(s)) fail(where, "control characters are not allowed");
+  return s;
+};
+const fileId = str(L.FILE_ID_LEN, L.FILE_ID_LEN, { re: /^[0-9a-f]+$/ });
+const mapOf = (schema: Record<string, Field>) => (v: unknown, where: string): Wire => {
+  if (!isPlainMap(v)) return fail(where, "Input should be a valid dictionary");
+  return checkFields(v, schema, `${where}.`);
+};
+const ATTACHMENT: Record<string, Field> = {
+  id: { check: fileId },
+  name: { check: nonBlank(line(1, L.MAX_FILE_NAME)) },
+  type: { check: str(0, L.MAX_MIME_TYPE, { re: /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/ }) },
+  size: { check: int(0, L.MAX_FILE_SIZE) },
+  kind: { check: oneOf(FILE_KINDS) },
+  w: { check: int(0, L.MAX_IMAGE_SIDE), default: 0 },
+  h: { check: int(0, L.MAX_IMAGE_SIDE), default: 0 },
+  thumb: { check: bool, default: false },
+};
+const PREVIEW: Record<string, Field> = {
+  url: { check: (v, w) => url(v, w) },
+  title: { check: text(L.MAX_PREVIEW_TITLE), default: "" },
+  description: { check: text(L.MAX_PREVIEW_DESCRIPTION), default: "" },
+  site: { check: line(0, L.MAX_PREVIEW_SITE), default: "" },
+  image: { check: either(fileId, ""), default: "" },
+};
+const files = (v: unknown, where: string): Attachment[] => {
+  const out = list(mapOf(ATTACHMENT), L.MAX_FILES_PER_CARD)(v, where) as unknown as Attachment[];
+  if (new Set(out.map((f) => f.id)).size !== out.length) fail(where, "Value error, the same file twice on one card");
+  return out;
+};
+/** How a tag is kept (ops.normalize_tag): without surrounding whitespace,
+ * one leading "#" and capitals, so "#Tuin " and "tuin" are the same tag. */
+export const normalizeTag = (tag: string): string => {
+  const t = pyStrip(tag);
+  return pyStrip(t.startsWith("#") ? t.slice(1) : t).toLowerCase();
+};
+const tag = (v: unknown, where: string): string => {
+  if (typeof v !== "string") return fail(where, "Input should be a valid string");
+  if (hasAnyControl(v)) fail(where, "Value error, control characters are not allowed");
+  const t = normalizeTag(v);
+  const n = cpLen(t);
+  if (n < 1 || n > L.MAX_TAG) fail(where, `Value error, a tag is 1 to ${L.MAX_TAG} characters (without #)`);
+  return t;
+};
+/** Normalised, duplicates dropped (the first kept), in order. */
+const tags = (v: unknown, where: string): string[] => [...new Set(list(tag, L.MAX_TAGS)(v, where))];
+const contact = line(0, L.MAX_CONTACT);
+const expires = int(0, L.MAX_EXPIRES);
+
 const SCHEMAS: Record<OpType, Record<string, Field>> = {
   "board.set": {
     title: { check: str(1, L.MAX_BOARD_TITLE, { strip: true, controls: false }), optional: true },
@@ -277,6 +361,13 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     x: { check: coord, default: 0 },
     y: { check: coord, default: 0 },
     held: { check: bool, optional: true },
+    // Absent = the card's default; the event leaves them out.
+    files: { check: files, optional: true },
+    preview: { check: mapOf(PREVIEW), optional: true },
+    tags: { check: tags, optional: true },
+    contact: { check: contact, optional: true },
+    expires: { check: expires, optional: true },
+    state: { check: oneOf(CARD_STATES), optional: true },
   },
   "card.set": {
     id: { check: checkId },
@@ -286,6 +377,12 @@ const SCHEMAS: Record<OpType, Record<string, Field>> = {
     color: { check: oneOf(COLORS), optional: true },
     url: { check: either(url, ""), optional: true },
     held: { check: bool, optional: true },
+    files: { check: files, optional: true },
+    preview: { check: either(mapOf(PREVIEW), ""), optional: true },
+    tags: { check: tags, optional: true },
+    contact: { check: contact, optional: true },
+    expires: { check: expires, optional: true },
+    state: { check: oneOf(CARD_STATES), optional: true },
   },
   "card.move": {
     id: { check: checkId },
@@ -360,7 +457,7 @@ export const parseOp = (obj: unknown, prefix = ""): Op => {
   }
   const op = { type, ...fields } as Op;
   if (op.type === "card.add") {
-    if (isBlank(op.title) && isBlank(op.body) && !op.url) fail(`${prefix}${type}`, "a card needs a title, a body or a URL");
+    if (isBlank(op.title) && isBlank(op.body) && !op.url && !op.files?.length) fail(`${prefix}${type}`, "a card needs a title, a body, a URL or a file");
     if (op.kind === "link" && !op.url) fail(`${prefix}${type}`, "a link card needs a url");
   }
   if (op.type === "timer.set" && (op.action === "start") !== (op.seconds !== undefined)) {
@@ -423,4 +520,14 @@ export const validateOp = (op: Op): string | null => {
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
+};
+
+/** Every stored file an op refers to (attachments and a preview's image):
+ * what the server checks against the board's uploads (ops.file_ids). */
+export const fileIds = (op: Op): Set<string> => {
+  const ids = new Set<string>();
+  if (op.type !== "card.add" && op.type !== "card.set") return ids;
+  for (const f of op.files ?? []) ids.add(f.id);
+  if (op.preview && op.preview.image) ids.add(op.preview.image);
+  return ids;
 };

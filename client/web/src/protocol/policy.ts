@@ -5,7 +5,7 @@
 import * as L from "./limits";
 import { ErrorCode } from "./errors";
 import { liveCard, liveCards, liveComments, liveSections, postsBy, votesUsed, type BoardState, type Card, type Role } from "./model";
-import { isBlank, type CardSet, type ModAction, type Op } from "./ops";
+import { isBlank, type CardSet, type LinkPreview, type ModAction, type Op } from "./ops";
 import { docCard } from "./notes";
 import { seesCard, seesComment, type Viewer } from "./visibility";
 
@@ -46,6 +46,9 @@ const ownerOrFacilitator = (author: string, actor: string, role: Role): Rejectio
 export const check = (state: BoardState, op: Op, actor: string, role: Role): Rejection | null => {
   if (!mayWrite(role)) return reject(ErrorCode.FORBIDDEN, "this link is read-only");
   if (state.removed.has(actor)) return reject(ErrorCode.FORBIDDEN, "you were removed from this board");
+  if ((op.type === "card.add" || op.type === "card.set") && op.preview !== undefined && op.preview !== null && actor !== SYSTEM_ACTOR) {
+    return reject(ErrorCode.FORBIDDEN, "only the server sets a link preview");
+  }
   if (role !== "facilitator") {
     if (FACILITATOR_ONLY.has(op.type)) return reject(ErrorCode.FORBIDDEN, "only a facilitator may do this");
     if (state.settings.locked) return reject(ErrorCode.FORBIDDEN, "the board is locked");
@@ -62,10 +65,20 @@ const editBreaksCard = (c: Card, op: CardSet): Rejection | null => {
   const body = op.body ?? c.body;
   const url = op.url ?? c.url;
   const kind = op.kind ?? c.kind;
-  if (isBlank(title) && isBlank(body) && !url) return reject(ErrorCode.INVALID, "a card needs a title, a body or a URL");
+  const files = op.files ?? c.files;
+  if (isBlank(title) && isBlank(body) && !url && !files.length) return reject(ErrorCode.INVALID, "a card needs a title, a body, a URL or a file");
   if (kind === "link" && !url) return reject(ErrorCode.INVALID, "a link card needs a url");
-  return null;
+  return previewFits(op.preview, url);
 };
+
+/** A preview describes the card's link as it is after the op: one fetched
+ * for a link the card has since lost is refused, so it never lands. */
+const previewFits = (preview: LinkPreview | "" | undefined | null, url: string): Rejection | null =>
+  preview && preview.url !== url ? reject(ErrorCode.INVALID, "the preview is for another URL than the card's") : null;
+
+/** The actor of ops the server makes itself (messages.SYSTEM_ACTOR); real
+ * actors are 12 random characters, so none is ever this. */
+export const SYSTEM_ACTOR = "system";
 
 /** NOT_FOUND for a card that is gone or that the sender may not see: to
  * them it is not there (the same answer, so its existence does not leak). */
@@ -96,7 +109,7 @@ const checkObjects = (state: BoardState, op: Op, actor: string, role: Role): Rej
         if (cap) return cap;
       }
       if (op.section && !state.sections.has(op.section)) return notFound("section");
-      return null;
+      return previewFits(op.preview, op.url ?? "");
     case "card.set":
     case "card.move":
     case "card.delete": {

@@ -2,8 +2,8 @@
  * Total: an op the policy refuses at this point of the log is a no-op, never
  * an error, so replicas applying the same log converge. Mutates in place. */
 import {
-  liveCard, newCard, newComment, newSection, postsBy, reactionsFromWire, sessionFromWire, settingsFromWire, votesFromWire,
-  type BoardSession, type BoardState, type Card, type Comment, type Role,
+  cardFromWire, liveCard, newCard, newComment, newSection, postsBy, reactionsFromWire, sessionFromWire, settingsFromWire, votesFromWire,
+  type BoardSession, type BoardState, type Comment, type Role,
 } from "./model";
 import type { EventOp, ModAction, Op, TimerSet, ViewPatch } from "./ops";
 import { cardDoc, mergeInto, newDoc } from "./notes";
@@ -78,7 +78,7 @@ export const applyPatch = (state: BoardState, patch: ViewPatch): void => {
   if (patch.session) state.session = sessionFromWire(patch.session);
   if (patch.removed) state.removed = new Set(patch.removed);
   patchMap(state.sections, patch.sections, (id, v) => newSection(id, v));
-  patchMap(state.cards, patch.cards, (id, v) => newCard(id, v as Partial<Card>));
+  patchMap(state.cards, patch.cards, cardFromWire);
   patchMap(state.comments, patch.comments, (id, v) => newComment(id, String(v.card ?? ""), v as Partial<Comment>));
   patchMap(state.reactions, patch.reactions, (_id, v) => reactionsFromWire(v));
   patchMap(state.votes, patch.votes, (_id, v) => votesFromWire(v));
@@ -127,15 +127,24 @@ export const applyOp = (state: BoardState, op: Op, actor: string, name: string, 
         kind: op.kind ?? "note", title: op.title ?? "", body: op.body ?? "", color: op.color ?? "yellow",
         url: op.url || "", section: op.section || "", pos: op.pos ?? "a0", x: op.x ?? 0, y: op.y ?? 0,
         author: actor, author_name: name, created_at: at, updated_at: at, status: newStatus(state, role, op.held),
+        files: [...(op.files ?? [])], preview: op.preview ?? null, tags: [...(op.tags ?? [])],
+        contact: op.contact ?? "", expires: op.expires ?? 0, state: op.state ?? "open",
       }));
       break;
     case "card.set": {
       const c = state.cards.get(op.id);
       if (!c) break;
       // An op that names no field changes nothing, updated_at included.
-      if (![op.kind, op.title, op.body, op.color, op.url].every((v) => v === undefined || v === null)) {
+      const named = [op.kind, op.title, op.body, op.color, op.url, op.files, op.preview, op.tags, op.contact, op.expires, op.state];
+      if (!named.every((v) => v === undefined || v === null)) {
+        // A new link drops the old link's preview, unless the op brings one.
+        if (op.url !== undefined && op.url !== null && op.url !== c.url) c.preview = null;
         set(c, "kind", op.kind); set(c, "title", op.title); set(c, "body", op.body);
         set(c, "color", op.color); set(c, "url", op.url);
+        if (op.files !== undefined && op.files !== null) c.files = [...op.files];
+        if (op.preview !== undefined && op.preview !== null) c.preview = op.preview === "" ? null : op.preview;
+        if (op.tags !== undefined && op.tags !== null) c.tags = [...op.tags];
+        set(c, "contact", op.contact); set(c, "expires", op.expires); set(c, "state", op.state);
         c.updated_at = at;
       }
       // The word filter matched the new text: back to pending.
