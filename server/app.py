@@ -19,6 +19,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from server import logs
 from server.accounts.routes import routes as account_routes
 from server.config import Settings
+from server.files import routes as files
 from server.headers import SecurityHeaders
 from server.hubs.routes import routes as hub_routes
 from server.hubs.service import HubService
@@ -80,6 +81,9 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/boards/{board}", api.read_board),
         Route("/api/boards/{board}/activity", activity.activity),
         Route("/api/boards/{board}/notes.md", notes.notes_markdown),
+        Route("/api/boards/{board}/files", files.upload, methods=["POST"]),
+        Route("/api/boards/{board}/files/{file}", files.serve),
+        Route("/api/boards/{board}/files/{file}/thumb", files.serve_thumb),
         *account_routes(),
         *hub_routes(),
         *library_routes(),

@@ -227,6 +227,52 @@ class Settings:
     #: TESTS ONLY: ``name=address`` pairs the preview fetcher resolves
     #: without DNS (a test's stand-in for a hostile resolver).
     preview_test_hosts: tuple[str, ...] = ()
+    #: The largest file one upload may carry (413 past it): a 12-megapixel
+    #: phone photo is 3-6 MB, a 48-megapixel one ~15 MB, a slide deck with
+    #: photos ~20 MB; 25 MiB takes those and keeps one upload's temp file
+    #: and its thumbnail work bounded on a small hub server.
+    files_max_bytes: int = 25 * 1024 * 1024
+    #: Stored bytes per board (413 past it): 500 MiB is ~150 phone photos at
+    #: full size (re-encoded) plus PDFs — a busy session's wall — and bounds
+    #: what one leaked participant link can put on the disk.
+    files_board_quota_bytes: int = 500 * 1024 * 1024
+    #: Pixels an image may have (422 past it, checked on the header before
+    #: any pixel is decoded: an image bomb of 50,000 x 50,000 is refused
+    #: without costing memory). 50 MP covers every phone camera's default
+    #: mode (48-50 MP sensors); decoded RGB it is ~150 MB, hence the
+    #: concurrency bound below.
+    files_max_image_pixels: int = 50_000_000
+    #: Stored images are scaled down to this longest side: 4096 px is more
+    #: than a 4K screen (3840) shows, so a 12 MP photo (4000 x 3000) stays
+    #: whole and a 48 MP one shrinks to a quarter of the bytes.
+    files_max_image_edge: int = 4096
+    #: Preview images' longest side: a card on a wall is ~250 CSS px wide,
+    #: 480 px is sharp on a 2x phone screen and ~20-40 KB as WebP.
+    files_thumb_edge: int = 480
+    #: Frames an animated GIF may have: a few seconds of animation; every
+    #: frame is decoded and re-encoded.
+    files_max_gif_frames: int = 300
+    #: Images and PDFs decoded at once by one node: each may hold ~150 MB
+    #: of pixels at the pixel cap, and a node has one or two cores for it.
+    files_decode_concurrency: int = 2
+    #: An uploaded file no card references is dropped after this long: the
+    #: time between finishing an upload and attaching it (a person may
+    #: upload, then write the card's text for a while) — an hour.
+    files_unattached_grace_s: int = 3600
+    #: How often each node collects unreferenced files of the boards it
+    #: holds (0: only ``prikbord admin gc``): every 10 minutes is cheap (one
+    #: hash read per board) and keeps a deleted photo from lingering.
+    files_gc_interval_s: int = 600
+    #: A file is dropped only once it stayed unreferenced this long across
+    #: collector passes: an op checked against the registry just before a
+    #: pass lands in the log within seconds (its Redis timeouts), so after
+    #: a minute no in-flight attach can lose its file.
+    files_gc_confirm_s: float = 60.0
+    #: An upload's body must arrive within this time (the slowloris guard's
+    #: body timeout for ``POST /api/boards/*/files``; other requests keep
+    #: ``http_body_timeout_s``): 25 MiB over a poor 3G link (~60 KB/s) takes
+    #: ~7 minutes.
+    files_upload_timeout_s: float = 600.0
     #: Bytes of one board import (a JSON export): the biggest board the caps
     #: allow with its notes (~5,000 cards of a few hundred bytes, 200 card
     #: descriptions of 16 KiB, board notes of 256 KiB) is well under 8 MiB;
@@ -355,6 +401,27 @@ class Settings:
             preview_cache_ttl_s=int(get("PREVIEW_CACHE_TTL_S", str(base.preview_cache_ttl_s))),
             preview_test_loopback_port=int(get("PREVIEW_TEST_LOOPBACK_PORT", "0")),
             preview_test_hosts=_csv(get("PREVIEW_TEST_HOSTS", "")),
+            files_max_bytes=int(get("FILES_MAX_BYTES", str(base.files_max_bytes))),
+            files_board_quota_bytes=int(
+                get("FILES_BOARD_QUOTA_BYTES", str(base.files_board_quota_bytes))
+            ),
+            files_max_image_pixels=int(
+                get("FILES_MAX_IMAGE_PIXELS", str(base.files_max_image_pixels))
+            ),
+            files_max_image_edge=int(get("FILES_MAX_IMAGE_EDGE", str(base.files_max_image_edge))),
+            files_thumb_edge=int(get("FILES_THUMB_EDGE", str(base.files_thumb_edge))),
+            files_max_gif_frames=int(get("FILES_MAX_GIF_FRAMES", str(base.files_max_gif_frames))),
+            files_decode_concurrency=int(
+                get("FILES_DECODE_CONCURRENCY", str(base.files_decode_concurrency))
+            ),
+            files_unattached_grace_s=int(
+                get("FILES_UNATTACHED_GRACE_S", str(base.files_unattached_grace_s))
+            ),
+            files_gc_interval_s=int(get("FILES_GC_INTERVAL_S", str(base.files_gc_interval_s))),
+            files_gc_confirm_s=float(get("FILES_GC_CONFIRM_S", str(base.files_gc_confirm_s))),
+            files_upload_timeout_s=float(
+                get("FILES_UPLOAD_TIMEOUT_S", str(base.files_upload_timeout_s))
+            ),
             library_import_max_bytes=int(
                 get("LIBRARY_IMPORT_MAX_BYTES", str(base.library_import_max_bytes))
             ),

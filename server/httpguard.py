@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import resource
 from collections import Counter
 from collections.abc import Iterable
@@ -61,6 +62,9 @@ _TIMEOUT_RESPONSE = (
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+#: File uploads get ``upload_timeout_s`` for their body (server/files/routes.py).
+_UPLOAD_PATH = re.compile(r"/api/boards/[^/]+/files")
+
 
 class Guard:
     """Per-process settings and counts of the guard: open HTTP connections
@@ -73,9 +77,13 @@ class Guard:
         body_timeout_s: float,
         max_per_ip: int,
         trusted: Iterable[str] = (),
+        upload_timeout_s: float | None = None,
     ) -> None:
         self.header_timeout_s = header_timeout_s
         self.body_timeout_s = body_timeout_s
+        #: The body timeout of file uploads (``POST /api/boards/*/files``):
+        #: megabytes from a phone, not a few KiB of JSON.
+        self.upload_timeout_s = body_timeout_s if upload_timeout_s is None else upload_timeout_s
         self.max_per_ip = max_per_ip
         self.trust_all = False
         self._trusted: list[_Network] = []
@@ -97,6 +105,7 @@ class Guard:
             body_timeout_s=settings.http_body_timeout_s,
             max_per_ip=settings.max_http_per_ip,
             trusted=settings.trusted_proxies,
+            upload_timeout_s=settings.files_upload_timeout_s,
         )
 
     def trusted(self, ip: str) -> bool:
@@ -186,9 +195,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         before = self.cycle
         super().on_headers_complete()
         if self.cycle is not before:  # a request for the app (not an upgrade): read its body
-            self._body_timer = self.loop.call_later(
-                self._guard.body_timeout_s, self._timed_out, "http_body_timeout"
-            )
+            scope = self.cycle.scope
+            upload = scope["method"] == "POST" and _UPLOAD_PATH.fullmatch(scope["path"])
+            timeout = self._guard.upload_timeout_s if upload else self._guard.body_timeout_s
+            self._body_timer = self.loop.call_later(timeout, self._timed_out, "http_body_timeout")
 
     def on_message_complete(self) -> None:
         self._cancel(body=True)

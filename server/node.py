@@ -27,6 +27,7 @@ from server.engine.client import ModeMismatch, check_mode, connect
 from server.engine.keys import EPOCH_CHANGED, LINKS_CHANGED
 from server.engine.links import LinkStore
 from server.engine.store import BoardNotFound, Store, now_ms
+from server.files.service import Files
 from server.hub import BoardHub
 from server.secret import read_secret
 from server.tokens import Signer
@@ -83,6 +84,8 @@ class Node:
         self.access = Access(self.signer, self.links, self.limiter, settings)
         #: Accounts, login sessions and board ownership (server/accounts/).
         self.accounts = Accounts(self.redis, settings, self.secret)
+        #: Photos and files on cards: store, registry, GC (server/files/).
+        self.files = Files(settings, self.redis)
         self.hubs: dict[str, BoardHub] = {}
         self._loading: dict[str, asyncio.Task[BoardHub]] = {}
         self._hub_tasks: dict[str, asyncio.Task[None]] = {}
@@ -112,6 +115,8 @@ class Node:
         self._tasks.append(loop.create_task(self.bus.run(), name="bus"))
         self._tasks.append(loop.create_task(self._presence_refresher(), name="presence"))
         self._tasks.append(loop.create_task(self.caps.refresher(), name="conncaps"))
+        if self.settings.files_gc_interval_s > 0:
+            self._tasks.append(loop.create_task(self._files_gc(), name="files-gc"))
 
     async def drain(self) -> None:
         """Tell every client to reconnect elsewhere (4000), sockets still in
@@ -137,6 +142,7 @@ class Node:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.access.stop()
+        await self.files.aclose()
         await self.bus.aclose()
         await self.redis.aclose()
 
@@ -248,6 +254,20 @@ class Node:
             if hub is not None:
                 hub.request_head_check()
                 hub.on_presence_changed()
+
+    async def _files_gc(self) -> None:
+        """Collect unreferenced files of the boards this node holds, from
+        their live replicas (server/files/service.py: safe on every node at
+        once). Boards no node holds wait for ``prikbord admin gc``."""
+        while True:
+            await asyncio.sleep(self.settings.files_gc_interval_s)
+            for board, hub in list(self.hubs.items()):
+                if hub.gone or board in self._loading:
+                    continue
+                try:
+                    await self.files.collect(board, hub.state)
+                except (RedisError, OSError) as exc:
+                    log.warning("files gc of board %s failed: %s", board, exc)
 
     async def _presence_refresher(self) -> None:
         """Every third of the presence TTL: extend this node's connections

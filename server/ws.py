@@ -34,6 +34,7 @@ from server.conncaps import Ticket
 from server.connection import Connection
 from server.engine.bus import BusUnavailable
 from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
+from server.files.attach import checked_files
 from server.framewriter import frame_writer
 from server.hub import BoardHub, NodeBehind
 from server.metrics import METRICS
@@ -370,6 +371,8 @@ class _Session:
         rejection = check(self.hub.state, op, conn.actor, conn.role) or await settled_refusal(
             self.hub, op
         )
+        if rejection is None:  # files: uploaded to this board, facts from its registry
+            op, rejection = await checked_files(self.node.files, board, op)
         if rejection is not None:
             # A resent op that already made it into the log gets its ack,
             # even though it would not pass the check against today's state.
