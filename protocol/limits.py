@@ -6,7 +6,7 @@ before the server has to refuse.
 
 #: Inbound frame cap. The largest legal op (a card with every field at its
 #: maximum — six attachments, ten tags, a link preview — every character 4
-#: bytes of UTF-8) packs to about 40 KiB; 64 KiB leaves room without letting
+#: bytes of UTF-8) packs to about 46 KiB; 64 KiB leaves room without letting
 #: one frame cost the server real memory.
 MAX_CLIENT_FRAME = 64 * 1024
 #: Server frames carry whole snapshots; a 5,000-card board stays well below.

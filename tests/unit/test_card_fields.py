@@ -302,3 +302,34 @@ def test_the_word_filter_reads_tags_contact_and_file_names(fields: dict[str, Any
         held = hold_if_filtered(state, op(wire))
         assert isinstance(held, CardAdd | CardSet) and held.held is True
     assert hold_if_filtered(state, op(_set(tags=["tuin"]))) == op(_set(tags=["tuin"]))
+
+
+def test_the_widest_card_fits_a_client_frame() -> None:
+    """Every field at its cap, every character 4 bytes of UTF-8: the op
+    still fits the 64 KiB frame and the decoder's caps (limits.py)."""
+    wide = "😂"
+    url = "https://x.nl/" + wide * (limits.MAX_URL - 13)
+    files = [
+        {
+            "id": f"{i:064x}", "name": wide * limits.MAX_FILE_NAME,
+            "type": "a/" + "b" * (limits.MAX_MIME_TYPE - 2), "size": limits.MAX_FILE_SIZE,
+            "kind": "image", "w": limits.MAX_IMAGE_SIDE, "h": limits.MAX_IMAGE_SIDE, "thumb": True,
+        }
+        for i in range(limits.MAX_FILES_PER_CARD)
+    ]  # fmt: skip
+    preview = {
+        "url": url, "title": wide * limits.MAX_PREVIEW_TITLE,
+        "description": wide * limits.MAX_PREVIEW_DESCRIPTION,
+        "site": wide * limits.MAX_PREVIEW_SITE, "image": "f" * 64,
+    }  # fmt: skip
+    widest = {
+        "type": "card.add", "id": "c" * limits.MAX_ID, "kind": "question",
+        "title": wide * limits.MAX_CARD_TITLE, "body": wide * limits.MAX_CARD_BODY, "url": url,
+        "section": "s" * limits.MAX_ID, "pos": "a" + "1" * (limits.MAX_POS - 1),
+        "x": limits.MAX_COORD, "y": limits.MAX_COORD, "held": True, "files": files,
+        "preview": preview, "tags": [f"{i}" + wide * (limits.MAX_TAG - 1) for i in range(10)],
+        "contact": wide * limits.MAX_CONTACT, "expires": limits.MAX_EXPIRES, "state": "matched",
+    }  # fmt: skip
+    data = codec.pack({"t": "op", "id": "o" * limits.MAX_OP_ID, "op": widest})
+    assert len(data) <= limits.MAX_CLIENT_FRAME
+    assert codec.decode_client(data).t == "op"
