@@ -20,6 +20,7 @@ from server import logs
 from server.accounts.routes import routes as account_routes
 from server.config import Settings
 from server.files import routes as files
+from server.framewriter import DirectFrames
 from server.headers import SecurityHeaders
 from server.hubs.routes import routes as hub_routes
 from server.hubs.service import HubService
@@ -99,7 +100,9 @@ def create_app(settings: Settings) -> Starlette:
             name="assets",
         ),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+    # DirectFrames first: it must see uvicorn's own ``send`` (server/framewriter.py).
+    middleware = [Middleware(DirectFrames), Middleware(SecurityHeaders)]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.invalid_utf8 = InvalidUtf8Filter()
     app.state.version = _version()
     app.state.web_version = pages.web_version()

@@ -45,6 +45,11 @@ class Settings:
     #: 2,048 events ≈ 20 s of a very busy brainstorm: a healthy client never
     #: gets near it; a stalled one is cut off before it costs real memory.
     send_queue_max: int = 2048
+    #: Write the fan-out's prebuilt WebSocket frames straight to each
+    #: socket's transport (server/framewriter.py) where uvicorn's
+    #: websockets-sansio serves it without deflate; off: every frame goes
+    #: through the ASGI send (to compare, or should the seam ever misbehave).
+    direct_frames: bool = True
     #: Take a snapshot every N events; joins then replay at most N events.
     snapshot_every: int = 1000
     #: Events kept in the log behind the newest snapshot, for resumes.
@@ -320,6 +325,7 @@ class Settings:
             access_code_window_s=int(get("ACCESS_CODE_WINDOW_S", str(base.access_code_window_s))),
             allowed_origins=origins,
             send_queue_max=int(get("SEND_QUEUE_MAX", str(base.send_queue_max))),
+            direct_frames=get("DIRECT_FRAMES", "1" if base.direct_frames else "0") == "1",
             snapshot_every=int(get("SNAPSHOT_EVERY", str(base.snapshot_every))),
             log_retain=int(get("LOG_RETAIN", str(base.log_retain))),
             dedupe_window=int(get("DEDUPE_WINDOW", str(base.dedupe_window))),
