@@ -22,6 +22,7 @@ from server.config import Settings
 from server.files import routes as files
 from server.framewriter import DirectFrames
 from server.headers import SecurityHeaders
+from server.hubs.pages import routes as hub_pages
 from server.hubs.routes import routes as hub_routes
 from server.hubs.service import HubService
 from server.library.routes import routes as library_routes
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/boards/{board}/files/{file}/thumb", files.serve_thumb),
         *account_routes(),
         *hub_routes(),
+        *hub_pages(),
         *library_routes(),
         Route("/api/boards/{board}/links", links.read_links),
         Route("/api/boards/{board}/links/replace", links.replace_links, methods=["POST"]),
