@@ -17,7 +17,8 @@ SETTINGS = settings(max_examples=200, deadline=None)
 
 KEYS = st.sampled_from(
     ["t", "id", "op", "type", "card", "title", "body", "url", "pos", "x", "y", "on", "emoji",
-     "seq", "v", "board", "token", "name", "resume", "epoch", "n", "kind", "section"]
+     "seq", "v", "board", "token", "name", "resume", "epoch", "n", "kind", "section",
+     "files", "preview", "tags", "contact", "expires", "state", "size", "w", "image"]
 )  # fmt: skip
 TAGS = st.sampled_from(["hello", "op", "focus", "ping", "pong", "ack", *sorted(OP_TYPES)])
 SCALARS = st.one_of(
