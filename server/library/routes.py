@@ -113,6 +113,13 @@ async def read_board(request: Request, board: str, token: str | None = None) -> 
     return Reader(from_wire(seen), False, role, who)
 
 
+async def _library_page(request: Request) -> Response:
+    """The web app's library page (the app routes by path)."""
+    from server.routes import pages
+
+    return await pages.index(request)
+
+
 # --- export ----------------------------------------------------------------------
 
 
@@ -459,6 +466,7 @@ async def search_boards(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
+        Route("/library", _library_page),
         Route("/api/boards/{board}/export.{fmt}", export_board),
         Route(PRINT_CSS_PATH, print_css),
         Route("/api/library/import", import_board, methods=["POST"]),

@@ -7,6 +7,7 @@ import { HubScreen } from "./ui/screen";
 import { LoginPage } from "./ui/account/login";
 import { MyBoardsPage } from "./ui/account/myboards";
 import { SetupPage } from "./ui/account/setup";
+import { LibraryPage } from "./ui/library/page";
 import { HubScreenPage } from "./ui/hubs/screen";
 import { HubPage, HubsPage } from "./ui/hubs/pages";
 import { registerServiceWorker } from "./sw/register";
@@ -14,7 +15,7 @@ import "./styles.css";
 
 const ID = "[A-Za-z0-9_-]{1,40}";
 
-const ACCOUNT_PAGES = { "/login": "login", "/setup": "setup", "/my": "my" } as const;
+const ACCOUNT_PAGES = { "/login": "login", "/setup": "setup", "/my": "my", "/library": "library" } as const;
 type AccountPage = (typeof ACCOUNT_PAGES)[keyof typeof ACCOUNT_PAGES];
 
 export function route(path: string): { page: "landing" | AccountPage | "hubs" } | { page: "board" | "screen"; board: string } | { page: "hubscreen" | "hub"; slug: string } | { page: "notfound" } {
@@ -37,6 +38,7 @@ function App() {
     case "login": return <LoginPage />;
     case "setup": return <SetupPage />;
     case "my": return <MyBoardsPage />;
+    case "library": return <LibraryPage />;
     case "board": return <BoardPage board={r.board} />;
     case "screen": return <HubScreen board={r.board} />;
     case "hubscreen": return <HubScreenPage slug={r.slug} />;

@@ -22,6 +22,7 @@ import { SpotlightLayer, SpotlightPill, spotTarget, useFollow } from "./session/
 import { TimerBadge } from "./session/timer";
 import { lazy, Suspense } from "preact/compat";
 import { NotesButton } from "./notes/button";
+import { LibraryMenu } from "./library/menu";
 import { BOARD_DOC, cardDoc, docCard } from "../protocol/notes";
 
 /** The notes editor (CodeMirror) loads when the notes are first opened. */
@@ -222,6 +223,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
         <NotesButton open={notesOpen && notesCard === null} onToggle={() => { setNotesDoc(notesOpen && notesCard === null ? null : BOARD_DOC); setPanel(null); }} />
         {facilitator ? <FacilitateButton state={full} onOpen={() => setPanel(panel ?? "queue")} /> : null}
         {facilitator ? <button type="button" class="btn ghost" onClick={() => setSettings(true)} data-testid="settings"><GearIcon /><span class="label-wide"> {t("boardSettings")}</span></button> : null}
+        <LibraryMenu board={board} token={session.linkToken} facilitator={facilitator} />
         <LangSwitch />
       </header>
       {role === "viewer" && session.replica.epoch !== null ? <p class="banner" role="note">{t("readOnly")}</p> : null}

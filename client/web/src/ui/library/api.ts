@@ -1,0 +1,80 @@
+/** The library's REST API (server/library/routes.py): export a board,
+ * import a JSON export as a new board, duplicate, templates, search. Board
+ * reads carry the link token in the Authorization header (never the URL:
+ * it would land in access logs); creating calls carry the session's CSRF
+ * token when logged in, like every state-changing request. */
+import { loadMe, type Links } from "../account/api";
+
+export type ExportFormat = "json" | "csv" | "md" | "html";
+export interface Created { board: string; title: string; links: Links }
+export interface TemplateItem { id: string; name: string; description?: string; scope?: string }
+export interface Hit { board: string; board_title: string; card: string; title: string; where: string }
+
+export class LibraryError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+async function request(method: string, path: string, opts: { token?: string; body?: BodyInit; json?: unknown } = {}): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body = opts.body;
+  if (opts.json !== undefined) body = JSON.stringify(opts.json);
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (method !== "GET") {
+    const me = await loadMe().catch(() => null);
+    if (me?.csrf) headers["x-csrf-token"] = me.csrf;
+  }
+  const res = await fetch(path, { method, headers, body, credentials: "same-origin", cache: "no-store" });
+  if (!res.ok) {
+    let err: { error?: string; message?: string } = {};
+    try {
+      err = (await res.json()) as typeof err;
+    } catch {
+      /* not JSON */
+    }
+    throw new LibraryError(res.status, err.error ?? "http", err.message ?? String(res.status));
+  }
+  return res;
+}
+
+/** The export's file name from the server's Content-Disposition. */
+const fileName = (res: Response, fallback: string): string =>
+  /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? fallback;
+
+/** Export the board: a download, or for "html" the printable page in a new tab. */
+export async function exportBoard(board: string, token: string, fmt: ExportFormat): Promise<void> {
+  const res = await request("GET", `/api/boards/${board}/export.${fmt}`, { token });
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  if (fmt === "html") {
+    window.open(url, "_blank", "noopener");
+  } else {
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = fileName(res, `board.${fmt}`);
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export const importBoard = async (file: Blob): Promise<Created> =>
+  (await (await request("POST", "/api/library/import", { body: await file.text() })).json()) as Created;
+
+export const duplicateBoard = async (board: string, token: string, keep: { votes: boolean; comments: boolean }): Promise<Created> =>
+  (await (await request("POST", `/api/boards/${board}/duplicate`, { token, json: keep })).json()) as Created;
+
+export const saveTemplate = async (board: string, token: string, name: string): Promise<TemplateItem> =>
+  (await (await request("POST", `/api/boards/${board}/template`, { token, json: { name } })).json()) as TemplateItem;
+
+export const listTemplates = async (lang: string): Promise<{ builtin: TemplateItem[]; saved: TemplateItem[] }> =>
+  (await (await request("GET", `/api/library/templates?lang=${lang}`)).json()) as { builtin: TemplateItem[]; saved: TemplateItem[] };
+
+export const boardFromTemplate = async (id: string, title: string): Promise<Created> =>
+  (await (await request("POST", `/api/library/templates/${encodeURIComponent(id)}/boards`, { json: { title } })).json()) as Created;
+
+export const searchBoards = async (q: string): Promise<Hit[]> =>
+  ((await (await request("GET", `/api/library/search?q=${encodeURIComponent(q)}`)).json()) as { hits: Hit[] }).hits;

@@ -1,0 +1,68 @@
+"""The library in the browser: a board exported as JSON from its menu and
+imported on the library page is the same board; the printable page renders
+in Chromium and prints to a PDF."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Browsers, Server, add_card, card, join
+from tests.support.servers import token_of
+
+pytestmark = pytest.mark.e2e
+
+
+def _board(server: Server, page: Page) -> dict[str, Any]:
+    made = server.create_board("Bibliotheek proef")
+    links = made["links"]
+    join(page, links["facilitator"], "Fien")
+    add_card(page, "Koffiehoek", "met zonnepanelen")
+    add_card(page, "Fietsenstalling")
+    expect(card(page, "Fietsenstalling")).to_be_visible()
+    return made
+
+
+def test_export_json_then_import_makes_the_same_board(server: Server, people: Browsers) -> None:
+    page = people.page()
+    made = _board(server, page)
+    page.get_by_test_id("library-menu").locator("summary").click()
+    with page.expect_download() as info:
+        page.get_by_test_id("export-json").click()
+    path = info.value.path()
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "prikbord-board"
+    titles = {c["title"] for c in doc["state"]["cards"].values()}
+    assert titles == {"Koffiehoek", "Fietsenstalling"}
+
+    page.goto(server.url + "/library")
+    page.get_by_test_id("import-file").set_input_files(str(path))
+    page.get_by_test_id("import").click()
+    expect(page.get_by_test_id("library-made")).to_contain_text("Bibliotheek proef")
+    href = page.get_by_test_id("library-open").get_attribute("href")
+    assert href and made["board"] not in href
+    other = people.page()  # someone else opens the imported board's link
+    join(other, href, "Karel")
+    expect(card(other, "Koffiehoek")).to_be_visible()
+    expect(card(other, "Fietsenstalling")).to_be_visible()
+    assert not page.errors  # type: ignore[attr-defined]
+
+
+def test_the_printable_page_renders_and_prints_to_pdf(server: Server, people: Browsers) -> None:
+    page = people.page()
+    made = _board(server, page)
+    links = made["links"]
+    assert isinstance(links, dict)
+    printer = people.page()
+    printer.set_extra_http_headers({"Authorization": f"Bearer {token_of(links['participant'])}"})
+    printer.goto(f"{server.url}/api/boards/{made['board']}/export.html")
+    expect(printer.locator("h1")).to_have_text("Bibliotheek proef")
+    expect(printer.locator("article.card h3")).to_have_count(2)
+    # The stylesheet (our origin, allowed by the CSP) applied.
+    border = printer.locator("article.card").first.evaluate("e => getComputedStyle(e).borderStyle")
+    assert border == "solid"
+    pdf = printer.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
