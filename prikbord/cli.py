@@ -1,6 +1,6 @@
 """``prikbord serve …`` runs a server node, ``prikbord admin …``,
-``prikbord user …`` and ``prikbord backup …`` act on its Redis; every
-other command is a client.
+``prikbord user …``, ``prikbord hub …`` and ``prikbord backup …`` act on
+its Redis; every other command is a client.
 
 Server and client never import each other, so this dispatcher imports the
 side it needs lazily.
@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.admin import main as admin_main
 
         return admin_main(args[1:])
+    if args and args[0] == "hub":
+        from server.hubs.cli import main as hub_main
+
+        return hub_main(args[1:])
     if args and args[0] == "user":
         from server.accounts.cli import main as user_main
 
