@@ -16,6 +16,8 @@ HELP = {
     "prikbord_send_queue_dropped_total": "frames dropped from send queues of closed sockets",
     "prikbord_errors_sent_total": "error frames sent to clients, by error code (SPEC §9)",
     "prikbord_redis_errors_total": "Redis/Valkey errors met, by where (append, join, pump, ...)",
+    "prikbord_previews_total": "link previews by result (fetched, cached, refused by the "
+    "address guard, failed, stale, dropped, error)",
 }
 
 Labels = tuple[tuple[str, str], ...]

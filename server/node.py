@@ -29,6 +29,7 @@ from server.engine.links import LinkStore
 from server.engine.store import BoardNotFound, Store, now_ms
 from server.files.service import Files
 from server.hub import BoardHub
+from server.previews.service import Previews
 from server.secret import read_secret
 from server.tokens import Signer
 
@@ -97,6 +98,8 @@ class Node:
         self.stopping = asyncio.Event()
         #: Deliveries of hubs already closed, so the metric only ever grows.
         self.delivered_closed = 0
+        #: Link previews, fetched after a card's URL is acked (server/previews/).
+        self.previews = Previews(self)
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -141,6 +144,7 @@ class Node:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.previews.aclose()
         self.access.stop()
         await self.files.aclose()
         await self.bus.aclose()

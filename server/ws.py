@@ -23,6 +23,7 @@ from protocol import codec, limits
 from protocol.depends import Pending, touches
 from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolError, close_reason
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
+from protocol.ops import CardAdd, CardSet
 from protocol.policy import check, may_write
 from protocol.version import PROTOCOL_VERSION, SUBPROTOCOL
 from protocol.visibility import shown_focus
@@ -403,3 +404,5 @@ class _Session:
         self.pending.acked(touch, result.seq, self.hub.state.seq)
         METRICS.inc("prikbord_appends_total", result="duplicate" if result.duplicate else "new")
         conn.send_frame(codec.encode(Ack(t="ack", id=msg.id, seq=result.seq)))
+        if isinstance(op, CardAdd | CardSet) and op.url:  # its preview (server/previews/)
+            self.node.previews.request(board, op.id, op.url, result.seq)
