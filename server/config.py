@@ -278,11 +278,13 @@ class Settings:
     #: ``http_body_timeout_s``): 25 MiB over a poor 3G link (~60 KB/s) takes
     #: ~7 minutes.
     files_upload_timeout_s: float = 600.0
-    #: Bytes of one board import (a JSON export): the biggest board the caps
-    #: allow with its notes (~5,000 cards of a few hundred bytes, 200 card
-    #: descriptions of 16 KiB, board notes of 256 KiB) is well under 8 MiB;
-    #: the body is read into memory once, so this bounds that too.
-    library_import_max_bytes: int = 16 * 1024 * 1024
+    #: Bytes of one board import (a JSON export, its files in base64): the
+    #: text of the biggest board the caps allow (~5,000 cards, 200 card
+    #: descriptions of 16 KiB, notes of 256 KiB) is under 8 MiB, which leaves
+    #: ~40 MiB of photos (a few dozen phone photos, re-encoded); the body is
+    #: held in memory while it is checked, so this bounds that too. Bigger
+    #: boards move with the operator's backup (prikbord admin backup).
+    library_import_max_bytes: int = 64 * 1024 * 1024
     #: Saved templates per scope (one account, one hub): a template per
     #: activity type and season stays far below; it keeps one account from
     #: filling Redis with copies of big boards.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
@@ -32,6 +33,7 @@ from protocol.model import BoardState, to_wire
 from protocol.ops import BoardSet
 from server.engine.keys import BOARDS_KEY, board_keys
 from server.engine.store import SnapshotSaved, now_ms
+from server.files.registry import Entry
 from server.library import templates
 from server.node import Node
 from server.tokens import new_board_id
@@ -53,7 +55,18 @@ class Created:
     short: str
 
 
-async def create_from_state(node: Node, state: BoardState, *, owner: str | None) -> Created:
+#: Puts a new board's files in place (given the new board's id): an
+#: import's attachments, a duplicate's files of the original.
+PutFiles = Callable[[str], Awaitable[None]]
+
+
+class FilesRefused(Exception):
+    """A file could not be put back (its bytes do not match its id)."""
+
+
+async def create_from_state(
+    node: Node, state: BoardState, *, owner: str | None, files: PutFiles | None = None
+) -> Created:
     """A new board (new id, new epoch) holding ``state`` (its board id and
     seq are replaced; the caller's object is not changed). ``owner``: the
     account that owns it (None: nobody). Raises CreateFailed. Putting the
@@ -82,13 +95,45 @@ async def create_from_state(node: Node, state: BoardState, *, owner: str | None)
         )  # fmt: skip
         if saved is not SnapshotSaved.STORED:
             raise CreateFailed(f"snapshot of the new board refused ({saved.name})")
+        if files is not None:
+            await files(board)
         await node.accounts.boards.claim(board, owner, title, at)
         short = await store.create_short_code(board)
+    except FilesRefused:
+        await _discard(node, board, owner)
+        raise
     except (RedisError, OSError, CreateFailed) as exc:
         log.warning("creating board %s from a state failed: %s", board, exc)
         await _discard(node, board, owner)
         raise CreateFailed(str(exc)) from exc
     return Created(board, title, short)
+
+
+def put_files(node: Node, files: list[tuple[str, Entry, bytes]]) -> PutFiles:
+    """A PutFiles for files in hand (an import's): each is checked against
+    its id and registered on the new board (server/files: ``import_file``)."""
+
+    async def put(board: str) -> None:
+        for file_id, entry, data in files:
+            if not await node.files.import_file(board, file_id, entry, data):
+                raise FilesRefused(file_id)
+
+    return put
+
+
+def copy_files(node: Node, source: str, ids: set[str]) -> PutFiles:
+    """A PutFiles that copies the files ``ids`` of board ``source`` (one at
+    a time: a board's files can be hundreds of megabytes). The bytes are
+    content-addressed, so the copy stores nothing twice."""
+
+    async def put(board: str) -> None:
+        if not ids:
+            return
+        async for file_id, entry, data in node.files.export_board(source):
+            if file_id in ids and not await node.files.import_file(board, file_id, entry, data):
+                raise FilesRefused(file_id)
+
+    return put
 
 
 async def _discard(node: Node, board: str, owner: str | None) -> None:

@@ -20,7 +20,13 @@ The document (version 1)::
      "exported_at": <ms>, "source": {"board": <id>, "seq": <n>},
      "view": "full" | "facilitator" | "participant" | "viewer",
      "state": <the snapshot form without board and seq; notes in base64>,
-     "attachments": [...]}   # the board's files, when the store has any
+     "attachments": [{"id": <sha256>, "entry": <the board's record of the
+                      file>, "data": <its bytes, base64>}, ...]}
+
+``attachments`` holds every file a card of the exported state shows (its
+files and its link preview's image), so an import puts them back; a card
+that names a file the export lacks is refused, as are bytes whose sha256
+is not their id (a tampered file).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import hashlib
 import json
+import re
 from functools import cache
 from typing import Annotated, Any, get_type_hints
 
@@ -59,6 +67,7 @@ from protocol.ops import (
     no_controls,
 )
 from server.engine.snapshots import SNAPSHOT_VERSION, SnapshotTooNew, upgrade
+from server.files.registry import Entry
 
 FORMAT = "prikbord-board"
 #: The envelope's version. A reader refuses a newer one (it cannot know
@@ -370,3 +379,82 @@ def _notes(data: Any) -> dict[str, bytes]:
             raise BadDocument("invalid", f"notes.{doc}: not a merged Yjs state")
         out[doc] = state
     return out
+
+
+# --- attachments ------------------------------------------------------------------
+
+_FILE_ID = re.compile(r"^[0-9a-f]{64}$")
+_ENTRY_HINTS = get_type_hints(Entry)
+
+
+def referenced_files(form: dict[str, Any]) -> set[str]:
+    """Every file id a live card of a snapshot form (or projection) shows."""
+    ids: set[str] = set()
+    for c in form.get("cards", {}).values():
+        if not isinstance(c, dict) or c.get("deleted"):
+            continue
+        for f in c.get("files") or []:
+            if isinstance(f, dict) and isinstance(f.get("id"), str):
+                ids.add(f["id"])
+        preview = c.get("preview")
+        if isinstance(preview, dict) and preview.get("image"):
+            ids.add(str(preview["image"]))
+    return ids
+
+
+def attachment(file_id: str, entry: Entry, data: bytes) -> dict[str, Any]:
+    """One file as the document carries it."""
+    return {
+        "id": file_id,
+        "entry": dataclasses.asdict(entry),
+        "data": base64.b64encode(data).decode(),
+    }
+
+
+def read_attachments(doc: dict[str, Any], state: BoardState) -> list[tuple[str, Entry, bytes]]:
+    """The files of a checked document: each id a sha256 of its bytes, each
+    record a valid ``Entry``, and every file a card of ``state`` shows
+    present. Raises BadDocument."""
+    raw = doc.get("attachments", [])
+    if not isinstance(raw, list):
+        raise BadDocument("invalid", "attachments: a list expected")
+    out: dict[str, tuple[str, Entry, bytes]] = {}
+    for i, item in enumerate(raw):
+        where = f"attachments[{i}]"
+        if not isinstance(item, dict) or set(item) != {"id", "entry", "data"}:
+            raise BadDocument("invalid", f"{where}: id, entry and data expected")
+        file_id, entry, data = item["id"], item["entry"], item["data"]
+        if not isinstance(file_id, str) or not _FILE_ID.fullmatch(file_id):
+            raise BadDocument("invalid", f"{where}.id: not a file id")
+        if not isinstance(data, str):
+            raise BadDocument("invalid", f"{where}.data: base64 text expected")
+        try:
+            blob = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadDocument("invalid", f"{where}.data: not base64") from None
+        if hashlib.sha256(blob).hexdigest() != file_id:
+            raise BadDocument("invalid", f"{where}: the bytes do not match the file id")
+        out[file_id] = (file_id, _entry(where, entry, len(blob)), blob)
+    missing = referenced_files(to_wire(state)) - set(out)
+    if missing:
+        raise BadDocument("invalid", f"attachments: {len(missing)} file(s) of cards missing")
+    return list(out.values())
+
+
+def _entry(where: str, data: Any, size: int) -> Entry:
+    if not isinstance(data, dict) or not set(data) <= set(_ENTRY_HINTS):
+        raise BadDocument("invalid", f"{where}.entry: a file record expected")
+    for name, value in data.items():
+        try:
+            _adapter(_ENTRY_HINTS[name]).validate_python(value)
+        except ValidationError as exc:
+            raise BadDocument("invalid", _where(f"{where}.entry.{name}", exc)) from None
+        if isinstance(value, str):
+            _check_text(f"{where}.entry.{name}", value)
+    try:
+        entry = Entry(**data)
+    except TypeError:
+        raise BadDocument("invalid", f"{where}.entry: fields missing") from None
+    if entry.size != size:
+        raise BadDocument("invalid", f"{where}.entry.size: not the size of the data")
+    return entry

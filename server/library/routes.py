@@ -146,8 +146,10 @@ async def export_board(request: Request) -> Response:
     reader = await read_board(request, request.path_params["board"])
     state, full = reader.state, reader.full
     if fmt == "json":
+        form = to_wire(state)
+        files = await _attachments(request, state.board, document.referenced_files(form))
         doc = document.build(
-            to_wire(state), view="full" if full else reader.role, exported_at=now_ms()
+            form, view="full" if full else reader.role, exported_at=now_ms(), attachments=files
         )
         return _download(document.dumps(doc), "application/json", _filename(state, "json"))
     if fmt == "csv":
@@ -166,6 +168,30 @@ async def export_board(request: Request) -> Response:
             page, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"}
         )
     raise ApiError(404, "not_found", "export formats: json, csv, md, html")
+
+
+async def _attachments(request: Request, board: str, ids: set[str]) -> list[dict[str, Any]]:
+    """The files the exported cards show, for the JSON export; 413 when
+    they pass what an import takes (such a file could never come back: the
+    operator's backup keeps boards of that size)."""
+    node = _node(request)
+    cap = node.settings.library_import_max_bytes
+    out: list[dict[str, Any]] = []
+    total = 0
+    if not ids:
+        return out
+    async for file_id, entry, data in node.files.export_board(board):
+        if file_id not in ids:
+            continue
+        total += len(data) * 4 // 3  # base64
+        if total > cap:
+            raise ApiError(
+                413, "too_large",
+                f"the board's files pass {cap} bytes, the most an import takes: "
+                "export CSV or Markdown, or ask the operator for a backup",
+            )  # fmt: skip
+        out.append(document.attachment(file_id, entry, data))
+    return out
 
 
 async def print_css(request: Request) -> Response:
@@ -205,11 +231,15 @@ async def _read_body(request: Request, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _create(request: Request, state: BoardState, who: Caller | None) -> Response:
+async def _create(
+    request: Request, state: BoardState, who: Caller | None, files: boards.PutFiles | None = None
+) -> Response:
     try:
         made = await boards.create_from_state(
-            _node(request), state, owner=who.account.username if who else None
+            _node(request), state, owner=who.account.username if who else None, files=files
         )
+    except boards.FilesRefused:
+        raise ApiError(422, "invalid", "a file's bytes do not match its id") from None
     except CreateFailed:
         raise ApiError(503, "unavailable", "storage unavailable: retry") from None
     return _created(request, made)
@@ -223,11 +253,13 @@ async def import_board(request: Request) -> Response:
     who = await _may_create(request)
     raw = await _read_body(request, _node(request).settings.library_import_max_bytes)
     try:
-        state = document.read_state(document.loads(raw), "import", 0)
+        doc = document.loads(raw)
+        state = document.read_state(doc, "import", 0)
+        files = document.read_attachments(doc, state)
     except document.BadDocument as exc:
         status = 422 if exc.code == "invalid" else 400
         raise ApiError(status, exc.code, exc.message) from None
-    return await _create(request, state, who)
+    return await _create(request, state, who, boards.put_files(_node(request), files))
 
 
 class Duplicate(BaseModel):
@@ -262,7 +294,8 @@ async def duplicate_board(request: Request) -> Response:
     state = templates.remix(reader.state, keep_votes=body.votes, keep_comments=body.comments)
     if body.title is not None:
         state.settings.title = body.title
-    return await _create(request, state, who)
+    ids = document.referenced_files(to_wire(state))
+    return await _create(request, state, who, boards.copy_files(_node(request), state.board, ids))
 
 
 # --- templates ----------------------------------------------------------------------
@@ -401,6 +434,12 @@ async def copy_card(request: Request) -> Response:
         )
     except ValidationError:
         raise ApiError(422, "invalid", "this card cannot be copied") from None
+    node = _node(request)
+    ids = document.referenced_files({"cards": {card.id: to_wire(source.state)["cards"][card.id]}})
+    try:  # the files first: the card never shows a file its board lacks
+        await boards.copy_files(node, body.source.board, ids)(body.target.board)
+    except boards.FilesRefused:
+        raise ApiError(422, "invalid", "a file of the card is damaged") from None
     name = who.account.name if who else (card.author_name or "Prikbord")
     head, tail = codec.event_parts(
         op_id=f"copy-{new_id}", actor="system", name=name, role=target.role, at=now_ms(), op=op

@@ -281,6 +281,14 @@ def from_board(state: BoardState, *, now: int) -> BoardState:
         card = copy.deepcopy(c)
         if card.section and card.section not in out.sections:
             card.section = ""
+        # Files stay with their board: a template is the format, and its
+        # boards would show files they do not hold (a card of files only
+        # is left out).
+        if hasattr(card, "files"):
+            card.files = []
+            card.preview = None
+        if not (card.title.strip() or card.body.strip() or card.url):
+            continue
         card.author, card.author_name = SYSTEM_ACTOR, SYSTEM_NAME
         card.created_at = card.updated_at = now
         out.cards[cid] = card

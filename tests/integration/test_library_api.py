@@ -269,3 +269,74 @@ async def test_search_finds_a_card_by_a_word_in_a_comment(nodes: Nodes) -> None:
     assert (await tab.send("DELETE", f"/api/library/templates/{template}")).status_code == 204
     for t in (tab, other, anonymous):
         await t.close()
+
+
+async def test_attachments_travel_with_export_import_duplicate_and_copy(nodes: Nodes) -> None:
+    import base64
+
+    import httpx
+
+    from tests.support import media
+
+    node = nodes.start()
+    made = node.create_board("Foto's")
+    bid, links = made["board"], made["links"]
+    fac = token_of(links["facilitator"])
+    from tests.integration.test_files import upload
+
+    up = upload(node, bid, fac, "plan.png", media.png())
+    assert up.status_code == 201, up.text
+    att = up.json()
+    w = await Wire.join(node.ws, bid, fac, "Fien")
+    assert (await w.op("a", {"type": "card.add", **card("c1", "Plattegrond", files=[att])}))[
+        "t"
+    ] == "ack"
+    await w.close()
+
+    def served(board: str, token: str) -> bytes:
+        r = httpx.get(
+            f"{node.http}/api/boards/{board}/files/{att['id']}",
+            headers={"Authorization": f"Bearer {token}"}, timeout=10,
+        )  # fmt: skip
+        assert r.status_code == 200, r.text
+        return r.content
+
+    original = served(bid, fac)
+    _s, raw, _h = _call(node, f"/api/boards/{bid}/export.json", token=fac)
+    doc = json.loads(raw)
+    assert [a["id"] for a in doc["attachments"]] == [att["id"]]
+
+    # Import: the file comes back and serves from the new board.
+    status, body, _ = _call(node, "/api/library/import", raw=raw, method="POST")
+    assert status == 201, body
+    imported = json.loads(body)
+    new_fac = token_of(imported["links"]["facilitator"])
+    assert served(imported["board"], new_fac) == original
+    assert node.snapshot(imported["board"], new_fac)["cards"]["c1"]["files"][0]["id"] == att["id"]
+
+    # A tampered file, or a card whose file is missing: refused, nothing made.
+    r = redis.Redis.from_url(nodes.valkey.url)
+    before = _board_keys(r)
+    tampered = json.loads(raw)
+    data = bytearray(base64.b64decode(tampered["attachments"][0]["data"]))
+    data[-1] ^= 1
+    tampered["attachments"][0]["data"] = base64.b64encode(bytes(data)).decode()
+    missing = {**json.loads(raw), "attachments": []}
+    for bad in (tampered, missing):
+        got, text, _ = _call(node, "/api/library/import", body=bad, method="POST")
+        assert got == 422 and json.loads(text)["error"] == "invalid", text
+    assert _board_keys(r) == before
+
+    # Duplicate and copy a card: the file goes along.
+    status, body, _ = _call(node, f"/api/boards/{bid}/duplicate", token=fac, body={})
+    dup = json.loads(body)
+    assert served(dup["board"], token_of(dup["links"]["facilitator"])) == original
+    other = node.create_board("Ander bord")
+    other_fac = token_of(other["links"]["facilitator"])
+    copy = {
+        "source": {"board": bid, "token": fac}, "card": "c1",
+        "target": {"board": other["board"], "token": other_fac},
+    }  # fmt: skip
+    status, body, _ = _call(node, "/api/library/copy-card", body=copy)
+    assert status == 201, body
+    assert served(other["board"], other_fac) == original
