@@ -70,10 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     agenda = command("agenda", "a hub's agenda: list, add, cancel")
     agenda.add_argument("slug")
     actions = agenda.add_subparsers(dest="action", required=True)
-    listing = actions.add_parser("list", help="the coming activities (--all: past ones too)")
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        parser = actions.add_parser(name, help=help)
+        where_options(parser, defaults=False)
+        return parser
+
+    listing = action("list", "the coming activities (--all: past ones too)")
     listing.add_argument("--all", action="store_true")
     listing.add_argument("--json", action="store_true")
-    add = actions.add_parser("add", help="add an activity (local times: Europe/Amsterdam)")
+    add = action("add", "add an activity (local times: Europe/Amsterdam)")
     add.add_argument("--type", required=True, choices=ACTIVITY_TYPES)
     add.add_argument("--title", required=True)
     add.add_argument("--start", required=True, help="e.g. 2026-05-12T14:00")
@@ -87,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--template", help="make the board from this template at the start")
     add.add_argument("--freeze", action="store_true", help="lock and file the board at the end")
     add.add_argument("--pending", action="store_true", help="not confirmed yet")
-    actions.add_parser("cancel", help="cancel an activity").add_argument("id")
+    action("cancel", "cancel an activity").add_argument("id")
     return p
 
 

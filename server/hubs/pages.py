@@ -100,7 +100,13 @@ def _view(a: Activity, base: str, hubs: dict[str, Hub] | None = None) -> dict[st
 
 def _html(name: str, status: int = 200, csp: str | None = None, **context: Any) -> HTMLResponse:
     body = _env.get_template(name).render(**context)
-    headers = {"cache-control": "no-store" if status != 200 else CACHE}
+    headers = {
+        "cache-control": "no-store" if status != 200 else CACHE,
+        # With ``no-referrer`` (the app's) a browser posts the visit form
+        # with ``Origin: null``, which the origin check must refuse; our own
+        # origin only, still nothing to other sites.
+        "referrer-policy": "same-origin",
+    }
     if csp is not None:
         headers["content-security-policy"] = csp
         # CSP's frame-ancestors wins over X-Frame-Options in browsers that
