@@ -99,14 +99,15 @@ def test_hubs_validate_and_patch() -> None:
     assert "coordinators" not in hub.public()
     changed = hub_changed(hub, {"contact": {"email": "a@b.nl", "phone": "+31 6 1234 5678"}}, NOW)
     assert changed.contact.email == "a@b.nl" and changed.slug == "delft"
-    for body, field in [
+    hub_cases: list[tuple[dict[str, Any], str]] = [
         ({"slug": "-x", "name": "X"}, "slug"),
         ({"slug": "x" * 41, "name": "X"}, "slug"),
         ({"slug": "ok", "name": "X", "partners": ["a"] * 31}, "partners"),
         ({"slug": "ok", "name": "X", "contact": {"email": "nope"}}, "contact.email"),
         ({"slug": "ok", "name": "X", "contact": {"phone": "call me"}}, "contact.phone"),
         ({"slug": "ok", "name": "X", "coordinators": ["a:b"]}, "coordinators[0]"),
-    ]:
+    ]
+    for body, field in hub_cases:
         with pytest.raises(Invalid) as caught:
             hub_from_body(body, NOW)
         assert caught.value.field == field
@@ -132,14 +133,15 @@ def test_a_visit_request_is_a_pending_visit_until_accepted() -> None:
     with pytest.raises(Invalid):
         accepted(confirmed, {}, NOW)
     assert declined(visit, NOW).status == "declined"
-    for over, field in [
+    visit_cases: list[tuple[dict[str, Any], str]] = [
         ({"wishes": []}, "wishes"),
         ({"wishes": ["2030-05-01T10:00"]}, "wishes[0]"),  # in the past
         ({"wishes": ["a", "b", "c", "d"]}, "wishes"),
         ({"contact": "tomorrow"}, "contact"),
         ({"size": 0}, "size"),
         ({"group": ""}, "group"),
-    ]:
+    ]
+    for over, field in visit_cases:
         with pytest.raises(Invalid) as caught:
             visit_from_body({**body, **over}, hub="delft", id="abcdefgh", now=NOW)
         assert caught.value.field == field
