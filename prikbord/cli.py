@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
 
         command = args[0] if args[0] == "backup" else args[1]
         return backup_main(command, args[1:] if args[0] == "backup" else args[2:])
+    if args[:2] == ["admin", "gc"]:  # collect files no card references
+        from server.files.gc import main as gc_main
+
+        return gc_main(args[2:])
     if args[:2] == ["admin", "files"]:  # move stored files between stores
         from server.files.migrate import main as files_main
 

@@ -27,11 +27,12 @@ it. A board that exists is left alone unless ``--replace``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import secrets
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -41,12 +42,16 @@ import msgpack
 import redis
 
 from server.accounts.keys import account_boards
+from server.config import Settings
 from server.engine.client import SyncClient, UrlError, connect_sync
 from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
+from server.files import backup as files
 
 FORMAT = "prikbord-backup"
 #: The file format's version; a restore refuses files of a newer one.
-FORMAT_VERSION = 1
+#: 2: board records carry their file registry and ``blob`` records follow
+#: the boards (issue 13); version 1 files restore as before.
+FORMAT_VERSION = 2
 #: Log entries / op ids per staging round trip: big boards restore in a few
 #: dozen commands, none of them large.
 _CHUNK = 500
@@ -69,6 +74,8 @@ class BoardRecord:
     log: list[tuple[bytes, list[bytes]]]
     ops: list[tuple[bytes, float]]
     op_times: list[tuple[bytes, float]]
+    #: The board's file registry (server/files/registry.py), as stored.
+    files: dict[bytes, bytes] = field(default_factory=dict)
 
     def to_file(self) -> dict[str, Any]:
         return {
@@ -76,6 +83,7 @@ class BoardRecord:
             "log": [[entry_id, fields] for entry_id, fields in self.log],
             "ops": [[m, s] for m, s in self.ops],
             "op_times": [[m, s] for m, s in self.op_times],
+            "files": self.files,
         }  # fmt: skip
 
     @classmethod
@@ -85,6 +93,7 @@ class BoardRecord:
             log=[(bytes(i), [bytes(f) for f in fs]) for i, fs in obj["log"]],
             ops=[(bytes(m), float(s)) for m, s in obj["ops"]],
             op_times=[(bytes(m), float(s)) for m, s in obj["op_times"]],
+            files={bytes(k): bytes(v) for k, v in obj.get("files", {}).items()},
         )  # fmt: skip
 
 
@@ -92,6 +101,9 @@ class BoardRecord:
 class RestoreReport:
     restored: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: Stored files written back, and those refused (bytes not their id).
+    files: int = 0
+    bad_files: int = 0
 
 
 def _script(client: SyncClient, name: str) -> Any:
@@ -116,15 +128,18 @@ def read_board(client: SyncClient, dump: Any, board: str) -> BoardRecord | None:
         log=[(bytes(entry_id), list(fields)) for entry_id, fields in log],
         ops=[(m, float(s)) for m, s in _pairs(ops)],
         op_times=[(m, float(s)) for m, s in _pairs(times)],
+        files=files.registry_of(client, board),
     )
 
 
-def backup(client: SyncClient, path: Path) -> int:
-    """Write every board to ``path``; returns how many."""
+def backup(client: SyncClient, path: Path, blobs: files.SyncBlobs | None = None) -> int:
+    """Write every board to ``path``, then (with ``blobs``) every stored
+    file the boards reference; returns how many boards."""
     dump = _script(client, "dump.lua")
     boards = sorted(b.decode() for b in cast(set[bytes], client.smembers(BOARDS_KEY)))
     tmp = path.with_name(path.name + ".partial")
     written = 0
+    file_ids: set[str] = set()
     with tmp.open("wb") as out:
         packer = msgpack.Packer(use_bin_type=True)
         header = {
@@ -138,14 +153,21 @@ def backup(client: SyncClient, path: Path) -> int:
             if record is not None:  # deleted since the list was read
                 out.write(packer.pack(record.to_file()))
                 written += 1
+                file_ids.update(k.decode() for k in record.files)
+        if blobs is not None:
+            for blob in files.blob_records(blobs, file_ids):
+                out.write(packer.pack(blob))
         out.flush()
         os.fsync(out.fileno())
     tmp.replace(path)
     return written
 
 
-def read_file(f: IO[bytes]) -> Iterator[BoardRecord]:
-    """The records of a backup file, checking its header first."""
+def read_file(
+    f: IO[bytes], on_blob: Callable[[dict[str, Any]], None] | None = None
+) -> Iterator[BoardRecord]:
+    """The records of a backup file, checking its header first; stored
+    files' records go to ``on_blob`` (left out without one)."""
     unpacker = msgpack.Unpacker(f, raw=False, strict_map_key=False, max_buffer_size=2**31 - 1)
     try:
         header = next(unpacker)
@@ -157,6 +179,10 @@ def read_file(f: IO[bytes]) -> Iterator[BoardRecord]:
         raise BackupError(f"backup format {header['version']} is newer than this release reads")
     try:
         for obj in unpacker:
+            if isinstance(obj, dict) and "blob" in obj:
+                if on_blob is not None:
+                    on_blob(obj)
+                continue
             yield BoardRecord.from_file(obj)
     except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:
         raise BackupError(f"damaged backup: {exc}") from exc
@@ -193,14 +219,27 @@ def restore_board(client: SyncClient, commit: Any, record: BoardRecord) -> str:
     if owner:
         created = int(record.meta.get(b"created", b"0") or 0)
         client.zadd(account_boards(owner.decode()), {record.board: created})
+    files.restore_registry(client, record.board, record.files)
     return epoch
 
 
-def restore(client: SyncClient, f: IO[bytes], *, replace: bool) -> RestoreReport:
-    """Every board of the file; existing boards only with ``replace``."""
+def restore(
+    client: SyncClient, f: IO[bytes], *, replace: bool, blobs: files.SyncBlobs | None = None
+) -> RestoreReport:
+    """Every board of the file; existing boards only with ``replace``;
+    stored files into ``blobs`` (None: left out)."""
     commit = _script(client, "restore.lua")
     report = RestoreReport()
-    for record in read_file(f):
+
+    def on_blob(obj: dict[str, Any]) -> None:
+        if blobs is None:
+            return
+        if files.restore_blob(blobs, obj):
+            report.files += 1
+        else:
+            report.bad_files += 1
+
+    for record in read_file(f, on_blob):
         if not replace and client.exists(board_keys(record.board).meta):
             report.skipped.append(record.board)
             continue
@@ -220,6 +259,13 @@ def _parser(command: str) -> argparse.ArgumentParser:
     if command == "restore":
         p.add_argument("--replace", action="store_true",
                        help="also restore boards that exist (the file's content wins)")  # fmt: skip
+    p.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("PRIKBORD_DATA", "data")),
+        help="the servers' data directory (its files/ holds the stored files; "
+        "PRIKBORD_FILES_STORE=s3 and its settings use the object store instead)",
+    )  # fmt: skip
+    p.add_argument("--no-files", action="store_true",
+                   help="boards only, without the photos and files on their cards")  # fmt: skip
     return p
 
 
@@ -229,14 +275,18 @@ def main(command: str, argv: list[str]) -> int:
         print(f"prikbord admin {command}: give --redis-url (or PRIKBORD_REDIS_URL)",
               file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
+    blobs = None
+    if not args.no_files:
+        settings = dataclasses.replace(Settings.from_env(), data_dir=args.data)
+        blobs = files.SyncBlobs.from_settings(settings)
     try:
         client = connect_sync(args.redis_url)
         if command == "backup":
-            n = backup(client, args.file)
+            n = backup(client, args.file, blobs)
             print(f"wrote {n} boards to {args.file}")
             return 0
         with args.file.open("rb") as f:
-            report = restore(client, f, replace=args.replace)
+            report = restore(client, f, replace=args.replace, blobs=blobs)
     except (redis.RedisError, UrlError) as exc:
         print(f"prikbord admin {command}: Redis/Valkey at {args.redis_url}: {exc}",
               file=sys.stderr)  # fmt: skip
@@ -244,7 +294,14 @@ def main(command: str, argv: list[str]) -> int:
     except (OSError, BackupError) as exc:
         print(f"prikbord admin {command}: {args.file}: {exc}", file=sys.stderr)
         return EXIT_FILE
+    finally:
+        if blobs is not None:
+            blobs.close()
     print(f"restored {len(report.restored)} boards, each with a new epoch")
+    if blobs is not None:
+        print(f"restored {report.files} stored files")
+    if report.bad_files:
+        print(f"refused {report.bad_files} stored files whose bytes do not match their id")
     if report.skipped:
         print(f"left {len(report.skipped)} existing boards alone (--replace restores them too): "
               + " ".join(report.skipped))  # fmt: skip

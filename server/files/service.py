@@ -37,11 +37,6 @@ log = logging.getLogger("prikbord.files")
 #: deletes the same bytes (``blobref.lua``), and how long between tries.
 _REF_TRIES = 100
 _REF_WAIT_S = 0.1
-#: A file that has had no card referencing it is dropped only after this
-#: long *unreferenced*: an op checked against the registry just before the
-#: collector looked lands in the log within a few seconds (its Redis
-#: timeouts), so a minute means no attached file is ever taken away.
-GC_CONFIRM_MS = 60_000
 
 
 def make_store(settings: Settings) -> BlobStore:
@@ -234,7 +229,7 @@ class Files:
         """One collector pass over ``board`` (``state``: its current state;
         None: the board is gone, so every file goes). A file no live card
         references, uploaded longer than the grace ago, is marked; one that
-        stayed marked ``GC_CONFIRM_MS`` is dropped from the board, and its
+        stayed marked ``files_gc_confirm_s`` is dropped from the board, and its
         bytes deleted when no other board holds them. Safe to run on every
         node at once: each step is a conditional Redis script."""
         now = _now_ms() if now is None else now
@@ -243,6 +238,7 @@ class Files:
             return GcReport()
         live = live_file_ids(state) if state is not None else set()
         grace = self.settings.files_unattached_grace_s * 1000
+        confirm = self.settings.files_gc_confirm_s * 1000
         marks: dict[str, int] = {}
         drop: dict[str, str] = {}
         for file_id, e in entries.items():
@@ -255,7 +251,7 @@ class Files:
                 continue
             elif not e.gone:
                 marks[file_id] = now
-            elif now - e.gone >= GC_CONFIRM_MS:
+            elif now - e.gone >= confirm:
                 drop[file_id] = str(e.gone)
         await self.registry.mark_gone(board, marks)
         dropped = await self.registry.unregister(board, drop)
