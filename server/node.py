@@ -120,6 +120,7 @@ class Node:
         self._tasks.append(loop.create_task(self.caps.refresher(), name="conncaps"))
         if self.settings.files_gc_interval_s > 0:
             self._tasks.append(loop.create_task(self._files_gc(), name="files-gc"))
+        self._tasks.append(loop.create_task(self._check_file_store(), name="files-check"))
 
     async def drain(self) -> None:
         """Tell every client to reconnect elsewhere (4000), sockets still in
@@ -258,6 +259,19 @@ class Node:
             if hub is not None:
                 hub.request_head_check()
                 hub.on_presence_changed()
+
+    async def _check_file_store(self) -> None:
+        """Say at start, in the log, when the file store does not answer (an
+        S3 bucket that is missing or unreachable: server/files/s3.py), rather
+        than at the first upload. Boards work without it; uploads and file
+        reads answer 503 until it does. Never blocks readiness."""
+        check = getattr(self.files.store, "check", None)
+        if check is None:
+            return
+        try:
+            await check()
+        except OSError as exc:
+            log.error("%s: uploads and file reads fail until it answers", exc)
 
     async def _files_gc(self) -> None:
         """Collect unreferenced files of the boards this node holds, from

@@ -42,6 +42,16 @@ log = logging.getLogger("prikbord.files.s3")
 
 #: Error codes S3 uses for "no such key" (HEAD answers a bare 404).
 _MISSING = {"NoSuchKey", "404", "NotFound"}
+#: What an operator should read for the codes a bad setting gives (a HEAD
+#: request has no body, so S3 answers it with the bare status).
+_PLAIN = {
+    "NoSuchBucket": "no such bucket",
+    "404": "no such bucket",
+    "403": "access denied (check the credentials and the bucket's policy)",
+    "AccessDenied": "access denied (check the credentials and the bucket's policy)",
+    "InvalidAccessKeyId": "unknown access key",
+    "SignatureDoesNotMatch": "wrong secret key",
+}
 
 
 class ObjectStoreError(OSError):
@@ -161,7 +171,8 @@ class S3Store:
     def _error(self, what: str, exc: Exception) -> ObjectStoreError:
         if isinstance(exc, ClientError):
             err = exc.response.get("Error", {})
-            detail = f"{err.get('Code', '?')}: {err.get('Message', '') or 'refused'}"
+            code = str(err.get("Code", "?"))
+            detail = _PLAIN.get(code) or f"{code}: {err.get('Message', '') or 'refused'}"
         else:
             detail = str(exc) or type(exc).__name__
         return ObjectStoreError(f"object store ({self.where}): {what}: {detail}")
