@@ -5,7 +5,7 @@ import { serverProblems } from "../src/ui/hubs/hubform";
 import { emptyHub } from "../src/ui/hubs/hubform";
 import { NOW_POLL_MS, BOUNDARY_SLACK_MS, RETRY_FIRST_MS, RETRY_MAX_MS, boundaryOf, nextDelay } from "../src/ui/hubs/schedule";
 import { screenTokenFrom, screenUrl } from "../src/ui/hubs/screenlink";
-import { activityBody, activityProblems, fieldOf, hubProblems, listEntry, type ActivityDraft } from "../src/ui/hubs/validate";
+import { activityBody, activityProblems, fieldOf, hubProblems, listEntry, withoutFields, type ActivityDraft } from "../src/ui/hubs/validate";
 import { ACTIVITY_TYPES } from "../src/ui/hubs/types";
 import { strategyFor } from "../src/sw/strategy";
 
@@ -95,6 +95,13 @@ describe("hub form validation", () => {
     expect(serverProblems(new HubApiError(422, "invalid", "is not a field here", "colour"), fields)).toEqual({ "": "colour: is not a field here" });
     expect(serverProblems(new HubApiError(409, "taken", "a hub with slug 'x' exists already"), fields)).toEqual({ "": "The server refused: a hub with slug 'x' exists already" });
     expect(fieldOf("wishes[0]")).toBe("wishes");
+  });
+
+  it("drops a field's message once it is edited, and the summary with the last one", () => {
+    const shown = { "": "Check the fields marked below.", title: "Fill this in.", online: "Fill this in.", board: "Fill this in." };
+    expect(withoutFields(shown, ["title"])).toEqual({ "": shown[""], online: "Fill this in.", board: "Fill this in." });
+    expect(withoutFields(shown, ["where", "boardChoice", "title"])).toEqual({});
+    expect(withoutFields({ "": "The server refused: x" }, ["title"])).toEqual({});
   });
 });
 

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { getLang, t } from "../../i18n";
 import { myBoards, type BoardItem } from "../account/api";
-import { createActivity, updateActivity, type Activity } from "./api";
+import { createActivity, listTemplates, updateActivity, type Activity, type TemplateChoice } from "./api";
 import { Field, fieldAria, val } from "./fields";
 import { focusFirstProblem, serverProblems } from "./hubform";
 import { ht } from "./i18n";
@@ -41,13 +41,18 @@ export function ActivityDialog({ slug, editing, onClose }: {
   const [busy, setBusy] = useState(false);
   const [boards, setBoards] = useState<BoardItem[]>([]);
   useEffect(() => { dialog.current?.showModal(); }, []);
+  // The server's templates (saved ones too); the built-ins if it cannot say.
+  const [templates, setTemplates] = useState<TemplateChoice[]>(() => templateChoices(getLang()));
   useEffect(() => {
     myBoards(false, true).then(setBoards, () => setBoards([]));
-  }, []);
-  const set = (change: Partial<V.ActivityDraft>) => setD((x) => ({ ...x, ...change }));
+    listTemplates(slug, getLang()).then((list) => { if (list.length > 0) setTemplates(list); }, () => undefined);
+  }, [slug]);
+  const set = (change: Partial<V.ActivityDraft>) => {
+    setD((x) => ({ ...x, ...change }));
+    setProblems((pr) => V.withoutFields(pr, Object.keys(change)));
+  };
   const p = (name: string): string | undefined => problems[name];
   const types = ACTIVITY_TYPES.map((x) => x.name as string);
-  const templates = templateChoices(getLang());
 
   const submit = async (e: Event) => {
     e.preventDefault();

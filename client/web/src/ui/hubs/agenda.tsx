@@ -114,8 +114,8 @@ function AgendaItem({ a, busy, onEdit, onCancel }: { a: Activity; busy: boolean;
       <span class="actions">
         {a.status !== "cancelled" ? (
           <>
-            <button type="button" class="btn small" onClick={onEdit} disabled={busy} data-testid="activity-edit" aria-label={`${ht("editActivity")}: ${a.title}`}>{ht("editActivity")}</button>
-            <button type="button" class="btn small danger" onClick={onCancel} disabled={busy} data-testid="activity-cancel" aria-label={`${ht("cancelActivity")}: ${a.title}`}>{ht("cancelActivity")}</button>
+            <button type="button" class="btn small" onClick={onEdit} disabled={busy} data-testid="activity-edit" aria-label={`${ht("editActivity")}: ${a.title}`}>{ht("edit")}</button>
+            <button type="button" class="btn small danger" onClick={onCancel} disabled={busy} data-testid="activity-cancel" aria-label={`${ht("cancelActivity")}: ${a.title}`}>{ht("cancelShort")}</button>
           </>
         ) : null}
       </span>

@@ -226,3 +226,14 @@ export const removeHubBoard = async (slug: string, board: string): Promise<void>
 
 /** What the hub screen shows now; the screen token rides in the header. */
 export const whatNow = async (slug: string, token: string): Promise<Now> => readNow(await call("GET", `${hubPath(slug)}/now`, undefined, token));
+
+export interface TemplateChoice { id: string; label: string }
+
+/** The templates an activity's board can be made from (server/library:
+ * the built-ins in `lang`, and the saved ones of this account and hub). */
+export const listTemplates = async (slug: string, lang: "en" | "nl"): Promise<TemplateChoice[]> => {
+  const data = obj(await call("GET", `/api/library/templates?lang=${lang}&hub=${encodeURIComponent(slug)}`));
+  const pick = (list: unknown): TemplateChoice[] =>
+    (Array.isArray(list) ? list : []).map((v) => ({ id: str(obj(v).id), label: str(obj(v).name) })).filter((x) => x.id !== "");
+  return [...pick(data.builtin), ...pick(data.saved)];
+};

@@ -48,7 +48,12 @@ export function HubBoardsPanel({ slug }: { slug: string }) {
               <span class="row-buttons">
                 <label class="choice">
                   <input type="checkbox" checked={b.public} disabled={busy} aria-describedby="public-hint"
-                    onChange={(e) => { const on = e.currentTarget.checked; void run(() => putHubBoard(slug, b.board, on)); }} data-testid="hub-board-public" />
+                    onChange={(e) => {
+                      const on = e.currentTarget.checked;
+                      // Shown at once; the reload after the answer says what was stored.
+                      setBoards((list) => list && list.map((x) => (x.board === b.board ? { ...x, public: on } : x)));
+                      void run(() => putHubBoard(slug, b.board, on));
+                    }} data-testid="hub-board-public" />
                   {ht("isPublic")}
                 </label>
                 <button type="button" class="btn small" disabled={busy} onClick={() => void run(() => removeHubBoard(slug, b.board))}

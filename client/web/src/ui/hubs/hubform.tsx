@@ -47,8 +47,13 @@ export function HubForm({ initial, isNew, onSaved, onCancel }: {
   const [problems, setProblems] = useState<V.Problems>({});
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
-  const set = (change: Partial<Hub>) => { setHub((h) => ({ ...h, ...change })); setSaved(false); };
-  const setContact = (change: Partial<Hub["contact"]>) => set({ contact: { ...hub.contact, ...change } });
+  const set = (change: Partial<Hub>, fields: string[] = Object.keys(change)) => {
+    setHub((h) => ({ ...h, ...change }));
+    setSaved(false);
+    setProblems((pr) => V.withoutFields(pr, fields));
+  };
+  const setContact = (change: Partial<Hub["contact"]>) =>
+    set({ contact: { ...hub.contact, ...change } }, Object.keys(change).map((k) => `contact.${k}`));
   const p = (name: string): string | undefined => problems[name];
 
   const submit = async (e: Event) => {

@@ -130,7 +130,7 @@ function HubView({ slug }: { slug: string }) {
         <h1 data-testid="hub-title">{hub.name}</h1>
         <a class="btn small" href={`/hubs/${hub.slug}`}>{ht("publicPage")}</a>
       </div>
-      <div class="tabs" role="group" aria-label={hub.name}>
+      <div class="hub-tabs" role="group" aria-label={hub.name}>
         {TABS.map((k) => (
           <button key={k} type="button" class={`btn small${tab === k ? " primary" : ""}`} aria-pressed={tab === k} onClick={() => pick(k)} data-testid={`tab-${k}`}>{ht(TAB_LABEL[k])}</button>
         ))}

@@ -138,7 +138,7 @@ function AgendaWall({ slug, hub, today, offline, lastOk, refused }: {
       ) : null}
       <main class="hub-wall-main">
         <section class="hub-wall-agenda" aria-labelledby="hub-wall-today">
-          <h2 id="hub-wall-today">{ht("todayAt", { hub: hub || slug })}</h2>
+          <h2 id="hub-wall-today">{ht("todayAt")}</h2>
           {today === null ? null : items.length === 0 ? (
             <p class="hub-wall-empty" data-testid="hub-screen-empty">{ht("nothingToday")}</p>
           ) : (

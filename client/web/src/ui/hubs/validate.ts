@@ -32,6 +32,19 @@ const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}]/u;
 /** Field name → what is wrong with it. Empty: nothing. */
 export type Problems = Record<string, string>;
 
+/** The problems left once the person edits `fields` (whose old message no
+ * longer holds); the form's summary goes when nothing is left. An edit of
+ * where or the board choice clears the fields it shows or hides. */
+export const withoutFields = (problems: Problems, fields: readonly string[]): Problems => {
+  const drop = new Set(fields);
+  if (drop.has("where")) { drop.add("place"); drop.add("online"); }
+  if (drop.has("boardChoice")) { drop.add("board"); drop.add("template"); }
+  const out: Problems = {};
+  for (const [k, v] of Object.entries(problems)) if (k !== "" && !drop.has(k)) out[k] = v;
+  if (Object.keys(out).length > 0 && problems[""] !== undefined) out[""] = problems[""];
+  return out;
+};
+
 /** The form field a server's `field` belongs to: `partners[2]` is the
  * partners list, `wishes[0]` the wishes. */
 export const fieldOf = (field: string): string => field.replace(/\[\d+\]$/, "");
