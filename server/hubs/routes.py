@@ -42,6 +42,9 @@ MAX_BODY = 32 * 1024
 AGENDA_DEFAULT_DAYS = 92
 AGENDA_MAX_DAYS = 400
 _DAY_MS = 24 * 3600 * 1000
+#: Without a range, the managers' list starts this long ago: a request
+#: older than a season is stale, and the list stays below its cap.
+PAST_DAYS = 92
 #: Public agenda reads may be cached this long by browsers and proxies:
 #: an embedded agenda on a busy site costs one read a minute per visitor.
 PUBLIC_MAX_AGE_S = 60
@@ -227,11 +230,15 @@ def _range(request: Request) -> tuple[int, int]:
 
 @_refusals
 async def list_activities(request: Request) -> Response:
-    """All of a hub's activities in a range, pending and declined included
-    (managers); ``?status=pending`` for the visit requests."""
+    """All of a hub's activities in ``[from, to)``, pending and declined
+    included (managers); without ``from``: from ``PAST_DAYS`` ago on.
+    ``?status=pending`` for the visit requests."""
     _who, hub = await _managed(request, write=False)
-    start, end = _range(request) if request.query_params.get("from") else (0, 2**53)
-    found = await hubs_of(request).store.activities(hub.slug, start, end)
+    if request.query_params.get("from"):
+        start, end = _range(request)
+        found = await hubs_of(request).store.activities(hub.slug, start, end)
+    else:  # what is still to come, and the last weeks (requests waiting on them)
+        found = await hubs_of(request).store.activities(hub.slug, now_ms() - PAST_DAYS * _DAY_MS)
     status = request.query_params.get("status")
     if status:
         found = [a for a in found if a.status == status]
