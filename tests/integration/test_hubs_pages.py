@@ -61,6 +61,14 @@ async def test_pages_render_escape_and_link_to_the_board(
             assert 'href="http://127.0.0.1' in res.text and "/hubs/delft/agenda.ics" in res.text
             assert "&lt;prikbord-agenda hub=&#34;delft&#34;" in res.text  # the snippet, as text
             assert "frame-ancestors 'none'" in res.headers["content-security-policy"]
+            # A public board of the hub is listed with its read-only link.
+            assert f"/screen/{made['board']}" not in res.text
+            res = await coco.send(
+                "PUT", f"/api/hubs/delft/boards/{made['board']}", {"public": True}
+            )
+            assert res.status_code == 200
+            res = await web.get("/hubs/delft")
+            assert "Ideeënbord" in res.text and f"/screen/{made['board']}#t=" in res.text
             res = await web.get(f"/hubs/delft/a/{made['id']}")
             assert res.status_code == 200
             join = made["board_links"]["join"]
