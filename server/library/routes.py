@@ -98,7 +98,7 @@ async def read_board(request: Request, board: str, token: str | None = None) -> 
         role = grant.role
     elif who is not None:
         info = await node.accounts.boards.info(board) if len(board) <= 40 else None
-        if info is None or (info.owner != who.account.username and not who.account.sees_all_boards):
+        if info is None or not await _may_manage_board(request, who, info.board, info.owner):
             raise ApiError(404, "not_found", "no such board among yours")
         role = "facilitator"
     else:
@@ -118,6 +118,16 @@ async def _library_page(request: Request) -> Response:
     from server.routes import pages
 
     return await pages.index(request)
+
+
+async def _may_manage_board(request: Request, who: Caller, board: str, owner: str | None) -> bool:
+    """The board's owner, coordinators and admins, and the coordinators of
+    the hub the board is in (the hubs' rule, server/hubs/routes.py)."""
+    if owner == who.account.username or who.account.sees_all_boards:
+        return True
+    from server.hubs.store import HubStore
+
+    return await _manages(request, who, await HubStore(_node(request).redis).hub_of_board(board))
 
 
 # --- export ----------------------------------------------------------------------
@@ -234,15 +244,20 @@ async def _read_body(request: Request, cap: int) -> bytes:
 async def _create(
     request: Request, state: BoardState, who: Caller | None, files: boards.PutFiles | None = None
 ) -> Response:
+    return _created(request, await _make(request, state, who, files))
+
+
+async def _make(
+    request: Request, state: BoardState, who: Caller | None, files: boards.PutFiles | None = None
+) -> boards.Created:
     try:
-        made = await boards.create_from_state(
+        return await boards.create_from_state(
             _node(request), state, owner=who.account.username if who else None, files=files
         )
     except boards.FilesRefused:
         raise ApiError(422, "invalid", "a file's bytes do not match its id") from None
     except CreateFailed:
         raise ApiError(503, "unavailable", "storage unavailable: retry") from None
-    return _created(request, made)
 
 
 @_refusals
@@ -307,11 +322,24 @@ class SaveTemplate(BaseModel):
     hub: str | None = Field(default=None, pattern=r"^[a-z0-9-]{1,40}$")
 
 
-def _scopes(who: Caller, hub: str | None) -> list[str]:
+async def _manages(request: Request, who: Caller | None, slug: str | None) -> bool:
+    """The caller manages hub ``slug`` (the hubs' own rule: coordinators and
+    admins every hub, an account named among a hub's coordinators that
+    hub); False for no such hub."""
+    if who is None or not slug:
+        return False
+    from server.hubs.routes import manages  # the hubs decide who manages them
+    from server.hubs.store import HubStore
+
+    hub = await HubStore(_node(request).redis).get(slug)
+    return hub is not None and manages(who, hub)
+
+
+async def _scopes(request: Request, who: Caller, hub: str | None) -> list[str]:
     """The saved-template scopes the caller uses: their own, and a hub's
-    for a coordinator (or admin)."""
+    that they manage."""
     scopes = [f"user:{who.account.username}"]
-    if hub is not None and who.account.sees_all_boards:
+    if await _manages(request, who, hub):
         scopes.append(f"hub:{hub}")
     return scopes
 
@@ -325,8 +353,8 @@ async def save_template(request: Request) -> Response:
     reader = await read_board(request, request.path_params["board"])
     if not reader.full:
         raise ApiError(403, "forbidden", "saving as a template takes the board's facilitator")
-    if body.hub is not None and not who.account.sees_all_boards:
-        raise ApiError(403, "forbidden", "only coordinators save a hub's templates")
+    if body.hub is not None and not await _manages(request, who, body.hub):
+        raise ApiError(403, "forbidden", "only the hub's coordinators save its templates")
     scope = f"hub:{body.hub}" if body.hub else f"user:{who.account.username}"
     try:
         got = await saved.save(
@@ -349,7 +377,7 @@ async def list_templates(request: Request) -> Response:
     out: dict[str, Any] = {"builtin": templates.catalogue(lang), "saved": []}
     who = await caller(request)
     if who is not None:
-        for scope in _scopes(who, hub):
+        for scope in await _scopes(request, who, hub):
             out["saved"] += [t.public() for t in await saved.listed(_node(request), scope)]
     return JSONResponse(out, headers={"cache-control": "no-store"})
 
@@ -366,14 +394,21 @@ async def board_from_template(request: Request) -> Response:
     who = await _may_create(request)
     body = _parse(FromTemplate, await read_json(request))
     owner = who.account.username if who else None
-    hub = body.hub if who is not None and who.account.sees_all_boards else None
+    if body.hub is not None and not await _manages(request, who, body.hub):
+        raise ApiError(403, "forbidden", "only the hub's coordinators add boards to it")
+    hub = body.hub
     state = await saved.template_state(
         _node(request), request.path_params["template"], hub=hub, owner=owner
     )
     if state is None:
         raise ApiError(404, "not_found", "no such template")
     state.settings.title = body.title
-    return await _create(request, state, who)
+    made = await _make(request, state, who)
+    if hub is not None:  # filed in the hub's index, where its library finds it
+        from server.hubs.store import HubStore
+
+        await HubStore(_node(request).redis).attach(made.board, hub, public=False, now=now_ms())
+    return _created(request, made)
 
 
 @_refusals
@@ -381,7 +416,7 @@ async def delete_template(request: Request) -> Response:
     who = await require_login(request, write=True)
     node = _node(request)
     got = await saved.get(node, request.path_params["template"])
-    if got is None or got.scope not in _scopes(who, got.scope.removeprefix("hub:")):
+    if got is None or got.scope not in await _scopes(request, who, got.scope.removeprefix("hub:")):
         raise ApiError(404, "not_found", "no such template among yours")
     await saved.delete(node, got.id)
     return Response(status_code=204)
@@ -482,8 +517,8 @@ async def search_boards(request: Request) -> Response:
     hub = request.query_params.get("hub")
     settings = node.settings
     if hub:
-        if not who.account.sees_all_boards:
-            raise ApiError(403, "forbidden", "only coordinators search a hub's boards")
+        if not await _manages(request, who, hub):
+            raise ApiError(403, "forbidden", "only the hub's coordinators search its boards")
         from server.hubs.store import HubStore  # the hubs' own index of their boards
 
         ids = [b for b, _public in await HubStore(node.redis).boards(hub)]

@@ -340,3 +340,66 @@ async def test_attachments_travel_with_export_import_duplicate_and_copy(nodes: N
     status, body, _ = _call(node, "/api/library/copy-card", body=copy)
     assert status == 201, body
     assert served(other["board"], other_fac) == original
+
+
+async def test_a_hubs_coordinator_searches_its_boards_and_keeps_its_templates(
+    nodes: Nodes,
+) -> None:
+    import time
+
+    import redis.asyncio as aioredis
+
+    from server.hubs.model import Hub
+    from server.hubs.store import HubStore
+    from tests.integration.test_accounts import Tab, add_account
+
+    await add_account(nodes.valkey, "fien", "facilitator")
+    await add_account(nodes.valkey, "karel", "facilitator")
+    r = aioredis.Redis.from_url(nodes.valkey.url)
+    hubs = HubStore(r)
+    assert await hubs.create(Hub(slug="noord", name="Hub Noord", coordinators=("fien",)))
+    node = nodes.start()
+    fien, karel = Tab(node), Tab(node)
+    await fien.login("fien")
+    await karel.login("karel")
+    in_hub = await karel.create("Karels hubbord")  # someone else's board, in the hub
+    outside = await karel.create("Karels eigen bord")
+    await hubs.attach(in_hub["board"], "noord", public=False, now=int(time.time() * 1000))
+    for made in (in_hub, outside):
+        w = await Wire.join(node.ws, made["board"], token_of(made["links"]["facilitator"]), "K")
+        assert (await w.op("a", {"type": "card.add", **card("c1", "Werkplaats")}))["t"] == "ack"
+        op = {"type": "comment.add", "id": "m1", "card": "c1", "body": "Lasapparaat nodig"}
+        assert (await w.op("b", op))["t"] == "ack"
+        await w.close()
+
+    res = await fien.http.get("/api/library/search", params={"q": "lasapparaat", "hub": "noord"})
+    assert res.status_code == 200, res.text
+    assert [h["board"] for h in res.json()["hits"]] == [in_hub["board"]]
+    # Karel is no coordinator of the hub: refused, though one board is his.
+    res = await karel.http.get("/api/library/search", params={"q": "lasapparaat", "hub": "noord"})
+    assert res.status_code == 403
+
+    # The hub's templates: fien saves one for the hub, makes a board from it
+    # (filed in the hub); karel cannot save one there.
+    res = await fien.send(
+        "POST", f"/api/boards/{in_hub['board']}/template", {"name": "Werkplaats", "hub": "noord"}
+    )
+    assert res.status_code == 201, res.text  # a board of her hub: her login reads it
+    template = res.json()["id"]
+    # ...but not Karel's board outside the hub.
+    res = await fien.http.get(f"/api/boards/{outside['board']}/export.json")
+    assert res.status_code == 404
+    listed = (await fien.http.get("/api/library/templates", params={"hub": "noord"})).json()
+    assert [t["id"] for t in listed["saved"]] == [template]
+    res = await karel.send(
+        "POST", f"/api/boards/{outside['board']}/template", {"name": "X", "hub": "noord"}
+    )
+    assert res.status_code == 403
+    res = await fien.send(
+        "POST", f"/api/library/templates/{template}/boards", {"title": "Week 3", "hub": "noord"}
+    )
+    assert res.status_code == 201, res.text
+    assert await hubs.hub_of_board(res.json()["board"]) == "noord"
+    for tab in (fien, karel):
+        await tab.close()
+    await r.aclose()
