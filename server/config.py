@@ -225,6 +225,10 @@ class Settings:
     #: How long a fetched preview (or a failure) is kept in Redis by URL, so
     #: a link pasted in 30 cards is fetched once: a day.
     preview_cache_ttl_s: int = 24 * 3600
+    #: A failed fetch (site down, too slow, no page) is remembered shorter:
+    #: 10 minutes still spares the site the other 29 cards of a paste, and
+    #: a site that was briefly away gets another chance the same session.
+    preview_failure_ttl_s: int = 600
     #: TESTS ONLY: one loopback port previews may reach (127.0.0.1 and ::1
     #: on it), so a test can serve pages; 0 (always in production): no
     #: loopback at all.
@@ -407,6 +411,9 @@ class Settings:
                 get("PREVIEW_MAX_REDIRECTS", str(base.preview_max_redirects))
             ),
             preview_cache_ttl_s=int(get("PREVIEW_CACHE_TTL_S", str(base.preview_cache_ttl_s))),
+            preview_failure_ttl_s=int(
+                get("PREVIEW_FAILURE_TTL_S", str(base.preview_failure_ttl_s))
+            ),
             preview_test_loopback_port=int(get("PREVIEW_TEST_LOOPBACK_PORT", "0")),
             preview_test_hosts=_csv(get("PREVIEW_TEST_HOSTS", "")),
             files_max_bytes=int(get("FILES_MAX_BYTES", str(base.files_max_bytes))),

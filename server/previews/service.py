@@ -4,8 +4,8 @@ background and append it to the board as a ``card.set`` by the server.
 - At most ``preview_concurrency`` fetches at once per node, and at most
   ``preview_queue_max`` waiting; past that a link simply gets no preview
   (counted in ``prikbord_previews_total{result="dropped"}``).
-- Results (and failures) are cached in Redis by URL for
-  ``preview_cache_ttl_s``: a link pasted in 30 cards is fetched once. The
+- Results are cached in Redis by URL for ``preview_cache_ttl_s`` (failures
+  for ``preview_failure_ttl_s``): a link pasted in 30 cards is fetched once. The
   image is cached as its stored file id; another board gets the same bytes
   registered as its own file (F1's ingest: re-encoded, no metadata).
 - The append's op key is ``system:preview:<card>:<seq>`` (``seq``: the event
@@ -193,10 +193,10 @@ class Previews:
             return ""
 
     async def _cache(self, url: str, value: dict[str, Any]) -> None:
+        s = self.settings
+        ttl = s.preview_cache_ttl_s if value.get("ok") else s.preview_failure_ttl_s
         with contextlib.suppress(RedisError, OSError):
-            await self.node.redis.set(
-                cache_key(url), json.dumps(value), ex=self.settings.preview_cache_ttl_s
-            )
+            await self.node.redis.set(cache_key(url), json.dumps(value), ex=ttl)
 
     async def _state(self, board: str, seq: int) -> BoardState:
         hub = self.node.hubs.get(board)

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 
+from server.previews.service import cache_key
 from tests.support.cluster import Nodes
 from tests.support.pages import Pages, og_page, png
 from tests.support.servers import ServerProcess, token_of
@@ -94,6 +96,9 @@ async def test_preview_appears_live_and_is_fetched_once(nodes: Nodes, pages: Pag
         assert (await wire.op(f"{node}{i}", card(f"d{i}", "again", url=url)))["t"] == "ack"
     await _wait_for(lambda: {"d0", "d1", "d2"} <= set(_previews(alice.events)))
     assert pages.hits["/page"] == 1 and pages.hits["/img.png"] == 1
+    client = redis.Redis.from_url(nodes.valkey.url)
+    assert client.ttl(cache_key(url)) > 3600  # a day
+    client.close()
     assert _previews(alice.events)["d1"]["image"] == image
 
     # A new link replaces the preview; the old one's never lands on it.
@@ -127,6 +132,10 @@ async def test_refused_and_failed_links_get_no_preview(nodes: Nodes, pages: Page
     cards = node.snapshot(bid, token_of(links["facilitator"]))["cards"]
     assert all(c["preview"] is None for c in cards.values())
     assert pages.hits["/to-private"] == 1  # the first hop only: 10.x never reached
+    # Failures are remembered, but for minutes, not a day.
+    client = redis.Redis.from_url(nodes.valkey.url)
+    assert 0 < client.ttl(cache_key(pages.url("/text"))) <= 600
+    client.close()
     await alice.close()
 
 
