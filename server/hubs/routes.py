@@ -245,11 +245,24 @@ async def list_activities(request: Request) -> Response:
     return _private({"hub": hub.slug, "activities": [a.data(private=True) for a in found]})
 
 
+async def _check_template(request: Request, hub: Hub, activity: Activity) -> None:
+    """The activity's template must be one its start can use: a built-in or
+    one saved for this hub (the board is made by nobody's account)."""
+    if not activity.template:
+        return
+    from server.library.saved import template_state
+
+    found = await template_state(node_of(request), activity.template, hub=hub.slug, owner=None)
+    if found is None:
+        raise Invalid("template", "no such template among the built-in ones and this hub's")
+
+
 @_refusals
 async def create_activity(request: Request) -> Response:
     _who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
     activity = model.activity_from_body(body, hub=hub.slug, id=new_activity_id(), now=now_ms())
+    await _check_template(request, hub, activity)
     await hubs_of(request).store.add_activity(activity)
     return JSONResponse(activity.data(private=True), status_code=201)
 
@@ -282,6 +295,9 @@ async def change_activity(request: Request) -> Response:
     _who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
     now = now_ms()
+    if body.get("template"):
+        current = await _activity(request, hub)
+        await _check_template(request, hub, model.activity_changed(current, body, now))
     after = await _change(request, hub, lambda a: model.activity_changed(a, body, now))
     return _private(after.data(private=True))
 

@@ -146,6 +146,7 @@ async def test_activities_bad_input_and_the_public_agenda(
             (activity(start="tomorrow"), "start"),
             (activity(capacity=-1), "capacity"),
             (activity(start="2030-03-31T02:30", end="2030-03-31T04:00"), "start"),
+            (activity(template="no-such-template"), "template"),
         ]
         for body, field in bad:
             res = await coco.send("POST", "/api/hubs/delft/activities", body)
@@ -157,7 +158,15 @@ async def test_activities_bad_input_and_the_public_agenda(
         res = await coco.send(
             "PATCH", f"/api/hubs/delft/activities/{made['id']}", {"status": "cancelled"}
         )
-        assert res.status_code == 200 and res.json()["seq"] == 1
+        assert res.status_code == 200 and res.json()["seq"] == 1  # the first change
+        res = await coco.send(
+            "PATCH", f"/api/hubs/delft/activities/{made['id']}", {"template": "nope"}
+        )
+        assert res.status_code == 422 and res.json()["field"] == "template"
+        res = await coco.send(
+            "PATCH", f"/api/hubs/delft/activities/{made['id']}", {"template": "brainstorm"}
+        )
+        assert res.status_code == 200 and res.json()["template"] == "brainstorm"
         res = await coco.send("PATCH", f"/api/hubs/delft/activities/{made['id']}", {"end": "x"})
         assert res.status_code == 422 and res.json()["field"] == "end"
         async with httpx.AsyncClient(base_url=node.http) as site:
