@@ -28,6 +28,7 @@ from server.hubs.service import HubService
 from server.library.routes import routes as library_routes
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
+from server.market.routes import routes as market_routes
 from server.node import Node
 from server.routes import activity, api, health, links, notes, pages
 from server.routes.assets import AssetFiles
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> Starlette:
         *account_routes(),
         *hub_routes(),
         *hub_pages(),
+        *market_routes(),
         *library_routes(),
         Route("/api/boards/{board}/links", links.read_links),
         Route("/api/boards/{board}/links/replace", links.replace_links, methods=["POST"]),

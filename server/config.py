@@ -301,6 +301,21 @@ class Settings:
     library_search_cache: int = 600
     #: Hits one search returns: a page of results; narrower words find more.
     library_search_results: int = 100
+    #: Vraag en aanbod (server/market/): boards one wall reads at most — a
+    #: hub has a few hundred (as the library's search); one head read each.
+    market_boards: int = 500
+    #: Boards whose questions and offers a node keeps (per board and seq), so
+    #: an idle hub's wall reads no board state again; an entry is small.
+    market_cache: int = 600
+    #: Cards one wall answer lists: a page a phone can scroll; filters by
+    #: tag or state narrow it.
+    market_cards: int = 1000
+    #: Matching suggestions per answer: the best ones; more is noise.
+    market_suggestions: int = 50
+    #: State changes through the wall per client IP per window: a person
+    #: marks a few pairs a session; a script stays at 120 a minute.
+    market_states_per_ip: int = 120
+    market_states_window_s: int = 60
     #: How often each node runs the hubs' agenda lifecycle (boards made at an
     #: activity's start, frozen at its end; server/hubs/lifecycle.py): a board
     #: is ready within 15 s of the start, and a tick is one small read per hub.
@@ -449,6 +464,14 @@ class Settings:
             library_search_cache=int(get("LIBRARY_SEARCH_CACHE", str(base.library_search_cache))),
             library_search_results=int(
                 get("LIBRARY_SEARCH_RESULTS", str(base.library_search_results))
+            ),
+            market_boards=int(get("MARKET_BOARDS", str(base.market_boards))),
+            market_cache=int(get("MARKET_CACHE", str(base.market_cache))),
+            market_cards=int(get("MARKET_CARDS", str(base.market_cards))),
+            market_suggestions=int(get("MARKET_SUGGESTIONS", str(base.market_suggestions))),
+            market_states_per_ip=int(get("MARKET_STATES_PER_IP", str(base.market_states_per_ip))),
+            market_states_window_s=int(
+                get("MARKET_STATES_WINDOW_S", str(base.market_states_window_s))
             ),
             hub_tick_s=float(get("HUB_TICK_S", str(base.hub_tick_s))),
             visit_requests_per_ip=int(
