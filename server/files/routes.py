@@ -57,6 +57,10 @@ CACHE_CONTROL = "private, max-age=31536000, immutable"
 FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'"
 #: Boards whose file index (file id → cards) a node keeps for serving.
 _INDEX_BOARDS = 256
+#: Boards whose state a node keeps for serving files of boards it does not
+#: hold (a screen behind another node): a few walls loading at once; a big
+#: board's state is a few MB, so this stays small.
+_STATE_BOARDS = 16
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -83,15 +87,37 @@ async def _access(request: Request) -> tuple[Grant, BoardState, str] | Response:
     identity = request.headers.get(IDENTITY_HEADER, "")
     if identity:
         actor = node.signer.read_identity(identity) or ""
-    hub = node.hubs.get(board)
     try:
-        if hub is not None and not hub.gone and hub.state.seq > 0:
-            state = hub.state
-        else:
-            state = await read_state(node.store, board)
+        state = await _state(node, board)
     except BoardNotFound:
         return _error(404, "not_found", "no such board")
     return grant, state, actor
+
+
+#: Board states this node read for serving, by board: (epoch, state).
+_states: OrderedDict[str, tuple[str, BoardState]] = OrderedDict()
+
+
+async def _state(node: Node, board: str) -> BoardState:
+    """The board's current state for an access check, as cheaply as it can
+    be had: the node's live replica when it holds the board (no Redis at
+    all); else one it read before if the log head has not moved since (one
+    ``HMGET``); else read from Redis (snapshot + log tail) and kept. A hub
+    screen loading 200 thumbnails through another node reads the state once."""
+    hub = node.hubs.get(board)
+    if hub is not None and not hub.gone and hub.state.seq > 0:
+        return hub.state
+    head = await node.store.head(board)  # raises BoardNotFound
+    cached = _states.get(board)
+    if cached is not None and cached[0] == head.epoch and cached[1].seq == head.seq:
+        _states.move_to_end(board)
+        return cached[1]
+    state = await read_state(node.store, board)
+    _states[board] = (head.epoch, state)
+    _states.move_to_end(board)
+    while len(_states) > _STATE_BOARDS:
+        _states.popitem(last=False)
+    return state
 
 
 async def upload(request: Request) -> Response:
