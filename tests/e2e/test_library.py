@@ -5,12 +5,15 @@ in Chromium and prints to a PDF."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Browsers, Server, add_card, card, join
+from tests.e2e.test_accounts import PASSWORD
 from tests.support.servers import token_of
 
 pytestmark = pytest.mark.e2e
@@ -66,3 +69,50 @@ def test_the_printable_page_renders_and_prints_to_pdf(server: Server, people: Br
     assert border == "solid"
     pdf = printer.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+
+
+def test_library_page_archives_and_searches_ones_boards(
+    tmp_path: Path, web_dist: Path, people: Browsers
+) -> None:
+    """Logged in: the library lists one's boards, archives one (it moves to
+    Archived and back), and search finds a card by a word in its comment."""
+    server = Server(tmp_path / "data", env={"PRIKBORD_OPEN_BOARD_CREATION": "0"}).start()
+    try:
+        setup = re.findall(r"https?://\S+/setup#[A-Za-z0-9_-]+", server.log_path.read_text())[-1]
+        page = people.page()
+        page.goto(setup)
+        page.get_by_test_id("setup-username").fill("fien")
+        page.get_by_test_id("setup-name").fill("Fien")
+        page.get_by_test_id("setup-password").fill(PASSWORD)
+        page.get_by_test_id("setup-again").fill(PASSWORD)
+        page.get_by_test_id("setup-submit").click()
+        page.wait_for_url("**/my")
+        made = page.evaluate(
+            """async () => {
+                const me = await (await fetch('/api/me')).json();
+                const r = await fetch('/api/boards', {method: 'POST', headers: {
+                    'content-type': 'application/json', 'x-csrf-token': me.csrf},
+                    body: JSON.stringify({title: 'Werkplaats mei'})});
+                return await r.json();
+            }"""
+        )
+        join(page, made["links"]["facilitator"], "Fien")
+        add_card(page, "Lasapparaat")
+        card(page, "Lasapparaat").get_by_test_id("comments-toggle").click()
+        page.get_by_test_id("comment-input").fill("Bij de buren lenen")
+        page.get_by_test_id("comment-input").press("Enter")
+        expect(page.get_by_text("Bij de buren lenen")).to_be_visible()
+
+        page.goto(server.url + "/library")
+        page.get_by_test_id("search-input").fill("BUREN")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_test_id("search-hits")).to_contain_text("Lasapparaat")
+        shelf = page.get_by_test_id("library-boards")
+        expect(shelf.get_by_test_id("shelf-board")).to_contain_text("Werkplaats mei")
+        shelf.get_by_test_id("archive-toggle").click()
+        expect(shelf.get_by_test_id("shelf-board")).to_have_count(0)
+        shelf.get_by_test_id("show-archived").click()
+        expect(shelf.get_by_test_id("shelf-board")).to_contain_text("Werkplaats mei")
+        assert not page.errors  # type: ignore[attr-defined]
+    finally:
+        server.stop()

@@ -7,6 +7,7 @@ import { AccountBar } from "../account/bar";
 import { useMe } from "../account/api";
 import { LangSwitch } from "../common";
 import { boardFromTemplate, importBoard, listTemplates, searchBoards, type Created, type Hit, type TemplateItem } from "./api";
+import { BoardShelf, OpenBoard } from "./boards";
 import { lt } from "./strings";
 
 function Made({ made }: { made: Created }) {
@@ -71,9 +72,10 @@ export function LibraryPage() {
           </form>
         ) : <p>{lt("loginForMore")}</p>}
         {hits !== null ? (
-          hits.length ? <ul data-testid="search-hits">{hits.map((h) => <li key={h.board + h.card}><a href={`/my`}>{h.board_title}</a>: {h.title}</li>)}</ul> : <p>{lt("noHits")}</p>
+          hits.length ? <ul data-testid="search-hits">{hits.map((h) => <li key={h.board + h.card}><OpenBoard board={h.board} title={h.board_title} onError={fail} />: {h.title}</li>)}</ul> : <p>{lt("noHits")}</p>
         ) : null}
       </section>
+      {me?.account ? <BoardShelf onError={fail} /> : null}
     </main>
   );
 }

@@ -26,6 +26,12 @@ const en = {
   searchButton: "Search",
   noHits: "Nothing found.",
   loginForMore: "Log in to search your boards and keep your own templates.",
+  yourBoards: "Your boards",
+  active: "Active",
+  archived: "Archived",
+  archive: "Archive",
+  unarchive: "Bring back",
+  noBoards: "No boards here.",
 };
 const nl: typeof en = {
   library: "Bibliotheek",
@@ -52,6 +58,12 @@ const nl: typeof en = {
   searchButton: "Zoeken",
   noHits: "Niets gevonden.",
   loginForMore: "Log in om in je borden te zoeken en eigen sjablonen te bewaren.",
+  yourBoards: "Je borden",
+  active: "Actief",
+  archived: "Gearchiveerd",
+  archive: "Archiveren",
+  unarchive: "Terugzetten",
+  noBoards: "Hier staan geen borden.",
 };
 export type LibKey = keyof typeof en;
 
