@@ -174,6 +174,17 @@ def test_coordinator_sets_up_a_hub_and_the_screen_follows_its_agenda(
         ]
         assert stored[0]["start_local"].startswith(f"{tomorrow}T14:00")
 
+        # Edited: the form opens with what is stored, in Amsterdam time.
+        item.get_by_test_id("activity-edit").click()
+        expect(page.get_by_test_id("act-start")).to_have_value(f"{tomorrow}T14:00")
+        expect(page.get_by_test_id("act-board")).to_have_value(board["board"])
+        page.get_by_test_id("act-title").fill("Brainstorm: de wijk van overmorgen")
+        page.get_by_test_id("act-save").click()
+        expect(dialog).to_have_count(0)
+        expect(page.get_by_test_id("agenda-item-title")).to_have_text(
+            "Brainstorm: de wijk van overmorgen"
+        )
+
         # A visit request from the public form lands here; accepted, it is on the agenda.
         wish = datetime.now(UTC) + timedelta(days=2)
         page.evaluate(
@@ -192,11 +203,14 @@ def test_coordinator_sets_up_a_hub_and_the_screen_follows_its_agenda(
         expect(page.get_by_test_id("no-requests")).to_be_visible()
         page.get_by_test_id("tab-agenda").click()
         page.get_by_test_id("view-list").click()
-        expect(page.get_by_test_id("agenda-item").filter(has_text="Groep 8")).to_have_attribute(
-            "data-status", "confirmed"
-        )
+        visit = page.get_by_test_id("agenda-item").filter(has_text="Groep 8")
+        expect(visit).to_have_attribute("data-status", "confirmed")
         axe.check(page, "agenda (list)")
         shot(page, "hubs-agenda-1366x800")
+        # Cancelled (after a confirmation): it stays, marked, for calendars to hear of it.
+        visit.get_by_test_id("activity-cancel").click()
+        expect(visit).to_have_attribute("data-status", "cancelled")
+        expect(visit).to_contain_text("Cancelled")
 
         # The hub's boards: the linked board joins the hub, and goes public.
         page.get_by_test_id("tab-boards").click()
@@ -327,5 +341,65 @@ def test_hub_pages_on_a_phone(tmp_path: Path, web_dist: Path, people: Browsers) 
         time.sleep(0.1)
         assert csp == [], csp
         assert phone.errors == []  # type: ignore[attr-defined]
+    finally:
+        server.stop()
+
+
+def test_a_template_board_made_at_the_start_is_followed_then_frozen_and_filed(
+    tmp_path: Path, web_dist: Path, people: Browsers
+) -> None:
+    """The issue's 'done when': an activity starts its board from a
+    template, the hub screen follows, and the board is frozen and filed in
+    the hub when it ends. The lifecycle ticks every second here."""
+    server = Server(
+        tmp_path / "data",
+        env={"PRIKBORD_OPEN_BOARD_CREATION": "0", "PRIKBORD_HUB_TICK_S": "1"},
+    ).start()
+    try:
+        setup = re.findall(r"https?://\S+/setup#[A-Za-z0-9_-]+", server.log_path.read_text())[-1]
+        page = people.page(1366, 800)
+        page.goto(setup)
+        page.get_by_test_id("setup-username").fill("fien")
+        page.get_by_test_id("setup-name").fill("Fien")
+        page.get_by_test_id("setup-password").fill(PASSWORD)
+        page.get_by_test_id("setup-again").fill(PASSWORD)
+        page.get_by_test_id("setup-submit").click()
+        page.wait_for_url("**/my")
+        hub = _api(page, "POST", "/api/hubs", {"slug": "zoetermeer", "name": "Hub Zoetermeer"})
+        start = datetime.now(UTC) + timedelta(seconds=4 * UNIT_MS / 1000)
+        end = start + timedelta(seconds=12 * UNIT_MS / 1000)
+        _api(
+            page,
+            "POST",
+            "/api/hubs/zoetermeer/activities",
+            {"type": "brainstorm", "title": "Brainstorm energie", "start": _iso(start),
+             "end": _iso(end), "template": "brainstorm:nl", "freeze": True},
+        )  # fmt: skip
+        # The coordinator's agenda says what will happen.
+        page.goto(server.url + "/my/hubs/zoetermeer")
+        expect(page.get_by_test_id("agenda-item")).to_contain_text("Board from “Brainstorm”")
+
+        wall = people.page(1920, 1080)
+        wall.goto(hub["screen_link"])
+        hub_screen = wall.get_by_test_id("hub-screen")
+        expect(hub_screen).to_have_attribute("data-mode", "agenda")
+        expect(hub_screen).to_have_attribute("data-mode", "board", timeout=20 * UNIT_MS)
+        expect(wall.get_by_test_id("board-title")).to_have_text("Brainstorm energie")
+        shot(wall, "hubs-screen-template-board-1920x1080")
+        expect(hub_screen).to_have_attribute("data-mode", "agenda", timeout=25 * UNIT_MS)
+
+        # Filed: the board is in the hub, archived; the activity keeps it.
+        board = _api(page, "GET", "/api/hubs/zoetermeer/activities")["activities"][0]["board"]
+        assert board
+
+        def filed() -> bool:
+            listed = _api(page, "GET", "/api/hubs/zoetermeer/boards")["boards"]
+            return [(b["board"], b["archived"]) for b in listed] == [(board, True)]
+
+        deadline = time.monotonic() + 10 * UNIT_MS / 1000
+        while not filed() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert filed()
+        assert wall.errors == []  # type: ignore[attr-defined]
     finally:
         server.stop()

@@ -3,7 +3,7 @@ import { setLang } from "../src/i18n";
 import { HubApiError, readActivity, readNow, type Activity, type Now } from "../src/ui/hubs/api";
 import { serverProblems } from "../src/ui/hubs/hubform";
 import { emptyHub } from "../src/ui/hubs/hubform";
-import { NOW_POLL_MS, BOUNDARY_SLACK_MS, RETRY_FIRST_MS, RETRY_MAX_MS, boundaryOf, nextDelay } from "../src/ui/hubs/schedule";
+import { NOW_POLL_MS, BOUNDARY_SLACK_MS, RETRY_FIRST_MS, RETRY_MAX_MS, STARTING_POLL_MS, STARTING_WINDOW_MS, boundaryOf, nextDelay } from "../src/ui/hubs/schedule";
 import { screenTokenFrom, screenUrl } from "../src/ui/hubs/screenlink";
 import { activityBody, activityProblems, fieldOf, hubProblems, listEntry, withoutFields, type ActivityDraft } from "../src/ui/hubs/validate";
 import { ACTIVITY_TYPES } from "../src/ui/hubs/types";
@@ -132,6 +132,14 @@ describe("the hub screen", () => {
     expect(nextDelay(null, T, 0)).toBe(NOW_POLL_MS);
     // Never a busy loop, even for a boundary just passed.
     expect(nextDelay({ ...soon, recheckMs: 0 }, T + 8_000, 0)).toBeGreaterThanOrEqual(BOUNDARY_SLACK_MS);
+  });
+
+  it("asks often while a just-started activity may be getting its board", () => {
+    const started: Now = { mode: "agenda", hub: "", recheckMs: null, today: [activity(T - 2_000, T + 3_600_000)] };
+    expect(nextDelay(started, T, 0)).toBe(STARTING_POLL_MS);
+    expect(nextDelay(started, T - 2_000 + STARTING_WINDOW_MS, 0)).toBe(NOW_POLL_MS);
+    const cancelled: Now = { ...started, today: [activity(T - 2_000, T + 3_600_000, { status: "cancelled" })] };
+    expect(nextDelay(cancelled, T, 0)).toBe(NOW_POLL_MS);
   });
 
   it("backs off after failures, capped, spread by jitter", () => {

@@ -18,6 +18,13 @@ export const BOUNDARY_SLACK_MS = 1_000;
 /** The first retry after a failed ask, doubled per failure up to the cap. */
 export const RETRY_FIRST_MS = 2_000;
 export const RETRY_MAX_MS = 30_000;
+/** An activity that has just started may get its board a moment later (the
+ * server makes it from a template on its next lifecycle tick, every 15 s by
+ * default): for this long after a start the screen asks every
+ * `STARTING_POLL_MS`, so the board is on the wall within seconds of being
+ * made rather than at the next regular ask. */
+export const STARTING_WINDOW_MS = 60_000;
+export const STARTING_POLL_MS = 3_000;
 /** Failures in a row before the screen says it is offline: one blip stays quiet. */
 export const OFFLINE_AFTER_FAILURES = 2;
 
@@ -38,6 +45,11 @@ export const nextDelay = (shown: Now | null, now: number, failures: number, jitt
   if (shown) {
     const at = boundaryOf(shown, now);
     if (at !== null) delay = Math.min(delay, at - now + BOUNDARY_SLACK_MS);
+    // Between sessions, an activity under way for less than a minute may
+    // be about to get its board.
+    if (shown.mode === "agenda" && shown.today.some((x) => x.status === "confirmed" && x.start <= now && now < x.end && now - x.start < STARTING_WINDOW_MS)) {
+      delay = Math.min(delay, STARTING_POLL_MS);
+    }
     // The server's own count to the next start or end (its clock, not ours).
     if (shown.recheckMs !== null) delay = Math.min(delay, shown.recheckMs + BOUNDARY_SLACK_MS);
   }
