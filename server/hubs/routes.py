@@ -257,12 +257,28 @@ async def _check_template(request: Request, hub: Hub, activity: Activity) -> Non
         raise Invalid("template", "no such template among the built-in ones and this hub's")
 
 
+async def _check_board(request: Request, who: Caller, hub: Hub, activity: Activity) -> None:
+    """A linked board must exist, and be one the caller may hand to the hub
+    screen (which reads it with a viewer token): their own, this hub's, or
+    any for coordinators and admins (who see every board anyway)."""
+    if not activity.board:
+        return
+    info = await node_of(request).accounts.boards.info(activity.board)
+    if info is None:
+        raise Invalid("board", "no such board")
+    if who.account.sees_all_boards or info.owner == who.account.username:
+        return
+    if await hubs_of(request).store.hub_of_board(activity.board) != hub.slug:
+        raise Invalid("board", "link one of your own boards or one of this hub's")
+
+
 @_refusals
 async def create_activity(request: Request) -> Response:
-    _who, hub = await _managed(request, write=True)
+    who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
     activity = model.activity_from_body(body, hub=hub.slug, id=new_activity_id(), now=now_ms())
     await _check_template(request, hub, activity)
+    await _check_board(request, who, hub, activity)
     await hubs_of(request).store.add_activity(activity)
     return JSONResponse(activity.data(private=True), status_code=201)
 
@@ -292,12 +308,14 @@ async def _change(request: Request, hub: Hub, change: Callable[[Activity], Activ
 @_refusals
 async def change_activity(request: Request) -> Response:
     """PATCH: the fields given change; ``status: "cancelled"`` cancels."""
-    _who, hub = await _managed(request, write=True)
+    who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
     now = now_ms()
-    if body.get("template"):
+    if body.get("template") or body.get("board"):
         current = await _activity(request, hub)
-        await _check_template(request, hub, model.activity_changed(current, body, now))
+        wanted = model.activity_changed(current, body, now)
+        await _check_template(request, hub, wanted)
+        await _check_board(request, who, hub, wanted)
     after = await _change(request, hub, lambda a: model.activity_changed(a, body, now))
     return _private(after.data(private=True))
 
@@ -456,9 +474,16 @@ async def put_board(request: Request) -> Response:
     info = await node.accounts.boards.info(board) if model.BOARD_ID_RE.fullmatch(board) else None
     if info is None:
         raise ApiError(404, "not_found", "no such board")
-    if not manages(who, hub) and info.owner != who.account.username:
-        raise ApiError(403, "forbidden", "only the board's owner or the hub's coordinators")
-    await hubs_of(request).store.attach(board, hub.slug, public=public, now=now_ms())
+    # Putting a board in a hub (and on its public page, with a read-only
+    # link) is its owner's call, or a coordinator's (who sees every board);
+    # an account named as the hub's manager may change boards already in it.
+    hubs = hubs_of(request)
+    allowed = who.account.sees_all_boards or info.owner == who.account.username
+    if not allowed and manages(who, hub):
+        allowed = await hubs.store.hub_of_board(board) == hub.slug
+    if not allowed:
+        raise ApiError(403, "forbidden", "only the board's owner or a coordinator")
+    await hubs.store.attach(board, hub.slug, public=public, now=now_ms())
     return _private({**info.public(), "hub": hub.slug, "public": public})
 
 

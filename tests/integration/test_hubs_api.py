@@ -82,6 +82,18 @@ async def test_coordinators_manage_hubs_and_others_read_them(
         assert res.status_code == 200, res.text
         res = await fien.send("PATCH", "/api/hubs/delft", {"coordinators": []})
         assert res.status_code == 403
+        # … and links only boards of her own or of the hub to the screen.
+        other = await coco.create("Coco's own")
+        res = await fien.send("POST", "/api/hubs/delft/activities", activity(board=other["board"]))
+        assert res.status_code == 422 and res.json()["field"] == "board", res.text
+        mine = await fien.create("Fien's")
+        res = await fien.send("POST", "/api/hubs/delft/activities", activity(board=mine["board"]))
+        assert res.status_code == 201, res.text
+        # Nor does she publish another's board on the hub's page.
+        res = await fien.send("PUT", f"/api/hubs/delft/boards/{other['board']}", {"public": True})
+        assert res.status_code == 403
+        res = await fien.send("PUT", f"/api/hubs/delft/boards/{mine['board']}", {"public": True})
+        assert res.status_code == 200
         # Bad input: the field is named, nothing changes.
         for body, field in [
             ({**HUB, "slug": "Bad Slug!"}, "slug"),
@@ -147,6 +159,7 @@ async def test_activities_bad_input_and_the_public_agenda(
             (activity(capacity=-1), "capacity"),
             (activity(start="2030-03-31T02:30", end="2030-03-31T04:00"), "start"),
             (activity(template="no-such-template"), "template"),
+            (activity(board="noSuchBoard1"), "board"),
         ]
         for body, field in bad:
             res = await coco.send("POST", "/api/hubs/delft/activities", body)
