@@ -24,6 +24,8 @@ import { lazy, Suspense } from "preact/compat";
 import { NotesButton } from "./notes/button";
 import { LibraryMenu } from "./library/menu";
 import { BOARD_DOC, cardDoc, docCard } from "../protocol/notes";
+import { FileAccessContext } from "./files/attachments";
+import { BoardFiles } from "./files/boardfiles";
 
 /** The notes editor (CodeMirror) loads when the notes are first opened. */
 const NotesPanel = lazy(() => import("./notes/panel").then((m) => ({ default: m.NotesPanel })));
@@ -93,6 +95,8 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
     [board, token, name],
   );
   useSession(session);
+  // File requests carry the link this page joined with (it may be replaced).
+  const fileAccess = useMemo(() => ({ board, token: session.linkToken }), [board, session, session.linkToken]);
   const recent = useRecentChanges(session);
   const [editor, setEditor] = useState<EditorTarget | null>(null);
   const [settings, setSettings] = useState(false);
@@ -195,6 +199,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const props = { ctx, sort, frozen, onAdd, reveal };
 
   return (
+    <FileAccessContext.Provider value={fileAccess}>
     <div class={`app layout-${layout}${(facilitator && panel) || notesOpen ? " with-drawer" : ""}`}>
       <header class="topbar">
         <a class="brand" href="/" aria-label={t("home")}><PinIcon /></a>
@@ -240,6 +245,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
           <PlusIcon /> {t("addCard")}
         </button>
       ) : null}
+      {canWrite ? <BoardFiles session={session} spot={() => newSpot(session.replica.view(), session.members, session.replica.actor)} section={() => (layout === "columns" ? columnInView() ?? "" : "")} /> : null}
       {toast ? <div class="toast" role="alert">{toast}</div> : null}
       {editor ? <CardEditor session={session} state={state} target={editor} onClose={() => setEditor(null)} onAdded={(id) => { setReveal(id); setSettling(id); }} /> : null}
       {settings ? <SettingsDialog session={session} state={state} onClose={() => setSettings(false)} /> : null}
@@ -248,5 +254,6 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
       {notesOpen && !panel ? <Suspense fallback={null}><NotesPanel key={notesDoc} session={session} state={full} doc={notesDoc} onClose={() => setNotesDoc(null)} /></Suspense> : null}
       {facilitator && panel ? <FacilitatorPanel session={session} state={full} known={known} tab={panel} setTab={setPanel} onClose={() => setPanel(null)} /> : null}
     </div>
+    </FileAccessContext.Provider>
   );
 }

@@ -11,6 +11,7 @@
  * × comments on a big board). Pure: unit-tested in test/cardindex.test.ts. */
 import type { BoardState, Card, Comment } from "../protocol/model";
 import { cardDescription, type DescriptionSummary } from "../protocol/notes";
+import { cardFiles, cardPreview, sameFiles, samePreview } from "./files/types";
 
 /** One card's render input, frozen. `reactions` is a compact signature
  * (emoji, count, mine) so a change of who reacted is seen. */
@@ -30,7 +31,9 @@ const CARD_KEYS = [
 ] as const satisfies readonly (keyof Card)[];
 const COMMENT_KEYS = ["body", "author", "author_name", "created_at", "deleted", "status"] as const satisfies readonly (keyof Comment)[];
 
-const sameCard = (a: Readonly<Card>, b: Card): boolean => a.id === b.id && CARD_KEYS.every((k) => a[k] === b[k]);
+// Files and the link preview are lists and maps: compared by content.
+const sameCard = (a: Readonly<Card>, b: Card): boolean =>
+  a.id === b.id && CARD_KEYS.every((k) => a[k] === b[k]) && sameFiles(cardFiles(a), cardFiles(b)) && samePreview(cardPreview(a), cardPreview(b));
 const sameComments = (a: readonly Readonly<Comment>[], b: Comment[]): boolean =>
   a.length === b.length && a.every((m, i) => m.id === b[i]!.id && COMMENT_KEYS.every((k) => m[k] === b[i]![k]));
 

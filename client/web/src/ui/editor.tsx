@@ -9,6 +9,9 @@ import type { Session } from "../sync/session";
 import { LimitedField } from "./common";
 import { newId } from "./hooks";
 import { liveSections, posAppend, posBetween, columns } from "./order";
+import { EditorFiles, useEditorFiles } from "./files/editorfiles";
+import { ft } from "./files/strings";
+import { cardFiles, sameFiles } from "./files/types";
 
 export interface EditorTarget {
   card: Card | null; // null = new card
@@ -43,6 +46,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
   const [color, setColor] = useState<Color>((c?.color as Color) ?? "yellow");
   const [section, setSection] = useState(() => defaultSection(state, target));
   const [error, setError] = useState("");
+  const files = useEditorFiles(c ? cardFiles(c) : []);
   const dialog = useRef<HTMLDialogElement>(null);
   const sections = liveSections(state);
   const blocked = saveBlocker([
@@ -64,7 +68,8 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
     if (blocked) return;
     if (u && !isSafeUrl(u)) return setError(t("badUrl"));
     if (kind === "link" && !u) return setError(t("needUrl"));
-    if (!pyStrip(title) && !pyStrip(body) && !u) return setError(t("needContent"));
+    if (files.uploads.busy > 0) return setError(ft("waitForUploads"));
+    if (!pyStrip(title) && !pyStrip(body) && !u && files.files.length === 0) return setError(t("needContent"));
     if (c) {
       const op: Record<string, unknown> = { type: "card.set", id: c.id };
       if (kind !== c.kind) op.kind = kind;
@@ -72,6 +77,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
       if (body !== c.body) op.body = body;
       if (color !== c.color) op.color = color;
       if (u !== c.url) op.url = u;
+      if (!sameFiles(files.files, cardFiles(c))) op.files = [...files.files];
       if (Object.keys(op).length > 2) session.submit(op as never);
       if (section !== c.section) moveTo(session, state, c, section);
     } else {
@@ -79,7 +85,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
       const last = col[col.length - 1];
       const id = newId();
       session.submit({
-        type: "card.add", id, kind, title, body, color, ...(u ? { url: u } : {}),
+        type: "card.add", id, kind, title, body, color, ...(u ? { url: u } : {}), ...(files.files.length ? { files: [...files.files] } : {}),
         ...(section ? { section } : {}), pos: posAppend(last?.pos),
         x: Math.round(target.x ?? 40), y: Math.round(target.y ?? 40),
       });
@@ -89,7 +95,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
   };
 
   return (
-    <dialog ref={dialog} class="editor" aria-labelledby="editor-title" onCancel={(e) => { e.preventDefault(); onClose(); }}>
+    <dialog ref={dialog} class="editor" aria-labelledby="editor-title" onCancel={(e) => { e.preventDefault(); onClose(); }} {...files.handlers}>
       <form onSubmit={save} method="dialog">
         <h2 id="editor-title">{c ? t("editCard") : t("newCard")}</h2>
         <fieldset class="kinds">
@@ -103,6 +109,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
         <LimitedField id="card-title" label={t("title")} value={title} max={L.MAX_CARD_TITLE} onInput={setTitle} autoFocus testid="card-title-input" />
         <LimitedField id="card-body" label={t("body")} value={body} max={L.MAX_CARD_BODY} onInput={setBody} multiline testid="card-body-input" />
         <LimitedField id="card-url" label={t("url")} value={url} max={L.MAX_URL} onInput={setUrl} type="url" placeholder="https://" testid="card-url-input" />
+        <EditorFiles ed={files} />
         <fieldset class="colors">
           <legend>{t("color")}</legend>
           {COLORS.map((k) => (

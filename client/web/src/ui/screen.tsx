@@ -24,6 +24,7 @@ import { spotTarget } from "./session/spotlight";
 import { TimerBadge } from "./session/timer";
 import { ScreenNotes } from "./notes/screen";
 import "./hub/hub.css";
+import { FileAccessContext } from "./files/attachments";
 
 const fetchWebVersion = async (): Promise<string | null> => {
   try {
@@ -119,6 +120,7 @@ export function HubScreen({ board, link: given }: { board: string; link?: LinkPa
     [board, token, restart],
   );
   useSession(session);
+  const fileAccess = useMemo(() => ({ board, token }), [board, token]);
   const recent = useRecentChanges(session, 8000);
   useEffect(() => {
     void fetchWebVersion().then((v) => { webVersion.current = v; });
@@ -266,6 +268,7 @@ export function HubScreen({ board, link: given }: { board: string; link?: LinkPa
   }
   const time = new Date(lastSeen.current).toLocaleTimeString(getLang(), { hour: "2-digit", minute: "2-digit" });
   return (
+    <FileAccessContext.Provider value={fileAccess}>
     <div class={`screen mode-${mode}${down ? " is-offline" : ""}`} data-font={font} data-testid="screen" data-mode={mode}
       data-page={page + 1} data-pages={pages} style={{ "--min-font": `${min}px` }}>
       <header class="screen-head">
@@ -321,5 +324,6 @@ export function HubScreen({ board, link: given }: { board: string; link?: LinkPa
         ) : null}
       </main>
     </div>
+    </FileAccessContext.Provider>
   );
 }

@@ -8,6 +8,7 @@ import { isSafeUrl } from "../../protocol/ops";
 import type { CardFacts } from "../cardindex";
 import { Emoji } from "../emoji/emoji";
 import { CommentIcon, DescIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon } from "../icons";
+import { TileMedia, tilePicture } from "../files/tilemedia";
 
 const KIND_ICON = { note: NoteIcon, question: QuestionIcon, offer: OfferIcon, link: LinkIcon } as const;
 
@@ -35,8 +36,10 @@ function TileBody({ facts, recent, rank, compact }: TileProps) {
   // Lines of body text that fit under the title (hub.css): a title longer
   // than TITLE_LINE characters likely takes two lines.
   const lines = compact ? 1 : (!card.title ? 5 : [...card.title].length > TITLE_LINE ? 2 : 3) - (last ? 1 : 0);
+  // A photo (or a link's preview image) takes the tile's body instead of text.
+  const pic = !compact && tilePicture(card) !== null;
   return (
-    <article class={`tile color-${card.color} kind-${card.kind}${recent ? " recent" : ""}${compact ? " compact" : ""}`}
+    <article class={`tile color-${card.color} kind-${card.kind}${recent ? " recent" : ""}${compact ? " compact" : ""}${pic ? " has-pic" : ""}`}
       data-testid="card" data-card={card.id} data-status={card.status}>
       <header class="tile-head">
         {rank !== undefined ? <span class="rank" data-testid="rank" aria-label={t("rankN", { n: rank })}>{rank}</span> : null}
@@ -44,8 +47,9 @@ function TileBody({ facts, recent, rank, compact }: TileProps) {
         <span class="tile-by">{t("by", { name: card.author_name || t("anonymous") })}</span>
       </header>
       {card.title ? <h3 class="tile-title" data-testid="card-title">{card.title}</h3> : null}
-      {text && lines > 0 ? <p class={`tile-body lines-${lines}`} data-testid="card-body">{text}</p> : null}
-      {last && !compact ? (
+      {compact ? null : <TileMedia card={card} />}
+      {text && lines > 0 && !pic ? <p class={`tile-body lines-${lines}`} data-testid="card-body">{text}</p> : null}
+      {last && !compact && !pic ? (
         <p class="tile-comment" data-testid="comment"><strong>{last.author_name || t("anonymous")}</strong> {last.body}</p>
       ) : null}
       <footer class="tile-foot">

@@ -1,0 +1,36 @@
+/** What a hub screen tile shows of a card's files and link preview: its
+ * first photo (or PDF page) filling the tile under the title, else the
+ * link preview's image and title; the tile's text gives way to it. Read
+ * from across the room, so the picture gets the tile's whole body. */
+import { useContext } from "preact/hooks";
+import type { Card } from "../../protocol/model";
+import { FileAccessContext, pictured } from "./attachments";
+import { useBlobUrl } from "./blobs";
+import { altText } from "./ops";
+import { cardFiles, cardPreview } from "./types";
+
+/** The picture a tile shows for a card, if any: a file's id and whether the
+ * server has a preview image of it. */
+export const tilePicture = (card: Card): { id: string; thumb: boolean; alt: string } | null => {
+  const f = cardFiles(card).find(pictured);
+  if (f) return { id: f.id, thumb: f.thumb, alt: altText(card, f) };
+  const p = cardPreview(card);
+  return p && p.image ? { id: p.image, thumb: false, alt: p.title || card.title } : null;
+};
+
+export function TileMedia({ card }: { card: Card }) {
+  const access = useContext(FileAccessContext);
+  const pic = tilePicture(card);
+  const blob = useBlobUrl(access, pic?.id ?? "", pic?.thumb ? "thumb" : "full", pic !== null);
+  const preview = cardPreview(card);
+  return (
+    <>
+      {pic ? (
+        <div class="tile-pic" data-testid="tile-pic" data-loaded={blob.url ? "true" : undefined}>
+          {blob.url ? <img src={blob.url} alt={pic.alt} /> : null}
+        </div>
+      ) : null}
+      {preview && preview.title && card.url ? <p class="tile-preview" data-testid="tile-preview">{preview.site ? `${preview.site} · ` : ""}{preview.title}</p> : null}
+    </>
+  );
+}
