@@ -33,7 +33,7 @@ RUN site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])
     && mkdir -p "$site/client/web" && mv /tmp/dist "$site/client/web/dist"
 
 RUN useradd --system --create-home --home-dir /home/prikbord prikbord \
-    && mkdir /data && chown prikbord /data
+    && mkdir -p /data/files && chown -R prikbord /data
 USER prikbord
 WORKDIR /data
 EXPOSE 8000

@@ -101,6 +101,28 @@ def test_two_nodes_behind_nginx_that_passes_websockets(file: str) -> None:
         assert name == "cluster-init" or "healthcheck" in service, name
 
 
+@pytest.mark.parametrize("file", [SINGLE, CLUSTER])
+def test_every_node_shares_one_files_volume(file: str) -> None:
+    """Photos and files (issue 13): one named volume at the data directory's
+    files/ on every node, so any node serves what another stored; nginx lets
+    uploads through to the nodes' own cap, streamed."""
+    config = _resolved(file)
+    mounts = set()
+    for node in _nodes(config).values():
+        # "source:target[:mode]" (docker-compose v1) or the long form (v2)
+        parsed = [
+            (v["source"], v["target"]) if isinstance(v, dict) else tuple(v.split(":")[:2])
+            for v in node["volumes"]
+        ]
+        (source,) = [src for src, target in parsed if target == "/data/files"]
+        assert source in config["volumes"]
+        mounts.add(source)
+    assert len(mounts) == 1
+    conf = NGINX.read_text()
+    assert "location ~ ^/api/boards/[^/]+/files$" in conf
+    assert "client_max_body_size 26m;" in conf and "proxy_request_buffering off;" in conf
+
+
 def test_single_valkey_keeps_an_aof_on_a_named_volume() -> None:
     config = _resolved(SINGLE)
     valkey = config["services"]["valkey"]
