@@ -124,6 +124,11 @@ async def test_bad_imports_are_refused_and_create_nothing(nodes: Nodes) -> None:
         got, body, _ = _call(node, "/api/library/import", raw=raw, method="POST")
         assert (got, json.loads(body)["error"]) == (status, code), body
     assert _board_keys(r) == before and r.scard(BOARDS_KEY) == boards_before
+    # Where creating boards needs a login, so does importing one.
+    closed = nodes.start(PRIKBORD_OPEN_BOARD_CREATION="0")
+    got, body, _ = _call(closed, "/api/library/import", raw=good, method="POST")
+    assert (got, json.loads(body)["error"]) == (401, "login_required")
+    assert _board_keys(r) == before
 
 
 async def test_a_participant_export_holds_only_what_it_may_see(nodes: Nodes) -> None:
@@ -212,6 +217,15 @@ async def test_copy_a_card_to_another_board_with_links_of_both(nodes: Nodes) -> 
     assert _call(node, "/api/library/copy-card", body=hidden)[0] == 404
     forged = {**body, "target": {**body["target"], "token": "forged"}}
     assert _call(node, "/api/library/copy-card", body=forged)[0] == 401
+    # A target that asks for approval holds the copy of a participant.
+    w = await Wire.join(node.ws, other["board"], token_of(other["links"]["facilitator"]), "F")
+    assert (await w.op("ap", {"type": "board.set", "approval": True}))["t"] == "ack"
+    await w.close()
+    status, raw, _ = _call(node, "/api/library/copy-card", body=body)
+    held = json.loads(raw)
+    assert status == 201 and held["held"] is True
+    snap = node.snapshot(other["board"], token_of(other["links"]["facilitator"]))
+    assert snap["cards"][held["card"]]["status"] == "pending"
 
 
 async def test_search_finds_a_card_by_a_word_in_a_comment(nodes: Nodes) -> None:
