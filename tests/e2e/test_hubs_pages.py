@@ -43,9 +43,10 @@ def hub(server: Server) -> Server:
     hub_cli(server, "add", "delft", "--name", "RvO Delft", "--place", "Markt 1, Delft",
             "--partner", "Gemeente Delft", "--student", "Sanne",
             "--email", "hub@example.org")  # fmt: skip
+    board = server.create_board("Binnenstad")["board"]
     hub_cli(server, "agenda", "delft", "add", "--type", "co_creation",
             "--title", "Co-creatie binnenstad", "--start", _local(3, 14), "--end", _local(3, 16),
-            "--place", "Zaal 1", "--host", "Sanne")  # fmt: skip
+            "--place", "Zaal 1", "--host", "Sanne", "--board", board)  # fmt: skip
     hub_cli(server, "agenda", "delft", "add", "--type", "walk_in", "--title", "Open inloop",
             "--start", _local(4, 10), "--end", _local(4, 12))  # fmt: skip
     return server
@@ -114,7 +115,12 @@ def test_the_hub_page_shows_its_agenda_and_takes_a_visit_request(
     page.get_by_role("link", name="Co-creatie binnenstad").click()
     expect(page.get_by_role("heading", name="Co-creatie binnenstad")).to_be_visible()
     expect(page.get_by_text("Zaal 1, RvO Delft")).to_be_visible()
+    expect(page.get_by_role("img", name="QR-code")).to_be_visible()
+    shot(page, "hubs-activity")
     _clean(page, "activity page")
+    # The join link takes a visitor onto the board.
+    page.get_by_role("link", name="Meedoen").click()
+    expect(page.get_by_test_id("join-name")).to_be_visible()
 
 
 def test_the_hub_pages_are_axe_clean_on_a_laptop_and_a_phone(hub: Server, people: Browsers) -> None:
@@ -128,6 +134,10 @@ def test_the_hub_pages_are_axe_clean_on_a_laptop_and_a_phone(hub: Server, people
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, f"{path} scrolls sideways at {width}px"
+        page.goto(hub.url + "/hubs/delft")
+        href = page.locator("section.panel").get_by_role("link", name="Co-creatie binnenstad")
+        page.goto(str(href.get_attribute("href")))
+        axe.check(page, f"an activity page at {width}px")
         if mobile:
             page.goto(hub.url + "/hubs/delft")
             shot(page, "hubs-page-phone")
