@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from server.files.detect import Refused, detect
 from tests.support import media
@@ -32,6 +33,13 @@ def _zip(entries: dict[str, str], *, first: str | None = None) -> bytes:
 
 CT = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
 
+
+def _webp() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, "WEBP")
+    return out.getvalue()
+
+
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MACRO = 'ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"</Types>'
 
@@ -39,6 +47,7 @@ ACCEPTED = [
     (media.photo(64, 48), "image/jpeg", "image"),
     (media.png(), "image/png", "image"),
     (media.gif(), "image/gif", "image"),
+    (_webp(), "image/webp", "image"),
     (media.pdf(), "application/pdf", "pdf"),
     (media.docx(), DOCX, "file"),
     (_zip({"[Content_Types].xml": CT + "</Types>", "xl/workbook.xml": "<w/>"}),
