@@ -298,4 +298,23 @@ def test_a_phone_photo_reaches_everyone_without_gps(server: Server, people: Brow
     shot(phone, "files-phone-viewer-390x844")
     viewer.get_by_test_id("viewer-close").click()
     expect(viewer).to_have_count(0)
+
+    # A facilitator puts the photo in the spotlight: the hub screen shows it
+    # large. Then locks the board: the phone's upload controls go.
+    fac = people.page()
+    join(fac, links["facilitator"], "Fien")
+    photo_card(fac, "IMG_2041.jpg").get_by_test_id("card-spotlight").click()
+    big = wall.locator(".spot-card [data-testid=file-thumb][data-loaded=true] img")
+    expect(big).to_be_visible()
+    spot = big.bounding_box()
+    assert spot is not None and spot["height"] > 400, spot
+    wall.wait_for_function(
+        "() => [...document.querySelectorAll('.spot-card img')]"
+        ".every((i) => i.complete && i.naturalWidth > 0)"
+    )
+    shot(wall, "files-hub-spotlight-1920x1080")
+    expect(phone.get_by_test_id("board-attach-camera")).to_have_count(1)
+    fac.evaluate("() => window.prikbord.submit({ type: 'board.set', locked: true })")
+    expect(phone.get_by_test_id("board-attach-camera")).to_have_count(0)
+    expect(fac.get_by_test_id("board-attach-camera")).to_have_count(1)
     assert phone.errors == []  # type: ignore[attr-defined]

@@ -39,11 +39,13 @@ const FileGlyph = ({ kind }: { kind: Attachment["kind"] }) => {
   );
 };
 
-function Picture({ file, alt, access, single, onOpen }: {
-  file: Attachment; alt: string; access: FileAccess | null; single: boolean; onOpen: () => void;
+function Picture({ file, alt, access, single, big, onOpen }: {
+  file: Attachment; alt: string; access: FileAccess | null; single: boolean; big: boolean; onOpen: () => void;
 }) {
   const [ref, near] = useNear<HTMLButtonElement>();
-  const blob = useBlobUrl(access, file.id, file.thumb ? "thumb" : "full", near);
+  // A card shown large (the hub screen's spotlight) gets the photo itself:
+  // a thumbnail blown up to a wall screen is a blur.
+  const blob = useBlobUrl(access, file.id, file.thumb && !(big && file.kind === "image") ? "thumb" : "full", near);
   const [w, h] = ratioOf(file);
   return (
     <button ref={ref} type="button" class={`file-pic${single ? " single" : ""} kind-${file.kind}`} data-testid="file-thumb" data-file={file.id}
@@ -110,7 +112,7 @@ export function CardFiles({ card, onRemove, big }: {
     <div class={`card-files${big ? " big" : ""}`} data-testid="card-files" data-count={files.length}>
       {pics.length > 0 ? (
         <div class={`file-pics n-${Math.min(pics.length, 3)}`}>
-          {pics.map((f) => <Picture key={f.id} file={f} alt={altText(card, f)} access={access} single={pics.length === 1} onOpen={at(f)} />)}
+          {pics.map((f) => <Picture key={f.id} file={f} alt={altText(card, f)} access={access} single={pics.length === 1} big={big ?? false} onOpen={at(f)} />)}
         </div>
       ) : null}
       {others.length > 0 ? (
