@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 from protocol import codec
 from protocol.messages import SYSTEM_ACTOR
 from protocol.ops import CardSet, LinkPreview
+from protocol.policy import check
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, now_ms
 from server.files.detect import Refused as FileRefused
@@ -215,6 +216,9 @@ class Previews:
         if card.preview == preview:
             return
         op = CardSet(type="card.set", id=card_id, preview=preview)
+        if check(state, op, SYSTEM_ACTOR, "facilitator") is not None:
+            METRICS.inc("prikbord_previews_total", result="stale")
+            return  # the same rules as any op (protocol/policy.py)
         head, tail = codec.event_parts(
             op_id=f"preview-{seq}", actor=SYSTEM_ACTOR, name="Prikbord", role="facilitator",
             at=now_ms(), op=op,

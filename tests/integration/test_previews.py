@@ -27,6 +27,8 @@ def pages() -> Iterator[Pages]:
     p.route("/page", og_page("Hello preview", "A page about tests", "/img.png"))
     p.route("/img.png", png(640, 480), "image/png")
     p.route("/other", og_page("Another page"))
+    p.route("/delay-old", og_page("The old link"))
+    p.route("/delay-new", og_page("The new link"))
     p.route("/text", b"plain text", "text/plain")
     p.redirect("/to-private", "http://10.0.0.1/")
     p.redirect("/to-metadata", "http://169.254.169.254/latest/meta-data/")
@@ -149,4 +151,23 @@ async def test_default_server_refuses_loopback(nodes: Nodes, pages: Pages) -> No
     await _wait_for(lambda: node.metric(PREVIEWS % "refused") >= 1)
     assert pages.hits["/other"] == before
     assert _previews(alice.events) == {}
+    await alice.close()
+
+
+async def test_a_preview_for_a_link_the_card_lost_never_lands(nodes: Nodes, pages: Pages) -> None:
+    node = nodes.start(**_env(pages))
+    board = node.create_board("Changed links")
+    bid, links = board["board"], board["links"]
+    alice = await Wire.join(node.ws, bid, token_of(links["participant"]), "Alice")
+    assert (await alice.op("o1", card("c1", "x", url=pages.url("/delay-old"))))["t"] == "ack"
+    # While the old page takes its second, the card gets another link.
+    await asyncio.sleep(0.2)
+    change = {"type": "card.set", "id": "c1", "url": pages.url("/delay-new")}
+    assert (await alice.op("o2", change))["t"] == "ack"
+    await _wait_for(lambda: "c1" in _previews(alice.events))
+    await _wait_for(lambda: node.metric(PREVIEWS % "stale") >= 1)
+    titles = [e["op"]["preview"]["title"] for e in alice.events
+              if (e.get("op") or {}).get("preview")]  # fmt: skip
+    assert titles == ["The new link"]
+    assert pages.hits["/delay-old"] == 1  # fetched, then dropped as stale
     await alice.close()

@@ -1,7 +1,8 @@
 """A small real web server on 127.0.0.1 for link-preview tests: pages with
 Open Graph tags, an image, redirects, a slow page, an oversize page and a
-non-HTML answer. It runs in a thread of the test process and counts the
-requests per path, so a test can tell whether the server fetched (once).
+non-HTML answer; ``/delay…`` paths answer after a second. It runs in a
+thread of the test process and counts the requests per path, so a test can
+tell whether the server fetched (once).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Pages:
                 pages.hits[path] += 1
                 if path == "/slow":
                     time.sleep(pages.SLOW_S)
+                if path.startswith("/delay"):
+                    time.sleep(1.0)
                 if path == "/big":
                     self._big()
                     return
