@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 
@@ -14,7 +18,8 @@ from server.files.s3 import S3Store
 from tests.support import media
 from tests.support.cluster import Nodes
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, S3Server, s3_fixture
-from tests.support.servers import token_of
+from tests.support.servers import ROOT, ServerProcess, token_of
+from tests.support.valkey import start_valkey
 from tests.support.wire import Wire, card
 
 s3 = s3_fixture(scope="module")
@@ -97,3 +102,54 @@ async def test_unreachable_bucket_is_a_clear_503(nodes: Nodes, s3: S3Server) -> 
     assert "uploads and file reads fail" in log
     assert SECRET_KEY not in log
     assert not list((nodes.tmp_path / "nodes" / "uploads").glob("*"))
+
+
+async def test_backup_and_restore_with_the_object_store(
+    nodes: Nodes, s3: S3Server, tmp_path: Path
+) -> None:
+    """``prikbord admin backup`` reads the files from the bucket, and a
+    restore into another Valkey and another bucket serves them again."""
+    first = s3.make_bucket(f"before-{secrets.token_hex(4)}")
+    a = nodes.start(**s3.env(first))
+    made = a.create_board("Backed up on S3")
+    bid, links = made["board"], made["links"]
+    fac = {"Authorization": f"Bearer {token_of(links['facilitator'])}"}
+    async with httpx.AsyncClient(timeout=60) as http:
+        r = await http.post(
+            f"{a.http}/api/boards/{bid}/files", headers=fac,
+            files={"file": ("wall.jpg", media.photo(), "image/jpeg")},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        photo = r.json()
+        w = await Wire.join(a.ws, bid, token_of(links["facilitator"]), "Fien")
+        assert (await w.op("1", card("c1", "wall", files=[photo])))["t"] == "ack"
+        await w.close()
+
+        backup = tmp_path / "board.backup"
+        done = _cli(["admin", "backup", str(backup), "--redis-url", nodes.valkey.url],
+                    s3.env(first))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        other = start_valkey(tmp_path / "other")
+        second = s3.make_bucket(f"after-{secrets.token_hex(4)}")
+        try:
+            done = _cli(["admin", "restore", str(backup), "--redis-url", other.url],
+                        s3.env(second))  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            assert "restored 1 stored files" in done.stdout
+            assert photo["id"] in await _bucket_keys(s3, second, "")
+            b = ServerProcess(other.url, tmp_path / "b", env=s3.env(second)).start()
+            try:
+                got = await http.get(f"{b.http}/api/boards/{bid}/files/{photo['id']}", headers=fac)
+                assert got.status_code == 200
+                assert hashlib.sha256(got.content).hexdigest() == photo["id"]
+            finally:
+                b.stop()
+        finally:
+            other.stop()
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "prikbord.cli", *args],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
