@@ -10,6 +10,7 @@ import { SetupPage } from "./ui/account/setup";
 import { LibraryPage } from "./ui/library/page";
 import { HubScreenPage } from "./ui/hubs/screen";
 import { HubPage, HubsPage } from "./ui/hubs/pages";
+import { MarketPage } from "./ui/market/wall";
 import { registerServiceWorker } from "./sw/register";
 import "./styles.css";
 
@@ -18,7 +19,7 @@ const ID = "[A-Za-z0-9_-]{1,40}";
 const ACCOUNT_PAGES = { "/login": "login", "/setup": "setup", "/my": "my", "/library": "library" } as const;
 type AccountPage = (typeof ACCOUNT_PAGES)[keyof typeof ACCOUNT_PAGES];
 
-export function route(path: string): { page: "landing" | AccountPage | "hubs" } | { page: "board" | "screen"; board: string } | { page: "hubscreen" | "hub"; slug: string } | { page: "notfound" } {
+export function route(path: string): { page: "landing" | AccountPage | "hubs" } | { page: "board" | "screen"; board: string } | { page: "hubscreen" | "hub"; slug: string } | { page: "market"; slug: string | null } | { page: "notfound" } {
   if (path === "/" || path === "/index.html") return { page: "landing" };
   const account = ACCOUNT_PAGES[path.replace(/\/$/, "") as keyof typeof ACCOUNT_PAGES];
   if (account) return { page: account };
@@ -27,6 +28,9 @@ export function route(path: string): { page: "landing" | AccountPage | "hubs" } 
   // Hubs (issue 14): the hub's big-screen link, the coordinator's pages.
   const hub = /^\/(?:hub\/([a-z0-9-]{2,40})\/screen|my\/hubs(?:\/([a-z0-9-]{2,40}))?)\/?$/.exec(path);
   if (hub) return hub[1] ? { page: "hubscreen", slug: hub[1] } : hub[2] ? { page: "hub", slug: hub[2] } : { page: "hubs" };
+  // Vraag en aanbod (issue 14): a hub's wall, or every hub's.
+  const market = /^\/(?:hubs\/([a-z0-9-]{2,40})\/)?market\/?$/.exec(path);
+  if (market) return { page: "market", slug: market[1] ?? null };
   return { page: "notfound" };
 }
 
@@ -44,6 +48,7 @@ function App() {
     case "hubscreen": return <HubScreenPage slug={r.slug} />;
     case "hubs": return <HubsPage />;
     case "hub": return <HubPage slug={r.slug} />;
+    case "market": return <MarketPage slug={r.slug} />;
     default:
       return <main class="narrow"><p class="panel">{t("notFound")} <a href="/">{t("home")}</a></p></main>;
   }

@@ -15,6 +15,7 @@ import type { CardFacts } from "./cardindex";
 import { LimitedField } from "./common";
 import { Emoji } from "./emoji/emoji";
 import { newId } from "./hooks";
+import { MarketInfo } from "./market/cardinfo";
 import { CommentIcon, DescIcon, EditIcon, GripIcon, EyeOffIcon, LinkIcon, NoteIcon, OfferIcon, QuestionIcon, StarIcon, TrashIcon } from "./icons";
 import { CardFiles, PreviewCard, removeWithConfirm } from "./files/attachments";
 import { cardPreview } from "./files/types";
@@ -191,6 +192,7 @@ function CardBody({ card, ctx, style, facts }: CardProps) {
       {unsaved ? <span class="unsaved-badge" data-testid="unsaved">{t("notSaved")}</span> : null}
       {card.title ? <h3 class="card-title" data-testid="card-title">{card.title}</h3> : null}
       {card.body ? <p class="card-body" data-testid="card-body">{card.body}</p> : null}
+      <MarketInfo card={card} canEdit={canEdit && session !== null} submit={submit} />
       <CardFiles card={card} big={ctx.big} onRemove={canEdit && session ? (f) => removeWithConfirm(card, f, submit) : undefined} />
       {card.url && cardPreview(card) ? <PreviewCard preview={cardPreview(card)!} url={card.url} /> : card.url && isSafeUrl(card.url) ? (
         <a class="card-link" href={card.url} target="_blank" rel="noopener noreferrer nofollow ugc">{card.url}</a>

@@ -9,6 +9,8 @@ import type { Session } from "../sync/session";
 import { LimitedField } from "./common";
 import { newId } from "./hooks";
 import { liveSections, posAppend, posBetween, columns } from "./order";
+import { MarketFieldsView, marketBlocker, marketOp, useMarketFields } from "./market/editorfields";
+import { isMarketKind } from "./market/fields";
 import { EditorFiles, useEditorFiles } from "./files/editorfiles";
 import { ft } from "./files/strings";
 import { cardFiles, sameFiles } from "./files/types";
@@ -46,6 +48,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
   const [color, setColor] = useState<Color>((c?.color as Color) ?? "yellow");
   const [section, setSection] = useState(() => defaultSection(state, target));
   const [error, setError] = useState("");
+  const market = useMarketFields(c);
   const files = useEditorFiles(c ? cardFiles(c) : []);
   const dialog = useRef<HTMLDialogElement>(null);
   const sections = liveSections(state);
@@ -66,6 +69,8 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
     e.preventDefault();
     const u = url.trim();
     if (blocked) return;
+    const marketBlocked = marketBlocker(market, kind);
+    if (marketBlocked) return setError(marketBlocked);
     if (u && !isSafeUrl(u)) return setError(t("badUrl"));
     if (kind === "link" && !u) return setError(t("needUrl"));
     if (files.uploads.busy > 0) return setError(ft("waitForUploads"));
@@ -78,6 +83,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
       if (color !== c.color) op.color = color;
       if (u !== c.url) op.url = u;
       if (!sameFiles(files.files, cardFiles(c))) op.files = [...files.files];
+      Object.assign(op, marketOp(market, kind, c));
       if (Object.keys(op).length > 2) session.submit(op as never);
       if (section !== c.section) moveTo(session, state, c, section);
     } else {
@@ -86,6 +92,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
       const id = newId();
       session.submit({
         type: "card.add", id, kind, title, body, color, ...(u ? { url: u } : {}), ...(files.files.length ? { files: [...files.files] } : {}),
+        ...marketOp(market, kind, null),
         ...(section ? { section } : {}), pos: posAppend(last?.pos),
         x: Math.round(target.x ?? 40), y: Math.round(target.y ?? 40),
       });
@@ -109,6 +116,7 @@ export function CardEditor({ session, state, target, onClose, onAdded }: {
         <LimitedField id="card-title" label={t("title")} value={title} max={L.MAX_CARD_TITLE} onInput={setTitle} autoFocus testid="card-title-input" />
         <LimitedField id="card-body" label={t("body")} value={body} max={L.MAX_CARD_BODY} onInput={setBody} multiline testid="card-body-input" />
         <LimitedField id="card-url" label={t("url")} value={url} max={L.MAX_URL} onInput={setUrl} type="url" placeholder="https://" testid="card-url-input" />
+        {isMarketKind(kind) ? <MarketFieldsView ed={market} editing={c !== null} /> : null}
         <EditorFiles ed={files} />
         <fieldset class="colors">
           <legend>{t("color")}</legend>
