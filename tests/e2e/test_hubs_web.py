@@ -186,21 +186,32 @@ def test_coordinator_sets_up_a_hub_and_the_screen_follows_its_agenda(
         )
 
         # A visit request from the public form lands here; accepted, it is on the agenda.
-        wish = datetime.now(UTC) + timedelta(days=2)
+        wish = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+        other = wish + timedelta(days=1)
         page.evaluate(
             """async (body) => { await fetch("/api/hubs/delft/visit", { method: "POST",
                 headers: { "content-type": "application/json" },
                 body: JSON.stringify(body) }); }""",
             {"group": "Groep 8, De Regenboog", "contact": "juf@school.example.nl", "size": 24,
-             "wishes": [_iso(wish)], "message": "Graag een rondleiding"},
+             "wishes": [_iso(wish), _iso(other)], "message": "Graag een rondleiding"},
         )  # fmt: skip
         page.get_by_test_id("tab-requests").click()
         request = page.get_by_test_id("request-item")
         expect(request).to_contain_text("Groep 8, De Regenboog, 24 people")
         expect(request).to_contain_text("Graag een rondleiding")
+        expect(page.get_by_test_id("requests-count")).to_have_text(" (1)")
         axe.check(page, "visit requests")
+        # Accepted at the second wished time.
+        request.get_by_test_id("request-wish").select_option(index=1)
         request.get_by_test_id("request-accept").click()
         expect(page.get_by_test_id("no-requests")).to_be_visible()
+        expect(page.get_by_test_id("requests-count")).to_have_count(0)
+        accepted = [
+            a
+            for a in _api(page, "GET", "/api/hubs/delft/activities")["activities"]
+            if a["type"] == "visit"
+        ]
+        assert [(a["status"], a["start"]) for a in accepted] == [("confirmed", _iso(other))]
         page.get_by_test_id("tab-agenda").click()
         page.get_by_test_id("view-list").click()
         visit = page.get_by_test_id("agenda-item").filter(has_text="Groep 8")
@@ -338,6 +349,10 @@ def test_hub_pages_on_a_phone(tmp_path: Path, web_dist: Path, people: Browsers) 
         expect(phone.get_by_test_id("list-hub-partners")).to_contain_text("Naturalis")
         assert fits()
         shot(phone, "hubs-details-phone-390x844")
+        # Deleted (after a confirmation): back to the list, now empty.
+        phone.get_by_test_id("hub-delete").click()
+        phone.wait_for_url("**/my/hubs")
+        expect(phone.get_by_test_id("no-hubs")).to_be_visible()
         time.sleep(0.1)
         assert csp == [], csp
         assert phone.errors == []  # type: ignore[attr-defined]

@@ -203,8 +203,9 @@ export const deleteActivity = async (slug: string, id: string): Promise<void> =>
 
 /** The pending visit requests (any date). */
 export const listRequests = async (slug: string): Promise<Activity[]> => activitiesOf(await call("GET", `${hubPath(slug)}/activities?status=pending`));
-export const answerRequest = async (slug: string, id: string, accept: boolean): Promise<Activity> =>
-  readActivity(await call("POST", `${activityPath(slug, id)}/${accept ? "accept" : "decline"}`, {}));
+/** Accept (optionally at another time: one of the wishes) or decline. */
+export const answerRequest = async (slug: string, id: string, accept: boolean, when?: { start: string; end: string }): Promise<Activity> =>
+  readActivity(await call("POST", `${activityPath(slug, id)}/${accept ? "accept" : "decline"}`, accept && when ? when : {}));
 
 /** A board in a hub, as its managers list them. */
 export interface HubBoard { board: string; title: string; owner: string | null; archived: boolean; public: boolean }

@@ -87,7 +87,7 @@ const en = {
   accept: "Accept",
   decline: "Decline",
   requestFrom: "{group}, {size} people",
-  wishedDates: "Wished: {dates}",
+  acceptAt: "Accept for",
   contactLine: "Contact: {contact}",
   // screen link
   screenLink: "Hub screen link",
@@ -217,7 +217,7 @@ const nl: Record<HubMsg, string> = {
   accept: "Accepteren",
   decline: "Afwijzen",
   requestFrom: "{group}, {size} personen",
-  wishedDates: "Gewenst: {dates}",
+  acceptAt: "Accepteren voor",
   contactLine: "Contact: {contact}",
   screenLink: "Link voor het hubscherm",
   screenLinkHint: "Open hem op het grote scherm van de hub: hij toont vanzelf het bord van de lopende activiteit, en daartussen de agenda van vandaag. Alleen kijken.",

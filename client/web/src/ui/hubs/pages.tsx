@@ -6,12 +6,12 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
-import { useMe } from "../account/api";
+import { seesAllBoards, useMe } from "../account/api";
 import { AccountBar } from "../account/bar";
 import { LangSwitch } from "../common";
 import { PinIcon, PlusIcon } from "../icons";
 import { AgendaPanel } from "./agenda";
-import { HubApiError, getHub, listHubs, type ManagedHub } from "./api";
+import { HubApiError, deleteHub, getHub, listHubs, listRequests, type ManagedHub } from "./api";
 import { HubBoardsPanel } from "./boards";
 import { HubForm, emptyHub } from "./hubform";
 import { ht } from "./i18n";
@@ -115,6 +115,21 @@ function HubView({ slug }: { slug: string }) {
   useEffect(() => {
     getHub(slug).then(setHub, (err) => setError(errorText(err)));
   }, [slug]);
+  // Open requests, counted on their tab.
+  const [pending, setPending] = useState<number | null>(null);
+  useEffect(() => {
+    listRequests(slug).then((r) => setPending(r.length), () => setPending(null));
+  }, [slug, version]);
+  const me = useMe();
+  const remove = async () => {
+    if (!hub || !confirm(ht("confirmDeleteHub", { name: hub.name }))) return;
+    try {
+      await deleteHub(hub.slug);
+      location.assign("/my/hubs");
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
   useEffect(() => { document.title = `${hub?.name ?? slug} · ${ht("hubs")} · Prikbord`; }, [hub, slug]);
   const pick = (next: Tab) => {
     setTab(next);
@@ -132,15 +147,20 @@ function HubView({ slug }: { slug: string }) {
       </div>
       <div class="hub-tabs" role="group" aria-label={hub.name}>
         {TABS.map((k) => (
-          <button key={k} type="button" class={`btn small${tab === k ? " primary" : ""}`} aria-pressed={tab === k} onClick={() => pick(k)} data-testid={`tab-${k}`}>{ht(TAB_LABEL[k])}</button>
+          <button key={k} type="button" class={`btn small${tab === k ? " primary" : ""}`} aria-pressed={tab === k} onClick={() => pick(k)} data-testid={`tab-${k}`}>
+            {ht(TAB_LABEL[k])}{k === "requests" && pending ? <span class="count" data-testid="requests-count"> ({pending})</span> : null}
+          </button>
         ))}
       </div>
       {tab === "agenda" ? <AgendaPanel slug={hub.slug} version={version} onChanged={() => setVersion((v) => v + 1)} /> : null}
-      {tab === "requests" ? <RequestsPanel slug={hub.slug} onChanged={() => setVersion((v) => v + 1)} /> : null}
+      {tab === "requests" ? <RequestsPanel slug={hub.slug} onChanged={() => setVersion((v) => v + 1)} onCount={setPending} /> : null}
       {tab === "details" ? (
         <section class="panel" aria-labelledby="hub-details-title">
           <h2 id="hub-details-title">{ht("editHub")}</h2>
           <HubForm key={hub.slug} initial={hub} isNew={false} onSaved={(h) => setHub(h)} />
+          {seesAllBoards(me?.account ?? null) ? (
+            <p class="hint-line"><button type="button" class="btn small danger" onClick={() => void remove()} data-testid="hub-delete">{ht("deleteHub")}</button></p>
+          ) : null}
         </section>
       ) : null}
       {tab === "screen" ? <ScreenLinkPanel hub={hub} onReplaced={(link) => setHub({ ...hub, screen_link: link })} /> : null}

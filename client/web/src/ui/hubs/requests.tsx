@@ -7,21 +7,27 @@ import { HubApiError, answerRequest, listRequests, type Activity } from "./api";
 import { ht } from "./i18n";
 import { formatDay, formatSpan, formatTime } from "./time";
 
-export function RequestsPanel({ slug, onChanged }: { slug: string; onChanged: () => void }) {
+export function RequestsPanel({ slug, onChanged, onCount }: { slug: string; onChanged: () => void; onCount: (n: number) => void }) {
   const [items, setItems] = useState<Activity[] | null>(null);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState("");
   const [version, setVersion] = useState(0);
   useEffect(() => {
     let live = true;
-    listRequests(slug).then((list) => { if (live) setItems(list.sort((a, b) => a.start - b.start)); }, (err) => { if (live) setError(text(err)); });
+    listRequests(slug).then((list) => { if (live) { setItems(list.sort((a, b) => a.start - b.start)); onCount(list.length); } }, (err) => { if (live) setError(text(err)); });
     return () => { live = false; };
   }, [slug, version]);
+  // The wished time each request is accepted at (the first, unless chosen).
+  const [at, setAt] = useState<Record<string, number>>({});
   const answer = async (a: Activity, accept: boolean) => {
     setBusy(a.id);
     setError("");
     try {
-      await answerRequest(slug, a.id, accept);
+      const start = at[a.id];
+      const when = accept && start !== undefined && start !== a.start
+        ? { start: new Date(start).toISOString(), end: new Date(start + (a.end - a.start)).toISOString() }
+        : undefined;
+      await answerRequest(slug, a.id, accept, when);
       setVersion((v) => v + 1);
       onChanged();
     } catch (err) {
@@ -45,7 +51,15 @@ export function RequestsPanel({ slug, onChanged }: { slug: string; onChanged: ()
               <li key={a.id} data-testid="request-item" data-id={a.id}>
                 <p><strong>{r ? ht("requestFrom", { group: r.group, size: r.size }) : a.title}</strong></p>
                 <p>{formatDay(a.start, lang)} {formatSpan(a.start, a.end, lang)}</p>
-                {r && r.wishes.length > 1 ? <p class="muted small">{ht("wishedDates", { dates: r.wishes.map((w) => `${formatDay(w, lang, true)} ${formatTime(w)}`).join("; ") })}</p> : null}
+                {r && r.wishes.length > 1 ? (
+                  <div class="field">
+                    <label for={`wish-${a.id}`}>{ht("acceptAt")}</label>
+                    <select id={`wish-${a.id}`} value={String(at[a.id] ?? a.start)} data-testid="request-wish"
+                      onChange={(e) => { const v = Number(e.currentTarget.value); setAt((m) => ({ ...m, [a.id]: v })); }}>
+                      {r.wishes.map((w) => <option key={w} value={String(w)}>{`${formatDay(w, lang, true)} ${formatTime(w)}`}</option>)}
+                    </select>
+                  </div>
+                ) : null}
                 {r ? <p class="muted small">{ht("contactLine", { contact: r.contact })}</p> : null}
                 {r?.message ? <p class="request-message">{r.message}</p> : null}
                 <div class="row-buttons">
