@@ -103,6 +103,17 @@ async def test_preview_appears_live_and_is_fetched_once(nodes: Nodes, pages: Pag
     client.close()
     assert _previews(alice.events)["d1"]["image"] == image
 
+    # Another board: the cached preview, its image registered on that board too.
+    other = b.create_board("Elsewhere")
+    carol = await Wire.join(b.ws, other["board"], token_of(other["links"]["participant"]), "C")
+    assert (await carol.op("c1", card("e1", "same link", url=url)))["t"] == "ack"
+    await _wait_for(lambda: "e1" in _previews(carol.events))
+    theirs = _previews(carol.events)["e1"]["image"]
+    viewer = token_of(other["links"]["viewer"])
+    assert _get(b, f"/api/boards/{other['board']}/files/{theirs}", viewer)[0] == 200
+    assert pages.hits["/page"] == 1 and pages.hits["/img.png"] == 1
+    await carol.close()
+
     # A new link replaces the preview; the old one's never lands on it.
     await alice.op("a9", {"type": "card.set", "id": "c1", "url": pages.url("/other")})
     await _wait_for(lambda: _previews(bob.events)["c1"]["title"] == "Another page")
