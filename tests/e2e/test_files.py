@@ -318,3 +318,31 @@ def test_a_phone_photo_reaches_everyone_without_gps(server: Server, people: Brow
     expect(phone.get_by_test_id("board-attach-camera")).to_have_count(0)
     expect(fac.get_by_test_id("board-attach-camera")).to_have_count(1)
     assert phone.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_photo_waits_for_approval_with_its_card(server: Server, people: Browsers) -> None:
+    links = server.create_board("Moderated", "wall")["links"]
+    fac = people.page()
+    join(fac, links["facilitator"], "Fien")
+    fac.evaluate("() => window.prikbord.submit({ type: 'board.set', approval: true })")
+    ann = people.page()
+    join(ann, links["participant"], "Ann")
+    wall = people.page(1920, 1080)
+    wall.goto(links["viewer"])
+    wait_connected(wall)
+
+    drop(ann, "[data-testid=layout-wall]", [(sketch_jpeg("Draft"), "draft.jpg", "image/jpeg")])
+    # The author sees her waiting card's photo (the server knows her by the
+    # device identity the app sends), the facilitator too; the wall nothing.
+    mine = photo_card(ann, "draft.jpg")
+    expect(mine.locator("[data-testid=file-thumb][data-loaded=true]")).to_be_visible(
+        timeout=15 * UNIT_MS
+    )
+    expect(mine).to_have_attribute("data-status", "pending")
+    pending = photo_card(fac, "draft.jpg")
+    expect(pending.locator("[data-testid=file-thumb][data-loaded=true]")).to_be_visible()
+    expect(wall.locator("[data-testid=tile-pic]")).to_have_count(0)
+    pending.get_by_test_id("card-approve").click()
+    expect(
+        wall.locator("[data-testid=tile-pic][data-loaded=true] img[alt='draft.jpg']")
+    ).to_be_visible()

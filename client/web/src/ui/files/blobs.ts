@@ -8,7 +8,7 @@
  * period after the last user lets go, so a card that re-renders, a hub
  * screen page that comes round again or a viewer opened twice reuse it. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { fileUrl, type FileAccess } from "./upload";
+import { fileHeaders, fileUrl, type FileAccess } from "./upload";
 
 /** How long an unused blob: URL is kept before it is revoked: longer than a
  * hub screen's page (12 s) so paging back and forth does not refetch, short
@@ -40,7 +40,7 @@ const load = async (access: FileAccess, id: string, variant: "full" | "thumb"): 
     let status = 0;
     try {
       const res = await fetch(fileUrl(access.board, id, variant), {
-        headers: { Authorization: `Bearer ${access.token}` },
+        headers: fileHeaders(access),
         credentials: "same-origin",
       });
       if (res.ok) return URL.createObjectURL(await res.blob());

@@ -2,6 +2,8 @@
  * progress (fetch does not) and can be aborted — to the board's file route
  * (`POST /api/boards/{board}/files`, multipart part `file`, the link token
  * as a Bearer token). The answer is the Attachment the server registered. */
+import { identityKey } from "../../sync/session";
+import { safeStorage } from "../hooks";
 import { uploadError, type UploadError } from "./messages";
 import { asAttachment, type Attachment } from "./types";
 
@@ -11,6 +13,15 @@ export interface FileAccess {
   board: string;
   token: string;
 }
+
+/** Headers of every file request: the link token, and the device's signed
+ * identity on this board (from `welcome`, kept by the session) when it has
+ * one — so the server knows the author of a card waiting for approval (who
+ * may see its files) and refuses a removed participant's upload. */
+export const fileHeaders = (access: FileAccess): Record<string, string> => {
+  const identity = safeStorage.getItem(identityKey(access.board));
+  return { Authorization: `Bearer ${access.token}`, ...(identity ? { "X-Prikbord-Identity": identity } : {}) };
+};
 
 export const filesUrl = (board: string): string => `/api/boards/${encodeURIComponent(board)}/files`;
 
@@ -31,7 +42,7 @@ export const startUpload = (access: FileAccess, file: Blob, name: string, on: Up
   let ended = false;
   const end = (fn: () => void) => { if (!ended) { ended = true; fn(); } };
   xhr.open("POST", filesUrl(access.board));
-  xhr.setRequestHeader("Authorization", `Bearer ${access.token}`);
+  for (const [k, v] of Object.entries(fileHeaders(access))) xhr.setRequestHeader(k, v);
   xhr.upload.onprogress = (e) => { if (!ended && e.lengthComputable) on.progress(e.loaded); };
   xhr.onload = () => end(() => {
     if (xhr.status === 201 || xhr.status === 200) {
