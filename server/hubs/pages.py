@@ -245,9 +245,32 @@ async def activity_page(request: Request) -> Response:
         if state is not None and state.join_code:
             join = f"{base_url(request)}/j/{state.join_code}"
             qr = segno.make(join, error="m").svg_data_uri(scale=4, border=2)
+    view = _view(found, base_url(request))
     return _html(
-        "activity.html", hub=hub.public(), a=_view(found, base_url(request)), join=join, qr=qr
+        "activity.html", hub=hub.public(), a=view, join=join, qr=qr, event=_event(found, hub, view)
     )
+
+
+def _event(a: Activity, hub: Hub, view: dict[str, Any]) -> dict[str, Any]:
+    """schema.org Event for search engines (a JSON data block: not a script
+    that runs, so the CSP does not apply; ``tojson`` escapes ``<>&'``)."""
+    place: dict[str, Any] = {"@type": "Place", "name": hub.name, "address": hub.place}
+    online = {"@type": "VirtualLocation", "url": a.online}
+    mode = "Mixed" if a.online and a.place else "Online" if a.online else "Offline"
+    status = "EventCancelled" if a.status == "cancelled" else "EventScheduled"
+    return {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": a.title,
+        "startDate": model.iso_local(a.start),
+        "endDate": model.iso_local(a.end),
+        "eventStatus": f"https://schema.org/{status}",
+        "eventAttendanceMode": f"https://schema.org/{mode}EventAttendanceMode",
+        "location": [place, online] if a.online and a.place else online if a.online else place,
+        "description": a.description or TYPE_LABELS[a.type]["nl"],
+        "organizer": {"@type": "Organization", "name": hub.name},
+        "url": view["url"],
+    }
 
 
 async def embed_page(request: Request) -> Response:

@@ -6,6 +6,7 @@ parser for Atom)."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,6 +75,11 @@ async def test_pages_render_escape_and_link_to_the_board(
             join = made["board_links"]["join"]
             assert f'href="{join}"' in res.text
             assert 'src="data:image/svg+xml' in res.text
+            # schema.org Event data for search engines, its text escaped.
+            data = res.text.split('<script type="application/ld+json">', 1)[1]
+            event = json.loads(data.split("</script>", 1)[0])
+            assert event["@type"] == "Event" and event["name"] == "Brainstorm <b>vet</b>"
+            assert "<b>" not in data.split("</script>", 1)[0]
             res = await web.get("/hubs/delft/embed")
             assert res.status_code == 200 and "Brainstorm &lt;b&gt;vet" in res.text
             csp = res.headers["content-security-policy"]
