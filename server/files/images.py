@@ -89,6 +89,21 @@ def process_image(path: Path, mime: str, limits: Limits) -> Processed:
         raise invalid("the image cannot be read (truncated or malformed)") from exc
 
 
+def image_size(path: Path, limits: Limits) -> tuple[int, int]:
+    """An image's size in pixels from its header, refused (422) past the
+    pixel cap or when it does not open (no pixel is decoded)."""
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except Image.DecompressionBombError as exc:
+        raise invalid("the image is too large to decode") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise invalid("the image cannot be read") from exc
+    if w < 1 or h < 1 or w * h > limits.max_pixels:
+        raise invalid(f"the image is {w}x{h} pixels: at most {limits.max_pixels:,} are accepted")
+    return w, h
+
+
 def _fit(im: Image.Image, edge: int) -> Image.Image:
     if max(im.size) <= edge:
         return im

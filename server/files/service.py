@@ -290,37 +290,71 @@ class Files:
                 continue
             yield file_id, entry, data
 
-    async def import_file(self, board: str, file_id: str, entry: Entry, data: bytes) -> bool:
-        """Put back one exported file: the bytes are checked against their id
-        (a tampered export is refused: False), a preview is made again, and
-        it is registered without counting the quota twice."""
+    async def import_file(self, board: str, file_id: str, entry: Entry, data: bytes) -> Entry:
+        """Put one exported file on ``board`` (a board import; the pair of
+        :meth:`export_board`). Nothing in an export file is trusted: the
+        bytes must hash to ``file_id``, their type is detected again and
+        must be the entry's, an image must open under the pixel cap with
+        the entry's size; the preview is made again and the board's quota
+        holds. Returns the entry as registered; raises
+        :class:`~server.files.detect.Refused` (422, or 413 over the quota)
+        and stores nothing then."""
         if hashlib.sha256(data).hexdigest() != file_id:
-            return False
+            raise detect.invalid(f"file {file_id[:12]}…: the bytes do not match their id")
+        path = self.temp_path()
+        try:
+            await asyncio.to_thread(path.write_bytes, data)
+            found = await asyncio.to_thread(detect.detect, path)
+            w = h = 0
+            thumb: bytes | None = None
+            if found.mime.split(";")[0] != entry.type or found.kind != entry.kind:
+                raise detect.invalid(f"file {file_id[:12]}…: not the type its entry says")
+            async with self._decode:
+                if found.kind == "image":
+                    w, h = await asyncio.to_thread(images.image_size, path, self._limits)
+                    thumb = await self._thumb_of(data, entry)
+                elif found.kind == "pdf":
+                    thumb = await self._thumb_of(data, entry)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        fresh = Entry(
+            name=clean_name(entry.name), type=entry.type, size=len(data), kind=found.kind,
+            w=w, h=h, thumb=thumb is not None, at=_now_ms(), by=entry.by,
+        )  # fmt: skip
         await self._take_ref(file_id, board)
-        await self.store.put_bytes(file_id, data, entry.type)
-        if entry.thumb and await self.store.size(thumb_key(file_id)) is None:
-            thumb = await self._thumb_of(data, entry)
+        registered: bool | None = None
+        try:
+            await self.store.put_bytes(file_id, data, fresh.type)
             if thumb is not None:
                 await self.store.put_bytes(thumb_key(file_id), thumb, "image/webp")
-        fresh = Entry(**{**_fields(entry), "at": _now_ms(), "gone": 0})
-        await self.registry.register(board, file_id, fresh, 2**62)
-        return True
+            registered = await self.registry.register(
+                board, file_id, fresh, self.settings.files_board_quota_bytes
+            )
+        finally:
+            if registered is None and not await self._is_registered(board, file_id):
+                await self._drop_ref(file_id, board)
+        if registered is None:
+            raise Refused(
+                413,
+                "too_large",
+                f"the board's files may take at most {_mib(self.settings.files_board_quota_bytes)}",
+            )
+        return fresh
 
     async def _thumb_of(self, data: bytes, entry: Entry) -> bytes | None:
         path = self.temp_path()
         try:
             await asyncio.to_thread(path.write_bytes, data)
-            async with self._decode:
-                if entry.kind == "image":
-                    done = await asyncio.to_thread(
-                        images.process_image, path, entry.type, self._limits
-                    )
-                    return done.thumb
-                if entry.kind == "pdf":
-                    return await asyncio.to_thread(
-                        images.pdf_preview, path, self.settings.files_thumb_edge
-                    )
-                return None
+            # The caller holds the decode semaphore.
+            if entry.kind == "image":
+                done = await asyncio.to_thread(images.process_image, path, entry.type, self._limits)
+                return done.thumb
+            if entry.kind == "pdf":
+                return await asyncio.to_thread(
+                    images.pdf_preview, path, self.settings.files_thumb_edge
+                )
+            return None
         except Refused:
             return None
         finally:
