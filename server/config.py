@@ -312,6 +312,11 @@ class Settings:
     market_cards: int = 1000
     #: Matching suggestions per answer: the best ones; more is noise.
     market_suggestions: int = 50
+    #: How long a node answers a wall from what it gathered just before: a
+    #: crowd of phones (or a script) refreshing the public wall costs one
+    #: gather (a head read per board) per 2 s per wall and node; a change
+    #: shows within 2 s, at once on the node it went through.
+    market_wall_ttl_s: float = 2.0
     #: State changes through the wall per client IP per window: a person
     #: marks a few pairs a session; a script stays at 120 a minute.
     market_states_per_ip: int = 120
@@ -469,6 +474,7 @@ class Settings:
             market_cache=int(get("MARKET_CACHE", str(base.market_cache))),
             market_cards=int(get("MARKET_CARDS", str(base.market_cards))),
             market_suggestions=int(get("MARKET_SUGGESTIONS", str(base.market_suggestions))),
+            market_wall_ttl_s=float(get("MARKET_WALL_TTL_S", str(base.market_wall_ttl_s))),
             market_states_per_ip=int(get("MARKET_STATES_PER_IP", str(base.market_states_per_ip))),
             market_states_window_s=int(
                 get("MARKET_STATES_WINDOW_S", str(base.market_states_window_s))

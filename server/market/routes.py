@@ -23,6 +23,7 @@ not expired, ``matched``, ``resolved``, ``expired``, ``all``: the default),
 from __future__ import annotations
 
 import secrets
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -112,17 +113,22 @@ async def _listed(node: Node, board: str) -> bool:
     return info is not None and not info.archived
 
 
-async def _answer(
-    request: Request, boards: list[tuple[str, str]], hub: Hub | None, *, may_manage: bool
-) -> Response:
-    """The wall of ``boards`` ((board, hub slug), in order), filtered."""
+_Gathered = list[tuple[wall.Entry, str, str]]
+
+
+async def _gather(request: Request, boards: list[tuple[str, str]]) -> _Gathered:
+    """Each listed board's entries with its hub and viewer link; reused for
+    ``market_wall_ttl_s`` (``WallCache.recent``)."""
     node = _node(request)
-    settings = node.settings
-    filters = _filters(request)
-    now = now_ms()
     cache = _cache(request)
-    gathered: list[tuple[wall.Entry, str, str]] = []
-    for board, slug in boards[: settings.market_boards]:
+    base = str(request.base_url).rstrip("/")
+    key = base + "|" + ",".join(f"{b}@{s}" for b, s in boards)
+    started = time.monotonic()
+    hit: _Gathered | None = cache.recent(key, started, node.settings.market_wall_ttl_s)
+    if hit is not None:
+        return hit
+    gathered: _Gathered = []
+    for board, slug in boards:
         if not await _listed(node, board):
             continue
         found = await cache.board(node.store, board)
@@ -132,9 +138,21 @@ async def _answer(
             links = await node.links.read(board)
         except BoardGone:
             continue
-        base = str(request.base_url).rstrip("/")
         link = board_links(base, board, links.join_code or "", node, links)["viewer"]
         gathered += [(e, slug, link) for e in found]
+    cache.remember(key, started, gathered)
+    return gathered
+
+
+async def _answer(
+    request: Request, boards: list[tuple[str, str]], hub: Hub | None, *, may_manage: bool
+) -> Response:
+    """The wall of ``boards`` ((board, hub slug), in order), filtered."""
+    node = _node(request)
+    settings = node.settings
+    filters = _filters(request)
+    now = now_ms()
+    gathered = await _gather(request, boards[: settings.market_boards])
     items = [e.item for e, _slug, _link in gathered]
     matches = suggest(items, now, limit=settings.market_suggestions)
     if filters.tag:
@@ -296,6 +314,7 @@ async def set_state(request: Request) -> Response:
         except (RedisError, OSError):
             raise ApiError(503, "unavailable", "storage unavailable: retry") from None
         seqs.append(result.seq)
+    _cache(request).forget_recent()
     return JSONResponse(
         {"state": body.state,
          "cards": [{"board": r.board, "card": r.card, "seq": s}

@@ -11,6 +11,9 @@ Cost: like the library's search, a bounded scan with a cache per board and
 seq — one head read per board per request; a board is read (snapshot +
 tail) and projected again only when its seq moved. Bounds: the routes pass
 at most ``market_boards`` boards; the cache keeps ``market_cache`` boards.
+A wall just gathered is answered again for ``market_wall_ttl_s`` (a crowd
+refreshing one wall costs one gather), and forgotten after a state change
+made through this node.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from protocol.visibility import Viewer, project
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, Store
 from server.market.matching import KINDS, Item, expired
+
+#: Walls a node keeps just gathered (``WallCache.recent``): one per hub and
+#: the cross-hub wall, for the public and for managers, with room to spare.
+RECENT_WALLS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +84,25 @@ class WallCache:
         self._boards: OrderedDict[str, tuple[int, list[Entry]]] = OrderedDict()
         #: Boards read from Redis (not from the cache) since start.
         self.reads = 0
+        self._recent: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+
+    def recent(self, key: str, now: float, ttl: float) -> Any | None:
+        """A wall gathered under ``key`` less than ``ttl`` seconds ago (a
+        crowd of phones refreshing one wall costs one gather), or None."""
+        hit = self._recent.get(key)
+        if hit is None or now - hit[0] >= ttl:
+            return None
+        return hit[1]
+
+    def remember(self, key: str, now: float, value: Any) -> None:
+        self._recent[key] = (now, value)
+        self._recent.move_to_end(key)
+        while len(self._recent) > RECENT_WALLS:
+            self._recent.popitem(last=False)
+
+    def forget_recent(self) -> None:
+        """After a change made through this node: the next read gathers."""
+        self._recent.clear()
 
     async def board(self, store: Store, board: str) -> list[Entry] | None:
         """The board's wall entries; None when the board is gone."""

@@ -116,6 +116,11 @@ async def test_the_wall_gathers_matches_and_marks_pairs(
                 res = await site.get(f"/api/hubs/delft/market?{bad}")
                 assert res.status_code == 422, bad
             assert (await site.get("/api/hubs/nope/market")).status_code == 404
+            # The hub's public page links its wall, which the app serves.
+            page = (await site.get("/hubs/delft")).text
+            assert 'href="/hubs/delft/market"' in page
+            app = await site.get("/hubs/delft/market")
+            assert app.status_code == 200 and 'id="app"' in app.text
 
             # The hub's coordinator also sees its private board (as a viewer would).
             mine = (await coco.http.get("/api/hubs/delft/market")).json()
