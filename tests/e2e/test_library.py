@@ -70,6 +70,16 @@ def test_the_printable_page_renders_and_prints_to_pdf(server: Server, people: Br
     pdf = printer.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
 
+    # From the board's menu: the page opens in a new tab, styled there too
+    # (a blob: page inherits the app's CSP; its stylesheet is ours).
+    page.get_by_test_id("library-menu").locator("summary").click()
+    with page.context.expect_page() as popup:
+        page.get_by_test_id("export-html").click()
+    tab = popup.value
+    expect(tab.locator("h1")).to_have_text("Bibliotheek proef")
+    border = tab.locator("article.card").first.evaluate("e => getComputedStyle(e).borderStyle")
+    assert border == "solid"
+
 
 def test_library_page_archives_and_searches_ones_boards(
     tmp_path: Path, web_dist: Path, people: Browsers
