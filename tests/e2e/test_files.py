@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from tests.e2e.conftest import (
     shot,
     wait_connected,
 )
+from tests.support.pages import Pages, og_page
 
 pytestmark = pytest.mark.e2e
 
@@ -346,3 +348,44 @@ def test_a_photo_waits_for_approval_with_its_card(server: Server, people: Browse
     expect(
         wall.locator("[data-testid=tile-pic][data-loaded=true] img[alt='draft.jpg']")
     ).to_be_visible()
+
+
+def test_a_link_preview_shows_on_the_card_and_the_hub_screen(
+    tmp_path: Path, web_dist: Path, people: Browsers
+) -> None:
+    """The server fetches the page (a real local web server, on the one
+    loopback port a test-only setting opens) and the web app shows its Open
+    Graph title, site, description and image — on the board and the wall."""
+    pages = Pages().start()
+    srv = Server(tmp_path / "data", env={"PRIKBORD_PREVIEW_TEST_LOOPBACK_PORT": str(pages.port)})
+    try:
+        pages.route("/garden", og_page("Community garden plan", "Beds, paths and a shed", "/g.jpg"))
+        pages.route("/g.jpg", sketch_jpeg("Garden", (1200, 630)), "image/jpeg")
+        srv.start()
+        links = srv.create_board("Links", "wall")["links"]
+        ann = people.page()
+        join(ann, links["participant"], "Ann")
+        wall = people.page(1920, 1080)
+        wall.goto(links["viewer"])
+        wait_connected(wall)
+        ann.get_by_test_id("add-card").click()
+        ann.locator("dialog input[name=kind][value=link]").check()
+        ann.get_by_test_id("card-title-input").fill("Garden")
+        ann.get_by_test_id("card-url-input").fill(pages.url("/garden"))
+        ann.get_by_test_id("card-save").click()
+
+        preview = card(ann, "Garden").get_by_test_id("link-preview")
+        expect(preview.get_by_test_id("preview-title")).to_have_text(
+            "Community garden plan", timeout=15 * UNIT_MS
+        )
+        expect(preview).to_contain_text("Testsite")
+        expect(preview).to_contain_text("Beds, paths and a shed")
+        expect(preview).to_have_attribute("href", pages.url("/garden"))
+        expect(preview.locator(".preview-img img")).to_be_visible()
+        expect(wall.get_by_test_id("tile-preview")).to_contain_text("Community garden plan")
+        expect(wall.locator("[data-testid=tile-pic][data-loaded=true] img")).to_be_visible()
+        shot(ann, "files-link-preview-1366x800")
+        assert axe_violations(ann) == []
+    finally:
+        srv.stop()
+        pages.stop()

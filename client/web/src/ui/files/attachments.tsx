@@ -135,7 +135,8 @@ export function CardFiles({ card, onRemove, big }: {
 export function PreviewCard({ preview, url }: { preview: LinkPreview; url: string }) {
   const access = useContext(FileAccessContext);
   const [ref, near] = useNear<HTMLElement>();
-  const blob = useBlobUrl(access, preview.image, "full", near && preview.image !== "");
+  // The server ingests the page's image like an upload: it has a thumbnail.
+  const blob = useBlobUrl(access, preview.image, "thumb", near && preview.image !== "");
   const safe = isSafeUrl(url);
   const site = preview.site || (() => { try { return new URL(url).host; } catch { return ""; } })();
   const inner = (

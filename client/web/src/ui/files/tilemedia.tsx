@@ -15,7 +15,8 @@ export const tilePicture = (card: Card): { id: string; thumb: boolean; alt: stri
   const f = cardFiles(card).find(pictured);
   if (f) return { id: f.id, thumb: f.thumb, alt: altText(card, f) };
   const p = cardPreview(card);
-  return p && p.image ? { id: p.image, thumb: false, alt: p.title || card.title } : null;
+  // A preview's image is ingested like an upload, thumbnail included.
+  return p && p.image ? { id: p.image, thumb: true, alt: p.title || card.title } : null;
 };
 
 export function TileMedia({ card }: { card: Card }) {
