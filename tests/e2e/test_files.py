@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import re
+import struct
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from tests.e2e.conftest import (
     shot,
     wait_connected,
 )
+from tests.e2e.test_csp import WATCH_CSP
 from tests.support.pages import Pages, og_page
 
 pytestmark = pytest.mark.e2e
@@ -74,6 +78,18 @@ def sketch_jpeg(label: str, size: tuple[int, int] = (1200, 900), gps: bool = Fal
     return out.getvalue()
 
 
+def wav_bytes(seconds: float = 0.5) -> bytes:
+    """A short beep as a WAV file (16-bit mono, 8 kHz)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        n = int(8000 * seconds)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 8))) for i in range(n)))
+    return out.getvalue()
+
+
 def noise_jpeg(size: tuple[int, int]) -> bytes:
     """A JPEG that does not compress: big enough to watch its upload."""
     img = Image.effect_noise(size, 90).convert("RGB")
@@ -114,6 +130,8 @@ def test_a_dropped_photo_shows_live_opens_and_is_removed(server: Server, people:
     links = server.create_board("Project wall", "wall")["links"]
     ann = people.page()
     bob = people.page()
+    for p in (ann, bob):
+        p.add_init_script(WATCH_CSP)
     join(ann, links["participant"], "Ann")
     join(bob, links["participant"], "Bob")
     wall = people.page(1920, 1080)
@@ -195,6 +213,17 @@ def test_a_dropped_photo_shows_live_opens_and_is_removed(server: Server, people:
     ann.get_by_test_id("file-viewer").get_by_test_id("viewer-remove").click()
     expect(photo_card(bob, "bike-sheds.jpg")).to_have_count(0)
     expect(wall.locator("img[alt='bike-sheds.jpg']")).to_have_count(0)
+
+    # A voice memo: an audio chip; Bob plays it in place.
+    drop(ann, "[data-testid=layout-wall]", [(wav_bytes(), "memo.wav", "audio/wav")], at=(900, 500))
+    chip = bob.locator("[data-testid=file-chip]", has_text="memo.wav")
+    expect(chip).to_be_visible(timeout=15 * UNIT_MS)
+    chip.get_by_role("button", name="Play memo.wav").click()
+    expect(bob.locator("[data-testid=file-audio] audio[src^='blob:']")).to_have_count(1)
+
+    # Blob images and sound pass the app's CSP (img-src/media-src blob:).
+    for p in (ann, bob):
+        assert p.evaluate("() => window.__csp") == []
     assert ann.errors == [] and bob.errors == []  # type: ignore[attr-defined]
 
 
