@@ -1,8 +1,10 @@
 """Vraag en aanbod in real Chromium: a participant on a phone posts an offer
 with tags (chips in the editor, chips and contact on the card); the hub's
 wall shows it beside an open question of another board and suggests the
-pair; the hub's coordinator marks it matched on the wall, and the card on
-the phone shows "Matched" live (an op on its board)."""
+pair (an expired question is marked on its card and stays off the open
+list); the hub's coordinator marks the pair matched on the wall, the card
+on the phone shows "Matched" live (an op on its board), and its author
+moves it on to "Resolved" from the card."""
 
 from __future__ import annotations
 
@@ -49,6 +51,14 @@ def test_an_offer_from_a_phone_meets_a_question_on_the_wall(
         expect(card(coco, "Wie heeft een zaag?").get_by_test_id("card-tag")).to_have_text(
             ["#hout", "#design"]
         )
+        # An older question whose end date has passed: shown as expired.
+        coco.get_by_test_id("add-card").click()
+        coco.locator("dialog input[name=kind][value=question]").check()
+        coco.get_by_test_id("card-title-input").fill("Oude vraag")
+        coco.get_by_test_id("card-tags-input").fill("hout")
+        coco.get_by_test_id("card-expires-input").fill("2020-01-31")
+        coco.get_by_test_id("card-save").click()
+        expect(card(coco, "Oude vraag").get_by_test_id("card-expired")).to_be_visible()
 
         # A participant on a phone offers, with tags as chips and a contact.
         phone = people.page(390, 844, mobile=True)
@@ -76,7 +86,7 @@ def test_an_offer_from_a_phone_meets_a_question_on_the_wall(
         expect(offers.first).to_contain_text("Zaag en werkbank te leen")
         expect(offers.first).to_contain_text("piet@example.org")
         questions = wall.get_by_test_id("wall-questions").get_by_test_id("wall-card")
-        expect(questions).to_contain_text(["Wie heeft een zaag?"])
+        expect(questions).to_have_text([re.compile("Wie heeft een zaag")])  # not the expired one
         match = wall.get_by_test_id("wall-match")
         expect(match).to_have_count(1)
         expect(match).to_contain_text("Zaag en werkbank te leen")
@@ -94,7 +104,12 @@ def test_an_offer_from_a_phone_meets_a_question_on_the_wall(
         expect(coco.get_by_test_id("wall-card")).to_have_count(0)  # the open list is empty
         coco.get_by_test_id("filter-state").select_option("matched")
         expect(coco.get_by_test_id("wall-card")).to_have_count(2)
+        coco.get_by_test_id("filter-state").select_option("expired")
+        expect(coco.get_by_test_id("wall-card")).to_have_text([re.compile("Oude vraag")])
         expect(offer.get_by_test_id("card-state")).to_have_text("Matched")
+        # Its author moves it on from the card.
+        offer.get_by_test_id("card-next-state").click()
+        expect(offer.get_by_test_id("card-state")).to_have_text("Resolved")
         assert not phone.errors, phone.errors  # type: ignore[attr-defined]
     finally:
         server.stop()
