@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Browsers, Server, card, join, shot
+from tests.e2e.test_a11y import Axe, _page
 from tests.e2e.test_hubs_web import PASSWORD, _api
 
 pytestmark = pytest.mark.e2e
@@ -96,6 +97,22 @@ def test_an_offer_from_a_phone_meets_a_question_on_the_wall(
         expect(questions).to_have_count(1)
         shot(wall, "market-wall-phone")
         assert not wall.errors, wall.errors  # type: ignore[attr-defined]
+
+        # axe: the wall, and a board with the cards and the editor's fields.
+        axe = Axe()
+        a11y = _page(people, 390, 844, mobile=True)
+        a11y.goto(server.url + "/hubs/delft/market")
+        expect(a11y.get_by_test_id("wall-match")).to_have_count(1)
+        axe.check(a11y, "wall")
+        join(a11y, boards["Vragenmuur"]["links"]["participant"], "Ans")
+        expect(card(a11y, "Oude vraag").get_by_test_id("card-expired")).to_be_visible()
+        axe.check(a11y, "board with questions")
+        a11y.get_by_test_id("add-card").click()
+        a11y.locator("dialog input[name=kind][value=offer]").check()
+        a11y.get_by_test_id("card-tags-input").fill("hout,")
+        expect(a11y.get_by_test_id("editor-tag")).to_have_count(1)
+        axe.check(a11y, "editor of an offer")
+        assert axe.report == [], "\n".join(axe.report)
 
         # The coordinator marks the pair matched; the phone's card follows live.
         coco.goto(server.url + "/hubs/delft/market")
