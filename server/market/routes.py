@@ -236,9 +236,12 @@ class _Rights:
     name: str
 
 
-async def _rights(request: Request, ref: CardRef, who: Caller | None) -> _Rights:
-    """The caller's role and actor on ``ref.board`` (module docstring)."""
+async def _rights(request: Request, ref: CardRef, who: Caller | None) -> list[_Rights]:
+    """The caller's roles and actors on ``ref.board`` (module docstring):
+    the link's first, then the login's, so a coordinator whose tab also
+    holds a participant link of the board still acts as facilitator."""
     node = _node(request)
+    found: list[_Rights] = []
     if ref.token:
         try:
             grant, _links = await node.access.grant(ref.token, ref.board)
@@ -247,17 +250,20 @@ async def _rights(request: Request, ref: CardRef, who: Caller | None) -> _Rights
                 raise ApiError(404, "not_found", "no such board") from None
             raise ApiError(401, "unauthorized", f"{ref.board}: {exc.reason}") from None
         actor = node.signer.read_identity(ref.identity) if ref.identity else None
-        return _Rights(grant.role, actor or "", "")
+        found.append(_Rights(grant.role, actor or "", ""))
     if who is not None:
         info = await node.accounts.boards.info(ref.board)
         if info is not None:
             if who.account.sees_all_boards or info.owner == who.account.username:
-                return _Rights("facilitator", "system", who.account.name)
-            slug = await hubs_of(request).store.hub_of_board(ref.board)
-            hub = None if slug is None else await hubs_of(request).store.get(slug)
-            if hub is not None and manages(who, hub):
-                return _Rights("facilitator", "system", who.account.name)
-    raise ApiError(403, "forbidden", f"{ref.board}: a link of the board or a login is needed")
+                found.append(_Rights("facilitator", "system", who.account.name))
+            else:
+                slug = await hubs_of(request).store.hub_of_board(ref.board)
+                hub = None if slug is None else await hubs_of(request).store.get(slug)
+                if hub is not None and manages(who, hub):
+                    found.append(_Rights("facilitator", "system", who.account.name))
+    if not found:
+        raise ApiError(403, "forbidden", f"{ref.board}: a link of the board or a login is needed")
+    return found
 
 
 @_refusals
@@ -285,7 +291,7 @@ async def set_state(request: Request) -> Response:
         raise ApiError(422, "invalid", "cards: the same card twice")
     planned: list[tuple[CardRef, _Rights, CardSet]] = []
     for ref in body.cards:
-        rights = await _rights(request, ref, who)
+        candidates = await _rights(request, ref, who)
         try:
             state = await read_state(node.store, ref.board)
         except BoardNotFound:
@@ -294,9 +300,12 @@ async def set_state(request: Request) -> Response:
         if card is None or card.kind not in KINDS:
             raise ApiError(404, "not_found", f"{ref.card}: no such question or offer")
         op = CardSet.model_validate({"type": "card.set", "id": ref.card, "state": body.state})
-        refusal = check(state, op, rights.actor, rights.role)
-        if refusal is not None:
-            raise ApiError(403, "forbidden", f"{ref.card}: {refusal.message}")
+        refusals = [check(state, op, r.actor, r.role) for r in candidates]
+        allowed = [r for r, refusal in zip(candidates, refusals, strict=True) if refusal is None]
+        if not allowed:
+            why = next(r.message for r in refusals if r is not None)
+            raise ApiError(403, "forbidden", f"{ref.card}: {why}")
+        rights = allowed[0]
         own = card.author_name if card.author == rights.actor else ""
         name = rights.name or own or "Prikbord"
         planned.append((ref, _Rights(rights.role, rights.actor, name), op))

@@ -172,8 +172,11 @@ async def test_the_wall_gathers_matches_and_marks_pairs(
             assert event["actor"] == p1.welcome["actor"] and event["op"]["state"] == "matched"
             after = (await site.get("/api/hubs/delft/market?state=open")).json()
             assert titles(after) == set() and after["matches"] == []
-            # A coordinator resolves both with their login.
-            res = await coco.send("POST", "/api/market/state", {"state": "resolved", "cards": pair})
+            # A coordinator resolves both with their login (a participant link
+            # of one board held in the same tab does not get in the way).
+            cards = [{**pair[0], "token": par1}, pair[1]]
+            body = {"state": "resolved", "cards": cards}
+            res = await coco.send("POST", "/api/market/state", body)
             assert res.status_code == 200, res.text
             assert _state(node, b1, fac1, "q1") == "resolved"
             assert _state(node, b2, fac2, "o1") == "resolved"
