@@ -5,8 +5,8 @@ Not board events: hubs live in their own Redis keys, all under the hash tag
 fit on one easily, and the scripts that touch a hub and its index together
 stay atomic). The board log stays the board's; a hub only names boards.
 
-* ``model`` — pure: hubs, activities, visit requests, their validation (no
-  I/O, no clock: ``now`` is passed in).
+* ``fields``, ``model``, ``agenda`` — pure: the field rules; hubs;
+  activities and visit requests (no I/O, no clock: ``now`` is passed in).
 * ``keys``, ``store`` — Redis I/O.
 * ``screen`` — the hub screen's token, and what it shows now (pure part).
 * ``feeds`` — iCalendar and Atom.

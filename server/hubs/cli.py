@@ -3,8 +3,9 @@
 
 It works on the Redis/Valkey the servers use, found as ``prikbord user``
 finds it (``--redis-url``, else the data directory's embedded Valkey), and
-goes through the same rules as the REST API (server/hubs/model.py): bad
-input is refused with the field and the rule, and changes nothing.
+goes through the same rules as the REST API (server/hubs/model.py and
+agenda.py): bad input is refused with the field and the rule, and changes
+nothing.
 ``screen-link`` signs with the servers' secret (``PRIKBORD_SECRET``,
 ``PRIKBORD_SECRET_FILE``, or the data directory's ``secret``).
 
@@ -27,8 +28,9 @@ import redis
 from server.accounts.cli import EXIT_OK, EXIT_REFUSED, EXIT_STORAGE, EXIT_USAGE, _Fail, _redis_url
 from server.accounts.cli import _where as where_options
 from server.engine.client import connect
-from server.hubs import model
-from server.hubs.model import ACTIVITY_TYPES, Invalid
+from server.hubs import agenda, fields, model
+from server.hubs.agenda import ACTIVITY_TYPES
+from server.hubs.fields import Invalid
 from server.hubs.screen import ScreenTokens
 from server.hubs.store import HubStore, new_activity_id
 from server.secret import SecretError, read_secret
@@ -67,9 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("--replace", action="store_true", help="a new link; the old one stops")
     link.add_argument("--base", default=os.environ.get("PRIKBORD_PUBLIC_URL", ""),
                       help="the server's public URL (PRIKBORD_PUBLIC_URL)")  # fmt: skip
-    agenda = command("agenda", "a hub's agenda: list, add, cancel")
-    agenda.add_argument("slug")
-    actions = agenda.add_subparsers(dest="action", required=True)
+    agenda_command = command("agenda", "a hub's agenda: list, add, cancel")
+    agenda_command.add_argument("slug")
+    actions = agenda_command.add_subparsers(dest="action", required=True)
 
     def action(name: str, help: str) -> argparse.ArgumentParser:
         parser = actions.add_parser(name, help=help)
@@ -117,9 +119,9 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
-def _line(a: model.Activity) -> str:
-    start, end = model.local(a.start), model.local(a.end)
-    label = model.TYPE_LABELS[a.type]["nl"]
+def _line(a: agenda.Activity) -> str:
+    start, end = fields.local(a.start), fields.local(a.end)
+    label = agenda.TYPE_LABELS[a.type]["nl"]
     return f"{a.id}\t{start:%Y-%m-%d %H:%M}-{end:%H:%M}\t{a.status}\t{label}\t{a.title}"
 
 
@@ -203,14 +205,14 @@ async def _agenda(args: argparse.Namespace, store: HubStore, slug: str, now: int
         for name in ("place", "online", "description", "host", "capacity", "board", "template"):
             if getattr(args, name) is not None:
                 body[name] = getattr(args, name)
-        activity = model.activity_from_body(body, hub=slug, id=new_activity_id(), now=now)
+        activity = agenda.activity_from_body(body, hub=slug, id=new_activity_id(), now=now)
         await store.add_activity(activity)
         print(_line(activity))
         return EXIT_OK
-    if not model.ACTIVITY_ID_RE.fullmatch(args.id):
+    if not agenda.ACTIVITY_ID_RE.fullmatch(args.id):
         raise _Fail(EXIT_REFUSED, f"no activity {args.id} in {slug}")
     changed = await store.update_activity(
-        slug, args.id, lambda a: model.activity_changed(a, {"status": "cancelled"}, now)
+        slug, args.id, lambda a: agenda.activity_changed(a, {"status": "cancelled"}, now)
     )
     if changed is None:
         raise _Fail(EXIT_REFUSED, f"no activity {args.id} in {slug}")

@@ -4,7 +4,7 @@ base URL in, bytes out.
 
 Text is escaped and folded by the libraries (``icalendar``, ``feedgen``),
 never by string formatting: a title holding ``\\r\\nBEGIN:VEVENT…`` stays
-one property's value (titles cannot hold line breaks anyway, model.py; the
+one property's value (titles cannot hold line breaks anyway, agenda.py; the
 descriptions can).
 
 * UID: ``<activity id>@<host>``, stable for the activity's life.
@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from icalendar import Calendar, Event
 
-from server.hubs.model import TYPE_LABELS, Activity, Hub, local
+from server.hubs.agenda import TYPE_LABELS, Activity
+from server.hubs.fields import local
+from server.hubs.model import Hub
 
 PRODID = "-//Prikbord//Hubs agenda//NL"
 

@@ -31,7 +31,7 @@ from protocol import codec
 from protocol.ops import BoardSet
 from server.engine.store import BoardNotFound
 from server.hubs import keys
-from server.hubs.model import Activity
+from server.hubs.agenda import Activity
 from server.hubs.store import HubStore
 
 if TYPE_CHECKING:

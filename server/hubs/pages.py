@@ -33,8 +33,10 @@ from starlette.routing import BaseRoute, Route
 from server.accounts.http import ApiError
 from server.engine.links import BoardGone
 from server.headers import CONTENT_SECURITY_POLICY
-from server.hubs import feeds, model
-from server.hubs.model import TYPE_LABELS, Activity, Hub, Invalid, local
+from server.hubs import agenda, feeds, fields, model
+from server.hubs.agenda import TYPE_LABELS, Activity
+from server.hubs.fields import Invalid, local
+from server.hubs.model import Hub
 from server.hubs.routes import base_url, hubs_of, now_ms, submit_visit
 from server.routes.api import board_links
 
@@ -87,7 +89,7 @@ def _view(a: Activity, base: str, hubs: dict[str, Hub] | None = None) -> dict[st
         "type_nl": TYPE_LABELS[a.type]["nl"],
         "day": _day(a.start),
         "time": time,
-        "start_iso": model.iso_local(a.start),
+        "start_iso": fields.iso_local(a.start),
         "place": a.place,
         "online": a.online,
         "host": a.host,
@@ -141,7 +143,7 @@ async def hubs_page(request: Request) -> Response:
         found += await store.activities(hub.slug, now, now + 14 * _DAY_MS)
     base = base_url(request)
     by_slug = {h.slug: h for h in hubs}
-    upcoming = [_view(a, base, by_slug) for a in model.upcoming(found, now)]
+    upcoming = [_view(a, base, by_slug) for a in agenda.upcoming(found, now)]
     return _html("hubs.html", hubs=hubs, upcoming=upcoming)
 
 
@@ -213,7 +215,7 @@ async def _render_hub(
     return _html(
         "hub.html",
         status=status,
-        upcoming=[_view(a, base) for a in model.upcoming(found, now)],
+        upcoming=[_view(a, base) for a in agenda.upcoming(found, now)],
         boards=await _public_boards(request, hub),
         sent=sent,
         error=error,
@@ -229,7 +231,7 @@ async def activity_page(request: Request) -> Response:
     id = request.path_params["id"]
     found = (
         await hubs_of(request).store.activity(hub.slug, id)
-        if model.ACTIVITY_ID_RE.fullmatch(id)
+        if agenda.ACTIVITY_ID_RE.fullmatch(id)
         else None
     )
     if found is None or not found.public:
@@ -262,8 +264,8 @@ def _event(a: Activity, hub: Hub, view: dict[str, Any]) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "Event",
         "name": a.title,
-        "startDate": model.iso_local(a.start),
-        "endDate": model.iso_local(a.end),
+        "startDate": fields.iso_local(a.start),
+        "endDate": fields.iso_local(a.end),
         "eventStatus": f"https://schema.org/{status}",
         "eventAttendanceMode": f"https://schema.org/{mode}EventAttendanceMode",
         "location": [place, online] if a.online and a.place else online if a.online else place,
@@ -283,7 +285,7 @@ async def embed_page(request: Request) -> Response:
     return _html(
         "embed.html",
         csp=EMBED_CSP,
-        upcoming=[_view(a, base) for a in model.upcoming(found, now)],
+        upcoming=[_view(a, base) for a in agenda.upcoming(found, now)],
         **_hub_context(request, hub),
     )
 

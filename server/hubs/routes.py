@@ -25,8 +25,10 @@ from server.abuse import Limit
 from server.accounts.auth import Caller, caller, check_write, ip_of, limit, node_of, require_login
 from server.accounts.http import ApiError, read_json
 from server.engine.links import BoardGone
-from server.hubs import model
-from server.hubs.model import HONEYPOT, Activity, Hub, Invalid
+from server.hubs import agenda, fields, model
+from server.hubs.agenda import HONEYPOT, Activity
+from server.hubs.fields import Invalid
+from server.hubs.model import Hub
 from server.hubs.screen import showing
 from server.hubs.service import HubService
 from server.hubs.store import new_activity_id
@@ -122,7 +124,7 @@ async def _activity(request: Request, hub: Hub) -> Activity:
     id = request.path_params["id"]
     found = (
         await hubs_of(request).store.activity(hub.slug, id)
-        if model.ACTIVITY_ID_RE.fullmatch(id)
+        if agenda.ACTIVITY_ID_RE.fullmatch(id)
         else None
     )
     if found is None:
@@ -152,7 +154,7 @@ async def list_hubs(request: Request) -> Response:
     body = {
         "hubs": [_hub_body(request, h, who) for h in hubs],
         "may_create": who is not None and may_create_hubs(who),
-        "types": {k: v for k, v in model.TYPE_LABELS.items()},
+        "types": {k: v for k, v in agenda.TYPE_LABELS.items()},
     }
     return _private(body)
 
@@ -215,9 +217,9 @@ async def replace_screen_link(request: Request) -> Response:
 
 def _range(request: Request) -> tuple[int, int]:
     q = request.query_params
-    start = model.parse_time(q["from"], "from", date_ok=True) if q.get("from") else now_ms()
+    start = fields.parse_time(q["from"], "from", date_ok=True) if q.get("from") else now_ms()
     end = (
-        model.parse_time(q["to"], "to", date_ok=True)
+        fields.parse_time(q["to"], "to", date_ok=True)
         if q.get("to")
         else start + AGENDA_DEFAULT_DAYS * _DAY_MS
     )
@@ -276,7 +278,7 @@ async def _check_board(request: Request, who: Caller, hub: Hub, activity: Activi
 async def create_activity(request: Request) -> Response:
     who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
-    activity = model.activity_from_body(body, hub=hub.slug, id=new_activity_id(), now=now_ms())
+    activity = agenda.activity_from_body(body, hub=hub.slug, id=new_activity_id(), now=now_ms())
     await _check_template(request, hub, activity)
     await _check_board(request, who, hub, activity)
     await hubs_of(request).store.add_activity(activity)
@@ -297,7 +299,7 @@ async def read_activity(request: Request) -> Response:
 
 async def _change(request: Request, hub: Hub, change: Callable[[Activity], Activity]) -> Activity:
     id = request.path_params["id"]
-    if not model.ACTIVITY_ID_RE.fullmatch(id):
+    if not agenda.ACTIVITY_ID_RE.fullmatch(id):
         raise ApiError(404, "not_found", "no such activity in this hub")
     result = await hubs_of(request).store.update_activity(hub.slug, id, change)
     if result is None:
@@ -313,10 +315,10 @@ async def change_activity(request: Request) -> Response:
     now = now_ms()
     if body.get("template") or body.get("board"):
         current = await _activity(request, hub)
-        wanted = model.activity_changed(current, body, now)
+        wanted = agenda.activity_changed(current, body, now)
         await _check_template(request, hub, wanted)
         await _check_board(request, who, hub, wanted)
-    after = await _change(request, hub, lambda a: model.activity_changed(a, body, now))
+    after = await _change(request, hub, lambda a: agenda.activity_changed(a, body, now))
     return _private(after.data(private=True))
 
 
@@ -335,7 +337,7 @@ async def accept_request(request: Request) -> Response:
     _who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
     now = now_ms()
-    after = await _change(request, hub, lambda a: model.accepted(a, body, now))
+    after = await _change(request, hub, lambda a: agenda.accepted(a, body, now))
     return _private(after.data(private=True))
 
 
@@ -343,7 +345,7 @@ async def accept_request(request: Request) -> Response:
 async def decline_request(request: Request) -> Response:
     _who, hub = await _managed(request, write=True)
     now = now_ms()
-    after = await _change(request, hub, lambda a: model.declined(a, now))
+    after = await _change(request, hub, lambda a: agenda.declined(a, now))
     return _private(after.data(private=True))
 
 
@@ -359,7 +361,7 @@ async def submit_visit(request: Request, hub: Hub, body: dict[str, Any]) -> Acti
         return None
     body = {k: v for k, v in body.items() if k != HONEYPOT}
     now = now_ms()
-    activity = model.visit_from_body(body, hub=hub.slug, id=new_activity_id(), now=now)
+    activity = agenda.visit_from_body(body, hub=hub.slug, id=new_activity_id(), now=now)
     await hubs_of(request).store.add_activity(activity)
     return activity
 
@@ -413,12 +415,12 @@ async def screen_now(request: Request) -> Response:
     if read[1] != hub.screen_gen:
         raise ApiError(401, "unauthorized", "this screen link was replaced: ask for the new one")
     now = now_ms()
-    begin, end = model.day_bounds(now)
+    begin, end = fields.day_bounds(now)
     activities = await hubs.store.activities(hub.slug, begin, end)
     shown = showing(activities, now)
     body: dict[str, Any] = {
         "hub": {"slug": hub.slug, "name": hub.name},
-        "now": model.iso_utc(now),
+        "now": fields.iso_utc(now),
         "today": [a.data() for a in shown.today],
         "recheck_ms": shown.recheck_ms,
     }
@@ -471,7 +473,7 @@ async def put_board(request: Request) -> Response:
         raise Invalid("public", "the body is {public: true or false}")
     board = request.path_params["board"]
     node = node_of(request)
-    info = await node.accounts.boards.info(board) if model.BOARD_ID_RE.fullmatch(board) else None
+    info = await node.accounts.boards.info(board) if agenda.BOARD_ID_RE.fullmatch(board) else None
     if info is None:
         raise ApiError(404, "not_found", "no such board")
     # Putting a board in a hub (and on its public page, with a read-only
@@ -493,7 +495,7 @@ async def remove_board(request: Request) -> Response:
     hub = await _hub(request)
     board = request.path_params["board"]
     hubs = hubs_of(request)
-    if not model.BOARD_ID_RE.fullmatch(board) or await hubs.store.hub_of_board(board) != hub.slug:
+    if not agenda.BOARD_ID_RE.fullmatch(board) or await hubs.store.hub_of_board(board) != hub.slug:
         raise ApiError(404, "not_found", "no such board in this hub")
     info = await node_of(request).accounts.boards.info(board)
     if not manages(who, hub) and (info is None or info.owner != who.account.username):

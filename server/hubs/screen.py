@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from server.hubs.model import Activity, day_bounds, running
+from server.hubs.agenda import Activity, running
+from server.hubs.fields import day_bounds
 
 #: The screen asks again at the latest after this long, even when nothing
 #: is due: an activity added or moved meanwhile shows within a minute.

@@ -23,13 +23,8 @@ from redis.commands.core import AsyncScript
 
 from server.engine.client import Client
 from server.hubs import keys
-from server.hubs.model import (
-    MAX_ACTIVITY_MS,
-    Activity,
-    Contact,
-    Hub,
-    VisitRequest,
-)
+from server.hubs.agenda import MAX_ACTIVITY_MS, Activity, VisitRequest
+from server.hubs.model import Contact, Hub
 
 #: Activities one agenda query returns at most: a hub runs a few a day, so
 #: a year of agenda fits; a wider query is cut (the feeds ask for less).

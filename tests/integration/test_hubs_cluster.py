@@ -15,7 +15,8 @@ import pytest
 from server.config import Settings
 from server.engine.state import read_state
 from server.hubs import keys, lifecycle
-from server.hubs.model import Activity, Hub
+from server.hubs.agenda import Activity
+from server.hubs.model import Hub
 from server.hubs.store import HubStore
 from server.node import Node
 from tests.support.servers import TEST_SECRET

@@ -15,7 +15,8 @@ from server.config import Settings
 from server.embedded import EmbeddedValkey
 from server.engine.state import read_state
 from server.hubs import lifecycle
-from server.hubs.model import Activity, Hub
+from server.hubs.agenda import Activity
+from server.hubs.model import Hub
 from server.hubs.screen import showing
 from server.hubs.store import HubStore
 from server.node import Node

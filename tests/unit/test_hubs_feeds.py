@@ -10,8 +10,10 @@ from dataclasses import replace
 
 import vobject  # type: ignore[import-untyped]
 
+from server.hubs.agenda import Activity
 from server.hubs.feeds import atom, ical
-from server.hubs.model import Activity, Hub, parse_time
+from server.hubs.fields import parse_time
+from server.hubs.model import Hub
 
 BASE = "https://prikbord.example.org"
 HUB = Hub(slug="delft", name="RvO Delft & co <b>", place="Markt 1, Delft")

@@ -8,19 +8,15 @@ from typing import Any
 
 import pytest
 
-from server.hubs.model import (
-    Invalid,
+from server.hubs.agenda import (
     accepted,
     activity_changed,
     activity_from_body,
-    day_bounds,
     declined,
-    hub_changed,
-    hub_from_body,
-    iso_utc,
-    parse_time,
     visit_from_body,
 )
+from server.hubs.fields import Invalid, day_bounds, iso_utc, parse_time
+from server.hubs.model import hub_changed, hub_from_body
 from server.hubs.screen import MAX_RECHECK_MS, ScreenTokens, showing
 
 NOW = parse_time("2030-06-01T09:00", "now")
