@@ -119,6 +119,7 @@ async def test_the_wall_gathers_matches_and_marks_pairs(
             # The hub's public page links its wall, which the app serves.
             page = (await site.get("/hubs/delft")).text
             assert 'href="/hubs/delft/market"' in page
+            assert 'href="/market"' in (await site.get("/hubs")).text
             app = await site.get("/hubs/delft/market")
             assert app.status_code == 200 and 'id="app"' in app.text
 
