@@ -26,9 +26,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from protocol import codec
+from protocol import codec, limits
 from protocol.model import BoardState, to_wire
 from protocol.ops import BoardSet
 from server.engine.keys import BOARDS_KEY, board_keys
@@ -77,7 +78,12 @@ async def create_from_state(
     born.board, born.seq = board, BIRTH_SEQ
     title = born.settings.title
     store = node.store
-    op = BoardSet(type="board.set", title=title, layout=born.settings.layout)  # type: ignore[arg-type]
+    try:
+        op = BoardSet.model_validate(
+            {"type": "board.set", "title": title, "layout": born.settings.layout}
+        )
+    except ValidationError as exc:  # the state's own checks were skipped
+        raise CreateFailed(f"not a valid board title or layout: {exc}") from None
     at = now_ms()
     head, tail = codec.event_parts(
         op_id="create", actor="system", name="Prikbord", role="facilitator", at=at, op=op
@@ -146,6 +152,14 @@ async def _discard(node: Node, board: str, owner: str | None) -> None:
         log.warning("cleaning up board %s failed: %s", board, exc)
 
 
+def board_title(text: str, *, fallback: str) -> str:
+    """``text`` as a board title: one line, no control characters, at most
+    ``MAX_BOARD_TITLE`` characters (an agenda activity's title may be
+    longer); ``fallback`` when nothing is left."""
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return line[: limits.MAX_BOARD_TITLE].strip() or fallback
+
+
 async def create_from_template(
     node: Node, template_id: str, *, title: str, owner: str | None, hub: str | None
 ) -> str:
@@ -160,5 +174,5 @@ async def create_from_template(
     state = await saved.template_state(node, template_id, hub=hub, owner=owner)
     if state is None:
         raise templates.UnknownTemplate(template_id)
-    state.settings.title = title
+    state.settings.title = board_title(title, fallback=state.settings.title)
     return (await create_from_state(node, state, owner=owner)).board

@@ -55,6 +55,15 @@ async def test_create_from_template_makes_a_board_a_node_serves(node: Node, node
     assert after.cards["k9"].title == "New idea" and after.seq == 2
 
 
+async def test_a_long_agenda_title_makes_a_valid_board_title(node: Node) -> None:
+    long = "Co-creatie\r\nmet " + "partners " * 30
+    bid = await boards.create_from_template(node, "cocreation", title=long, owner=None, hub=None)
+    title = (await read_state(node.store, bid)).settings.title
+    assert len(title) <= 120 and "\n" not in title and title.startswith("Co-creatie met partners")
+    blank = await boards.create_from_template(node, "cocreation", title=" \t", owner=None, hub=None)
+    assert (await read_state(node.store, blank)).settings.title == "Co-creatiesessie"
+
+
 async def test_unknown_template_creates_nothing(node: Node) -> None:
     before = await node.store.redis.dbsize()
     with pytest.raises(templates.UnknownTemplate):
