@@ -102,7 +102,7 @@ def test_coordinator_sets_up_a_hub_and_the_screen_follows_its_agenda(
         expect(page.get_by_test_id("error-hub-slug")).to_contain_text("lower-case letters")
         expect(page.get_by_test_id("error-hub-name")).to_have_text("Fill this in.")
         expect(page.get_by_test_id("error-hub-email")).to_have_text("Not an e-mail address.")
-        expect(page.get_by_test_id("hub-slug")).to_be_focused()
+        expect(page.get_by_test_id("hub-name")).to_be_focused()  # the first field with a problem
         assert page.get_by_test_id("hub-slug").get_attribute("aria-invalid") == "true"
         axe.check(page, "new hub (problems shown)")
         shot(page, "hubs-new-hub-errors-1366x800")
@@ -279,6 +279,11 @@ def test_coordinator_sets_up_a_hub_and_the_screen_follows_its_agenda(
         # It ends: back to today's agenda, the activity done.
         expect(hub_screen).to_have_attribute("data-mode", "agenda", timeout=20 * UNIT_MS)
         expect(now_item).to_have_attribute("data-state", "done")
+        # The agenda wall is axe-clean too (in a context that lets axe in).
+        wall_axe = _page(people, 1920, 1080)
+        wall_axe.goto(screen_link)
+        expect(wall_axe.get_by_test_id("hub-screen-item")).to_have_count(1)
+        axe.check(wall_axe, "hub screen (agenda)")
         assert csp == [], csp
         assert wall.errors == []  # type: ignore[attr-defined]
 
@@ -334,6 +339,14 @@ def test_hub_pages_on_a_phone(tmp_path: Path, web_dist: Path, people: Browsers) 
             return bool(phone.evaluate("() => document.documentElement.scrollWidth <= innerWidth"))
 
         assert fits()
+        # A week on, and back.
+        week = phone.get_by_test_id("week-label").inner_text()
+        phone.get_by_test_id("week-next").click()
+        expect(phone.get_by_test_id("week-label")).not_to_have_text(week)
+        expect(phone.get_by_test_id("agenda-item")).to_have_count(0)
+        phone.get_by_test_id("week-prev").click()
+        expect(phone.get_by_test_id("week-label")).to_have_text(week)
+        expect(phone.get_by_test_id("agenda-item")).to_have_count(1)
         # The account bar wraps rather than hiding "Log out" off the edge.
         out = phone.get_by_test_id("logout").bounding_box()
         assert out is not None and out["x"] + out["width"] <= 390

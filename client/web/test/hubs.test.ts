@@ -5,7 +5,7 @@ import { serverProblems } from "../src/ui/hubs/hubform";
 import { emptyHub } from "../src/ui/hubs/hubform";
 import { NOW_POLL_MS, BOUNDARY_SLACK_MS, RETRY_FIRST_MS, RETRY_MAX_MS, STARTING_POLL_MS, STARTING_WINDOW_MS, boundaryOf, nextDelay } from "../src/ui/hubs/schedule";
 import { screenTokenFrom, screenUrl } from "../src/ui/hubs/screenlink";
-import { activityBody, activityProblems, fieldOf, hubProblems, listEntry, withoutFields, type ActivityDraft } from "../src/ui/hubs/validate";
+import { activityBody, activityProblems, fieldOf, hubProblems, listEntry, slugFrom, withoutFields, type ActivityDraft } from "../src/ui/hubs/validate";
 import { ACTIVITY_TYPES } from "../src/ui/hubs/types";
 import { strategyFor } from "../src/sw/strategy";
 
@@ -45,6 +45,13 @@ describe("hub form validation", () => {
     });
     // The slug is only checked when chosen (a hub keeps its slug).
     expect(hubProblems({ ...good, slug: "" }, false)).toEqual({});
+  });
+
+  it("suggests a slug from the name", () => {
+    expect(slugFrom("Ruimte voor Ondernemendheid — Délft!")).toBe("ruimte-voor-ondernemendheid-delft");
+    expect(slugFrom("  ")).toBe("");
+    expect(slugFrom("x".repeat(39) + " yz")).toBe("x".repeat(39));
+    expect(hubProblems({ ...emptyHub(), name: "Hub Zuid", slug: slugFrom("Hub Zuid") }, true)).toEqual({});
   });
 
   it("says it in Dutch too", () => {

@@ -47,6 +47,8 @@ export function HubForm({ initial, isNew, onSaved, onCancel }: {
   const [problems, setProblems] = useState<V.Problems>({});
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
+  // The slug follows the name until the person types one.
+  const [slugTouched, setSlugTouched] = useState(false);
   const set = (change: Partial<Hub>, fields: string[] = Object.keys(change)) => {
     setHub((h) => ({ ...h, ...change }));
     setSaved(false);
@@ -84,15 +86,16 @@ export function HubForm({ initial, isNew, onSaved, onCancel }: {
   return (
     <form class="hub-form" onSubmit={(e) => void submit(e)} noValidate data-testid="hub-form">
       {n > 0 ? <p class="error wide" role="alert" data-testid="hub-form-error">{problems[""] ?? ht("v_fix")}</p> : null}
+      <Field id="hub-name" label={ht("f_name")} problem={p("name")}>
+        <input type="text" {...fieldAria("hub-name", p("name"))} value={hub.name} required autoFocus={isNew}
+          onInput={(e) => { const name = val(e); set(isNew && !slugTouched ? { name, slug: V.slugFrom(name) } : { name }); }} data-testid="hub-name" />
+      </Field>
       {isNew ? (
         <Field id="hub-slug" label={ht("f_slug")} problem={p("slug")} hint={ht("f_slugHint")}>
           <input type="text" {...fieldAria("hub-slug", p("slug"), ht("f_slugHint"))} value={hub.slug} required autoComplete="off"
-            pattern="[a-z0-9-]+" maxLength={40} onInput={(e) => set({ slug: val(e).toLowerCase() })} data-testid="hub-slug" />
+            pattern="[a-z0-9-]+" maxLength={40} onInput={(e) => { setSlugTouched(true); set({ slug: val(e).toLowerCase() }); }} data-testid="hub-slug" />
         </Field>
       ) : null}
-      <Field id="hub-name" label={ht("f_name")} problem={p("name")}>
-        <input type="text" {...fieldAria("hub-name", p("name"))} value={hub.name} required onInput={(e) => set({ name: val(e) })} data-testid="hub-name" />
-      </Field>
       <Field id="hub-place" label={ht("f_place")} problem={p("place")}>
         <input type="text" {...fieldAria("hub-place", p("place"))} value={hub.place} onInput={(e) => set({ place: val(e) })} data-testid="hub-place" />
       </Field>

@@ -80,6 +80,13 @@ const checkList = (out: Problems, name: string, items: readonly string[], count:
   }
 };
 
+/** A slug suggested from a hub's name: "Ruimte Delft-Centrum" →
+ * "ruimte-delft-centrum" (accents dropped, anything else a dash, at most
+ * 40 characters, no dash at either end). */
+export const slugFrom = (name: string): string =>
+  name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-").slice(0, 40).replace(/^-+|-+$/g, "");
+
 /** The hub form's problems; `isNew`: the slug is chosen now (it stays). */
 export const hubProblems = (h: Hub, isNew: boolean): Problems => {
   const out: Problems = {};
