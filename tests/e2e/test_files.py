@@ -196,6 +196,7 @@ def test_a_dropped_photo_shows_live_opens_and_is_removed(server: Server, people:
     expect(viewer.locator("#file-viewer-title")).to_have_text("flows.jpg")
     bob.keyboard.press("Escape")
     expect(viewer).to_have_count(0)
+    expect(board_card.locator("[data-file][aria-label*='flows.jpg']")).to_be_focused()
 
     # Ann removes the PDF from her card (the viewer's remove, confirmed):
     # Bob's card holds one file.
@@ -220,6 +221,7 @@ def test_a_dropped_photo_shows_live_opens_and_is_removed(server: Server, people:
     expect(chip).to_be_visible(timeout=15 * UNIT_MS)
     chip.get_by_role("button", name="Play memo.wav").click()
     expect(bob.locator("[data-testid=file-audio] audio[src^='blob:']")).to_have_count(1)
+    expect(wall.get_by_test_id("tile-files")).to_contain_text("memo.wav")
 
     # Blob images and sound pass the app's CSP (img-src/media-src blob:).
     for p in (ann, bob):

@@ -7,6 +7,8 @@ import type { Card } from "../../protocol/model";
 import { FileAccessContext, pictured } from "./attachments";
 import { useBlobUrl } from "./blobs";
 import { altText } from "./ops";
+import { formatSize } from "./messages";
+import { ClipIcon } from "./uploader";
 import { cardFiles, cardPreview } from "./types";
 
 /** The picture a tile shows for a card, if any: a file's id and whether the
@@ -24,8 +26,15 @@ export function TileMedia({ card }: { card: Card }) {
   const pic = tilePicture(card);
   const blob = useBlobUrl(access, pic?.id ?? "", pic?.thumb ? "thumb" : "full", pic !== null);
   const preview = cardPreview(card);
+  const files = cardFiles(card);
+  const first = files[0];
   return (
     <>
+      {!pic && first ? (
+        <p class="tile-preview" data-testid="tile-files">
+          <ClipIcon /> {first.name} · {formatSize(first.size)}{files.length > 1 ? ` +${files.length - 1}` : ""}
+        </p>
+      ) : null}
       {pic ? (
         <div class="tile-pic" data-testid="tile-pic" data-loaded={blob.url ? "true" : undefined}>
           {blob.url ? <img src={blob.url} alt={pic.alt} /> : null}

@@ -24,8 +24,12 @@ export function FileViewer({ files, index, alt, access, onClose, onRemove }: {
   const at = Math.max(0, files.findIndex((f) => f.id === currentId));
   const file = files[at];
   useEffect(() => {
+    // Focus goes back where it was (the thumbnail or chip) when the viewer
+    // goes: it is unmounted, not closed, so the browser would not do it.
+    const opener = document.activeElement as HTMLElement | null;
     const d = dialog.current;
     if (d && !d.open) d.showModal();
+    return () => { if (opener?.isConnected) opener.focus({ preventScroll: true }); };
   }, []);
   useEffect(() => { if (!file) onClose(); }, [file]);
   // Stay on the same place when the file shown was removed by someone else.
