@@ -59,6 +59,18 @@ async ([selector, files, x, y]) => {
 """
 
 
+#: Pastes a PNG (a screenshot on the clipboard) onto the page.
+PASTE = """
+(b64) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const dt = new DataTransfer();
+  dt.items.add(new File([bytes], "image.png", { type: "image/png" }));
+  const init = { bubbles: true, cancelable: true, clipboardData: dt };
+  document.body.dispatchEvent(new ClipboardEvent("paste", init));
+}
+"""
+
+
 def sketch_jpeg(label: str, size: tuple[int, int] = (1200, 900), gps: bool = False) -> bytes:
     """A photo of a whiteboard sketch: some shapes and a label, as a JPEG
     (with a GPS position in its EXIF when asked, as a phone writes it)."""
@@ -273,6 +285,14 @@ def test_upload_errors_and_cancel(server: Server, people: Browsers) -> None:
     )
     ann.wait_for_timeout(UNIT_MS)
     expect(ann.get_by_test_id("card")).to_have_count(cards_before)
+
+    # A screenshot pasted on the board: a new card, named by the time.
+    png = io.BytesIO()
+    Image.new("RGB", (640, 400), (30, 90, 160)).save(png, "PNG")
+    ann.evaluate(PASTE, base64.b64encode(png.getvalue()).decode())
+    pasted = ann.locator("[data-testid=file-thumb][data-loaded=true] img[alt$='.png']")
+    expect(pasted).to_be_visible(timeout=15 * UNIT_MS)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d\.\d\d\.\d\d\.png", pasted.get_attribute("alt") or "")
 
     # The editor: a file picked there goes onto the new card on Save.
     ann.get_by_test_id("add-card").click()
