@@ -37,7 +37,8 @@ from server.hubs import agenda, feeds, fields, model
 from server.hubs.agenda import TYPE_LABELS, Activity
 from server.hubs.fields import Invalid, local
 from server.hubs.model import Hub
-from server.hubs.routes import base_url, hubs_of, now_ms, submit_visit
+from server.hubs.public import submit_visit
+from server.hubs.routes import base_url, hubs_of, now_ms
 from server.routes.api import board_links
 
 #: What the pages list: the coming weeks of a hub (a season for the feeds).

@@ -21,15 +21,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server.abuse import Limit
-from server.accounts.auth import Caller, caller, check_write, ip_of, limit, node_of, require_login
+from server.accounts.auth import Caller, caller, node_of, require_login
 from server.accounts.http import ApiError, read_json
-from server.engine.links import BoardGone
 from server.hubs import agenda, fields, model
-from server.hubs.agenda import HONEYPOT, Activity
+from server.hubs.agenda import Activity
 from server.hubs.fields import Invalid
 from server.hubs.model import Hub
-from server.hubs.screen import showing
 from server.hubs.service import HubService
 from server.hubs.store import new_activity_id
 from server.routes import pages
@@ -65,7 +62,7 @@ def base_url(request: Request) -> str:
     return node_of(request).settings.public_url or str(request.base_url).rstrip("/")
 
 
-def _refusals(handler: Handler) -> Handler:
+def refusals(handler: Handler) -> Handler:
     async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
@@ -85,7 +82,7 @@ def invalid(exc: Invalid) -> JSONResponse:
     )
 
 
-def _private(body: dict[str, Any]) -> JSONResponse:
+def private(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, headers={"cache-control": "no-store"})
 
 
@@ -104,7 +101,7 @@ def manages(who: Caller | None, hub: Hub) -> bool:
     return may_create_hubs(who) or who.account.username in hub.coordinators
 
 
-async def _hub(request: Request) -> Hub:
+async def hub_of_request(request: Request) -> Hub:
     slug = request.path_params["slug"]
     hub = await hubs_of(request).store.get(slug) if model.SLUG_RE.fullmatch(slug) else None
     if hub is None:
@@ -114,7 +111,7 @@ async def _hub(request: Request) -> Hub:
 
 async def _managed(request: Request, *, write: bool) -> tuple[Caller, Hub]:
     who = await require_login(request, write=write)
-    hub = await _hub(request)
+    hub = await hub_of_request(request)
     if not manages(who, hub):
         raise ApiError(403, "forbidden", "only this hub's coordinators manage it")
     return who, hub
@@ -146,7 +143,7 @@ def _hub_body(request: Request, hub: Hub, who: Caller | None) -> dict[str, Any]:
 # --- hubs ----------------------------------------------------------------------------
 
 
-@_refusals
+@refusals
 async def list_hubs(request: Request) -> Response:
     """Every hub (public fields; with the management fields for its managers)."""
     who = await caller(request)
@@ -156,10 +153,10 @@ async def list_hubs(request: Request) -> Response:
         "may_create": who is not None and may_create_hubs(who),
         "types": {k: v for k, v in agenda.TYPE_LABELS.items()},
     }
-    return _private(body)
+    return private(body)
 
 
-@_refusals
+@refusals
 async def create_hub(request: Request) -> Response:
     who = await require_login(request, write=True)
     if not may_create_hubs(who):
@@ -171,14 +168,14 @@ async def create_hub(request: Request) -> Response:
     return JSONResponse(_hub_body(request, hub, who), status_code=201)
 
 
-@_refusals
+@refusals
 async def read_hub(request: Request) -> Response:
     who = await caller(request)
-    hub = await _hub(request)
-    return _private(_hub_body(request, hub, who))
+    hub = await hub_of_request(request)
+    return private(_hub_body(request, hub, who))
 
 
-@_refusals
+@refusals
 async def change_hub(request: Request) -> Response:
     who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
@@ -189,33 +186,33 @@ async def change_hub(request: Request) -> Response:
     after = model.hub_changed(hub, body, now_ms())
     if not await hubs_of(request).store.put(hub, after):
         raise ApiError(409, "conflict", "the hub changed meanwhile: reload and try again")
-    return _private(_hub_body(request, after, who))
+    return private(_hub_body(request, after, who))
 
 
-@_refusals
+@refusals
 async def delete_hub(request: Request) -> Response:
     who = await require_login(request, write=True)
-    hub = await _hub(request)
+    hub = await hub_of_request(request)
     if not may_create_hubs(who):
         raise ApiError(403, "forbidden", "only coordinators and administrators delete hubs")
     await hubs_of(request).store.delete(hub.slug)
     return Response(status_code=204)
 
 
-@_refusals
+@refusals
 async def replace_screen_link(request: Request) -> Response:
     """A new screen link; the old one stops working at once."""
     _who, hub = await _managed(request, write=True)
     after = await hubs_of(request).store.next_screen_gen(hub.slug)
     if after is None:
         raise ApiError(404, "not_found", "no such hub")
-    return _private({"screen_link": screen_link(request, after)})
+    return private({"screen_link": screen_link(request, after)})
 
 
 # --- activities ----------------------------------------------------------------------
 
 
-def _range(request: Request) -> tuple[int, int]:
+def range_of(request: Request) -> tuple[int, int]:
     q = request.query_params
     start = fields.parse_time(q["from"], "from", date_ok=True) if q.get("from") else now_ms()
     end = (
@@ -230,21 +227,21 @@ def _range(request: Request) -> tuple[int, int]:
     return start, end
 
 
-@_refusals
+@refusals
 async def list_activities(request: Request) -> Response:
     """All of a hub's activities in ``[from, to)``, pending and declined
     included (managers); without ``from``: from ``PAST_DAYS`` ago on.
     ``?status=pending`` for the visit requests."""
     _who, hub = await _managed(request, write=False)
     if request.query_params.get("from"):
-        start, end = _range(request)
+        start, end = range_of(request)
         found = await hubs_of(request).store.activities(hub.slug, start, end)
     else:  # what is still to come, and the last weeks (requests waiting on them)
         found = await hubs_of(request).store.activities(hub.slug, now_ms() - PAST_DAYS * _DAY_MS)
     status = request.query_params.get("status")
     if status:
         found = [a for a in found if a.status == status]
-    return _private({"hub": hub.slug, "activities": [a.data(private=True) for a in found]})
+    return private({"hub": hub.slug, "activities": [a.data(private=True) for a in found]})
 
 
 async def _check_template(request: Request, hub: Hub, activity: Activity) -> None:
@@ -274,7 +271,7 @@ async def _check_board(request: Request, who: Caller, hub: Hub, activity: Activi
         raise Invalid("board", "link one of your own boards or one of this hub's")
 
 
-@_refusals
+@refusals
 async def create_activity(request: Request) -> Response:
     who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
@@ -285,16 +282,16 @@ async def create_activity(request: Request) -> Response:
     return JSONResponse(activity.data(private=True), status_code=201)
 
 
-@_refusals
+@refusals
 async def read_activity(request: Request) -> Response:
     who = await caller(request)
-    hub = await _hub(request)
+    hub = await hub_of_request(request)
     activity = await _activity(request, hub)
     if manages(who, hub):
-        return _private(activity.data(private=True))
+        return private(activity.data(private=True))
     if not activity.public:
         raise ApiError(404, "not_found", "no such activity in this hub")
-    return _private(activity.data())
+    return private(activity.data())
 
 
 async def _change(request: Request, hub: Hub, change: Callable[[Activity], Activity]) -> Activity:
@@ -307,7 +304,7 @@ async def _change(request: Request, hub: Hub, change: Callable[[Activity], Activ
     return result[1]
 
 
-@_refusals
+@refusals
 async def change_activity(request: Request) -> Response:
     """PATCH: the fields given change; ``status: "cancelled"`` cancels."""
     who, hub = await _managed(request, write=True)
@@ -319,10 +316,10 @@ async def change_activity(request: Request) -> Response:
         await _check_template(request, hub, wanted)
         await _check_board(request, who, hub, wanted)
     after = await _change(request, hub, lambda a: agenda.activity_changed(a, body, now))
-    return _private(after.data(private=True))
+    return private(after.data(private=True))
 
 
-@_refusals
+@refusals
 async def delete_activity(request: Request) -> Response:
     """Remove for good (calendars keep it until their next refresh; cancel
     instead to tell them)."""
@@ -332,123 +329,27 @@ async def delete_activity(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@_refusals
+@refusals
 async def accept_request(request: Request) -> Response:
     _who, hub = await _managed(request, write=True)
     body = await read_json(request, MAX_BODY)
     now = now_ms()
     after = await _change(request, hub, lambda a: agenda.accepted(a, body, now))
-    return _private(after.data(private=True))
+    return private(after.data(private=True))
 
 
-@_refusals
+@refusals
 async def decline_request(request: Request) -> Response:
     _who, hub = await _managed(request, write=True)
     now = now_ms()
     after = await _change(request, hub, lambda a: agenda.declined(a, now))
-    return _private(after.data(private=True))
-
-
-async def submit_visit(request: Request, hub: Hub, body: dict[str, Any]) -> Activity | None:
-    """A public visit request, from the JSON API or the page's form: the
-    origin check, the per-IP limit, the honeypot, then validation. The
-    pending activity, or None for a filled honeypot (answered as sent)."""
-    check_write(request, None)
-    settings = node_of(request).settings
-    rule = Limit(settings.visit_requests_per_ip, settings.visit_requests_window_s)
-    await limit(request, "visit_request_ip", ip_of(request), rule, "visit requests")
-    if body.get(HONEYPOT):
-        return None
-    body = {k: v for k, v in body.items() if k != HONEYPOT}
-    now = now_ms()
-    activity = agenda.visit_from_body(body, hub=hub.slug, id=new_activity_id(), now=now)
-    await hubs_of(request).store.add_activity(activity)
-    return activity
-
-
-@_refusals
-async def request_visit(request: Request) -> Response:
-    """POST, public: ``{group, contact, size, wishes: [iso…], message}``."""
-    hub = await _hub(request)
-    body = await read_json(request, MAX_BODY)
-    await submit_visit(request, hub, body)
-    return JSONResponse(
-        {"status": "pending", "message": "thank you: the hub's coordinator will contact you"},
-        status_code=202,
-    )
-
-
-# --- public agenda and the screen ---------------------------------------------------
-
-
-@_refusals
-async def public_agenda(request: Request) -> Response:
-    """The hub's public agenda in ``[from, to)`` (default: now and the next
-    92 days): read-only public data, open to any site (CORS) for the
-    embeddable agenda."""
-    hub = await _hub(request)
-    start, end = _range(request)
-    found = await hubs_of(request).store.activities(hub.slug, start, end)
-    base = base_url(request)
-    items = [{**a.data(), "url": f"{base}/hubs/{hub.slug}/a/{a.id}"} for a in found if a.public]
-    return JSONResponse(
-        {"hub": {"slug": hub.slug, "name": hub.name, "url": f"{base}/hubs/{hub.slug}"},
-         "activities": items},
-        headers={
-            "access-control-allow-origin": "*",
-            "cache-control": f"public, max-age={PUBLIC_MAX_AGE_S}",
-        },
-    )  # fmt: skip
-
-
-@_refusals
-async def screen_now(request: Request) -> Response:
-    """What the hub screen shows now, for its token (``Authorization:
-    Bearer``): the running activity's board with a viewer token for it, or
-    today's agenda; ``recheck_ms``: when to ask again at the latest."""
-    hubs = hubs_of(request)
-    hub = await _hub(request)
-    auth = request.headers.get("authorization", "")
-    read = hubs.screens.read(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
-    if read is None or read[0] != hub.slug:
-        raise ApiError(401, "unauthorized", "a valid screen link of this hub is required")
-    if read[1] != hub.screen_gen:
-        raise ApiError(401, "unauthorized", "this screen link was replaced: ask for the new one")
-    now = now_ms()
-    begin, end = fields.day_bounds(now)
-    activities = await hubs.store.activities(hub.slug, begin, end)
-    shown = showing(activities, now)
-    body: dict[str, Any] = {
-        "hub": {"slug": hub.slug, "name": hub.name},
-        "now": fields.iso_utc(now),
-        "today": [a.data() for a in shown.today],
-        "recheck_ms": shown.recheck_ms,
-    }
-    node = node_of(request)
-    if shown.activity is not None:
-        board = shown.activity.board
-        try:
-            links = await node.links.read(board)
-        except BoardGone:
-            links = None
-        if links is not None:
-            token = node.signer.link_token(board, "viewer", links.gen("viewer"))
-            join = f"{base_url(request)}/j/{links.join_code}" if links.join_code else None
-            body |= {
-                "mode": "board",
-                "board": board,
-                "token": token,
-                "join": join,
-                "activity": shown.activity.data(),
-            }
-            return _private(body)
-    return _private({**body, "mode": "agenda"})
+    return private(after.data(private=True))
 
 
 # --- boards of a hub --------------------------------------------------------------------
 
 
-@_refusals
+@refusals
 async def hub_boards(request: Request) -> Response:
     _who, hub = await _managed(request, write=False)
     node = node_of(request)
@@ -458,15 +359,15 @@ async def hub_boards(request: Request) -> Response:
         info = await node.accounts.boards.info(board)
         if info is not None:
             out.append({**info.public(), "public": public})
-    return _private({"hub": hub.slug, "boards": out})
+    return private({"hub": hub.slug, "boards": out})
 
 
-@_refusals
+@refusals
 async def put_board(request: Request) -> Response:
     """PUT ``{public: bool}``: the board belongs to this hub (moved out of
     any other). The board's owner, or the hub's managers."""
     who = await require_login(request, write=True)
-    hub = await _hub(request)
+    hub = await hub_of_request(request)
     body = await read_json(request, MAX_BODY)
     public = body.get("public", False)
     if not isinstance(public, bool) or set(body) - {"public"}:
@@ -486,13 +387,13 @@ async def put_board(request: Request) -> Response:
     if not allowed:
         raise ApiError(403, "forbidden", "only the board's owner or a coordinator")
     await hubs.store.attach(board, hub.slug, public=public, now=now_ms())
-    return _private({**info.public(), "hub": hub.slug, "public": public})
+    return private({**info.public(), "hub": hub.slug, "public": public})
 
 
-@_refusals
+@refusals
 async def remove_board(request: Request) -> Response:
     who = await require_login(request, write=True)
-    hub = await _hub(request)
+    hub = await hub_of_request(request)
     board = request.path_params["board"]
     hubs = hubs_of(request)
     if not agenda.BOARD_ID_RE.fullmatch(board) or await hubs.store.hub_of_board(board) != hub.slug:
@@ -506,6 +407,8 @@ async def remove_board(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     """The hubs' REST routes (and the hub screen's page, the web app's)."""
+    from server.hubs import public  # it uses this module's helpers
+
     return [
         Route("/hub/{slug}/screen", pages.index),
         Route("/api/hubs", list_hubs, methods=["GET"]),
@@ -514,8 +417,8 @@ def routes() -> list[BaseRoute]:
         Route("/api/hubs/{slug}", change_hub, methods=["PATCH"]),
         Route("/api/hubs/{slug}", delete_hub, methods=["DELETE"]),
         Route("/api/hubs/{slug}/screen-link/replace", replace_screen_link, methods=["POST"]),
-        Route("/api/hubs/{slug}/now", screen_now, methods=["GET"]),
-        Route("/api/hubs/{slug}/agenda", public_agenda, methods=["GET"]),
+        Route("/api/hubs/{slug}/now", public.screen_now, methods=["GET"]),
+        Route("/api/hubs/{slug}/agenda", public.public_agenda, methods=["GET"]),
         Route("/api/hubs/{slug}/activities", list_activities, methods=["GET"]),
         Route("/api/hubs/{slug}/activities", create_activity, methods=["POST"]),
         Route("/api/hubs/{slug}/activities/{id}", read_activity, methods=["GET"]),
@@ -523,7 +426,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/hubs/{slug}/activities/{id}", delete_activity, methods=["DELETE"]),
         Route("/api/hubs/{slug}/activities/{id}/accept", accept_request, methods=["POST"]),
         Route("/api/hubs/{slug}/activities/{id}/decline", decline_request, methods=["POST"]),
-        Route("/api/hubs/{slug}/visit", request_visit, methods=["POST"]),
+        Route("/api/hubs/{slug}/visit", public.request_visit, methods=["POST"]),
         Route("/api/hubs/{slug}/boards", hub_boards, methods=["GET"]),
         Route("/api/hubs/{slug}/boards/{board}", put_board, methods=["PUT"]),
         Route("/api/hubs/{slug}/boards/{board}", remove_board, methods=["DELETE"]),
