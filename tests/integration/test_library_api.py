@@ -4,6 +4,7 @@ duplicate, templates, copying a card, and exports that respect roles."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -417,3 +418,41 @@ async def test_a_hubs_coordinator_searches_its_boards_and_keeps_its_templates(
     for tab in (fien, karel):
         await tab.close()
     await r.aclose()
+
+
+async def test_an_imported_board_snapshots_and_resumes_like_any(nodes: Nodes) -> None:
+    a = nodes.start(PRIKBORD_SNAPSHOT_EVERY="3")
+    b = nodes.start(PRIKBORD_SNAPSHOT_EVERY="3")
+    bid, links = await _busy_board(a)
+    _s, raw, _h = _call(a, f"/api/boards/{bid}/export.json", token=token_of(links["facilitator"]))
+    status, body, _ = _call(a, "/api/library/import", raw=raw, method="POST")
+    assert status == 201, body
+    made = json.loads(body)
+    new, token = made["board"], token_of(made["links"]["participant"])
+    writer = await Wire.join(a.ws, new, token, "W")
+    reader = await Wire.join(b.ws, new, token, "R")
+    assert reader.welcome["snapshot"]["cards"]["c1"]["title"] == "Koffiehoek"
+    for i in range(2):
+        assert (await writer.op(f"w{i}", card(f"early{i}")))["t"] == "ack"
+    await reader.wait_seq(3)
+    epoch, seen, identity = reader.welcome["epoch"], reader.last_seq, reader.welcome["identity"]
+    await reader.close()
+    for i in range(5):
+        assert (await writer.op(f"x{i}", card(f"away{i}")))["t"] == "ack"
+    back = await Wire.join(b.ws, new, token, "R", identity=identity, resume=(epoch, seen))
+    assert back.welcome["recovered"] is True and "snapshot" not in back.welcome
+    await back.wait_seq(seen + 5)
+    assert [e["seq"] for e in back.events] == list(range(seen + 1, seen + 6))
+    await writer.close()
+    await back.close()
+    r = redis.Redis.from_url(nodes.valkey.url)
+    from server.engine.keys import board_keys
+
+    async with asyncio.timeout(10):  # a node stores the next snapshot in the background
+        while int(cast(bytes, r.hget(board_keys(new).snap, "seq") or b"0")) < 6:
+            await asyncio.sleep(0.05)
+    # A fresh join after the new snapshot sees the imported content and the edits.
+    late = await Wire.join(a.ws, new, token_of(made["links"]["facilitator"]), "L")
+    snap = late.welcome["snapshot"]
+    assert snap["cards"]["c1"]["title"] == "Koffiehoek" and "away4" in snap["cards"]
+    await late.close()
