@@ -11,5 +11,7 @@ stay atomic). The board log stays the board's; a hub only names boards.
 * ``screen`` — the hub screen's token, and what it shows now (pure part).
 * ``feeds`` — iCalendar and Atom.
 * ``lifecycle`` — boards made when an activity starts, frozen when it ends.
-* ``routes`` (REST), ``pages`` (public HTML), ``cli`` (``prikbord hub``).
+* ``routes`` (REST for managers), ``public`` (REST without login: visit
+  requests, the agenda, the screen's ``/now``), ``pages`` (public HTML),
+  ``cli`` (``prikbord hub``), ``service`` (what a node holds of hubs).
 """
