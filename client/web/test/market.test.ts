@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { newCard } from "../src/protocol/model";
 import { parseOp } from "../src/protocol/ops";
 import { addTags, dateToExpires, expiresToDate, isExpired, isOpen, keep, nextState, type WallFilter } from "../src/ui/market/fields";
-import { marketOp, type MarketFields } from "../src/ui/market/editorfields";
+import { marketBlocker, marketOp, type MarketFields } from "../src/ui/market/editorfields";
 
 const NOW = 1_800_000_000_000;
 
@@ -84,6 +84,12 @@ describe("the editor's op fields", () => {
     const out = marketOp(ed({ tags: ["hout"], typed: "#Zagen", contact: "piet@example.org", date: "2031-03-12" }), "offer", null);
     expect(out).toEqual({ tags: ["hout", "zagen"], contact: "piet@example.org", expires: dateToExpires("2031-03-12") });
     expect(marketOp(ed({ tags: ["hout"] }), "note", null)).toEqual({});
+  });
+  it("Save waits for a contact within its limit and a date the protocol takes", () => {
+    expect(marketBlocker(ed({ contact: "x".repeat(200) }), "offer")).toBe("");
+    expect(marketBlocker(ed({ contact: "x".repeat(201) }), "offer")).toContain("201");
+    expect(marketBlocker(ed({ date: "2100-01-01" }), "question")).not.toBe("");
+    expect(marketBlocker(ed({ contact: "x".repeat(201) }), "note")).toBe("");
   });
   it("an edit carries only what changed, state included", () => {
     const c = newCard("c1", { kind: "question", tags: ["hout"], contact: "x", state: "open" });

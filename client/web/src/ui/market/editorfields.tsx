@@ -2,6 +2,7 @@
  * an end date and (editing) the state. The editor (ui/editor.tsx) keeps it
  * in `useMarketFields` and adds `marketOp`'s fields to its op. */
 import { useState } from "preact/hooks";
+import { t } from "../../i18n";
 import * as L from "../../protocol/limits";
 import type { Card } from "../../protocol/model";
 import { CARD_STATES, cpLen, type CardState } from "../../protocol/ops";
@@ -32,7 +33,8 @@ export const useMarketFields = (c: Card | null): MarketFields => {
 /** Why Save cannot go ahead for these fields ("" = it can). */
 export const marketBlocker = (ed: MarketFields, kind: string): string => {
   if (!isMarketKind(kind)) return "";
-  if (cpLen(ed.contact) > L.MAX_CONTACT) return mt("contact");
+  const n = cpLen(ed.contact);
+  if (n > L.MAX_CONTACT) return `${mt("contact")}: ${t("tooLong", { n, max: L.MAX_CONTACT })}`;
   if (dateToExpires(ed.date) === null) return mt("badDate");
   return "";
 };
