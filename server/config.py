@@ -282,6 +282,11 @@ class Settings:
     #: ``http_body_timeout_s``): 25 MiB over a poor 3G link (~60 KB/s) takes
     #: ~7 minutes.
     files_upload_timeout_s: float = 600.0
+    #: Uploads per client IP per window, on every node: a class of 30 behind
+    #: one NAT address each putting 10 photos on a wall in 10 minutes is
+    #: 300; a script filling boards up to their quota is held to it.
+    files_uploads_per_ip: int = 300
+    files_uploads_window_s: int = 600
     #: Bytes of one board import (a JSON export, its files in base64): the
     #: text of the biggest board the caps allow (~5,000 cards, 200 card
     #: descriptions of 16 KiB, notes of 256 KiB) is under 8 MiB, which leaves
@@ -456,6 +461,10 @@ class Settings:
             files_gc_confirm_s=float(get("FILES_GC_CONFIRM_S", str(base.files_gc_confirm_s))),
             files_upload_timeout_s=float(
                 get("FILES_UPLOAD_TIMEOUT_S", str(base.files_upload_timeout_s))
+            ),
+            files_uploads_per_ip=int(get("FILES_UPLOADS_PER_IP", str(base.files_uploads_per_ip))),
+            files_uploads_window_s=int(
+                get("FILES_UPLOADS_WINDOW_S", str(base.files_uploads_window_s))
             ),
             library_import_max_bytes=int(
                 get("LIBRARY_IMPORT_MAX_BYTES", str(base.library_import_max_bytes))

@@ -279,6 +279,8 @@ class Node:
         once). Boards no node holds wait for ``prikbord admin gc``."""
         while True:
             await asyncio.sleep(self.settings.files_gc_interval_s)
+            with contextlib.suppress(OSError):
+                await self.files.sweep_uploads()
             for board, hub in list(self.hubs.items()):
                 if hub.gone or board in self._loading:
                     continue

@@ -50,6 +50,7 @@ async def collect_all(settings: Settings, *, orphans: bool = True) -> tuple[int,
                 total.blobs_deleted + got.blobs_deleted,
             )
         swept = await files.sweep_orphans() if orphans else 0
+        await files.sweep_uploads()
     finally:
         await files.aclose()
         await redis.aclose()

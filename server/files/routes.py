@@ -34,6 +34,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from protocol.model import BoardState
 from protocol.visibility import Viewer, sees_card
+from server.abuse import Limit, client_ip
 from server.access import Refused as AccessRefused
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound
@@ -134,6 +135,15 @@ async def upload(request: Request) -> Response:
         return _error(403, "forbidden", "you were removed from this board")
     if grant.role != "facilitator" and state.settings.locked:
         return _error(403, "forbidden", "the board is locked")
+    rule = Limit(settings.files_uploads_per_ip, settings.files_uploads_window_s)
+    try:
+        wait = await node.limiter.hit("upload_ip", client_ip(request.scope), rule)
+    except (RedisError, OSError):
+        return _error(503, "unavailable", "storage unavailable: retry")
+    if wait > 0:
+        refused = _error(429, "rate_limited", "too many uploads from your network: try later")
+        refused.headers["Retry-After"] = str(int(wait) + 1)
+        return refused
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.files_max_bytes + MULTIPART_OVERHEAD:
         return _refused(too_large(settings.files_max_bytes))

@@ -262,6 +262,25 @@ class Files:
             log.info("files gc: board %s dropped %d, deleted %d", board, len(dropped), deleted)
         return GcReport(sum(1 for g in marks.values() if g), len(dropped), deleted)
 
+    async def sweep_uploads(self) -> int:
+        """Delete upload temp files left by a process that died mid-upload:
+        any older than twice the upload timeout (a live upload is younger).
+        Returns the count."""
+        cutoff = time.time() - 2 * self.settings.files_upload_timeout_s
+
+        def sweep() -> int:
+            n = 0
+            if not self.tmp_dir.is_dir():
+                return 0
+            for p in self.tmp_dir.glob("up-*"):
+                with contextlib.suppress(FileNotFoundError):
+                    if p.stat().st_mtime < cutoff:
+                        p.unlink()
+                        n += 1
+            return n
+
+        return await asyncio.to_thread(sweep)
+
     async def sweep_orphans(self) -> int:
         """Delete stored blobs that no board references (an upload that died
         between writing the bytes and registering them leaves its reference,

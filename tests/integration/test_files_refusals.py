@@ -208,3 +208,27 @@ def test_oversize_is_cut_off_without_reading_it_all(node: ServerProcess, tmp_pat
     )
     assert r.status_code == 413 and r.json()["error"] == "too_large"
     nothing_left(node, board, "")
+
+
+def test_uploads_per_ip_are_limited(nodes: Nodes) -> None:
+    node = nodes.start(PRIKBORD_FILES_UPLOADS_PER_IP="3")
+    board, links = _board(node)
+    token = token_of(links["participant"])
+    for i in range(3):
+        assert post(node, board, token, f"{i}.txt", f"text {i}\n".encode()).status_code == 201
+    r = post(node, board, token, "4.txt", b"text 4\n")
+    assert r.status_code == 429 and r.json()["error"] == "rate_limited"
+    assert int(r.headers["retry-after"]) > 0
+
+
+async def test_a_dead_uploads_temp_file_is_swept(nodes: Nodes) -> None:
+    """A temp file left by a process killed mid-upload goes on the next pass."""
+    node = nodes.start(PRIKBORD_FILES_GC_INTERVAL_S="1", PRIKBORD_FILES_UPLOAD_TIMEOUT_S="0.1")
+    up = node.data_dir / "uploads"
+    up.mkdir(parents=True, exist_ok=True)
+    stale = up / "up-left-behind"
+    stale.write_bytes(b"half a photo")
+    deadline = time.monotonic() + 15
+    while stale.exists():
+        assert time.monotonic() < deadline, "the stale temp file was not swept"
+        await asyncio.sleep(0.2)
