@@ -274,6 +274,9 @@ def test_coordinator_sets_up_a_hub_and_the_screen_follows_its_agenda(
         expect(wall.get_by_test_id("board-title")).to_have_text("Wijkideeën")
         expect(wall.get_by_test_id("conn")).to_have_attribute("data-state", "connected")
         expect(wall.get_by_test_id("join-link")).to_contain_text("/j/")
+        band = wall.get_by_test_id("hub-band")
+        expect(band).to_contain_text("Ruimte voor ondernemendheid Delft")
+        expect(band).to_contain_text("Co-creatie nu")
         shot(wall, "hubs-screen-board-1920x1080")
 
         # It ends: back to today's agenda, the activity done.

@@ -98,11 +98,32 @@ export function HubScreenPage({ slug }: { slug: string }) {
     return (
       <div class="hub-wall-board" data-testid="hub-screen" data-mode="board" data-board={shown.board}>
         <HubScreen key={`${shown.board}:${shown.token}`} board={shown.board} link={{ token: shown.token, join: shown.join }} />
+        <AgendaBand shown={shown} />
       </div>
     );
   }
   const offline = failures >= OFFLINE_AFTER_FAILURES;
   return <AgendaWall slug={slug} hub={shown?.hub ?? ""} today={shown?.mode === "agenda" ? shown.today : null} offline={offline} lastOk={lastOk} refused={trouble === "refused"} />;
+}
+
+/** Under the running activity's board, one line of the day: the hub, what
+ * runs until when, and what comes next. */
+function AgendaBand({ shown }: { shown: Extract<Now, { mode: "board" }> }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), CLOCK_MS);
+    return () => clearInterval(id);
+  }, []);
+  const lang = getLang();
+  const running = shown.activity;
+  const next = shown.today.filter((a) => a.status === "confirmed" && a.start > now && a.id !== running?.id).sort((a, b) => a.start - b.start)[0];
+  return (
+    <footer class="hub-band" data-testid="hub-band">
+      <span class="hub">{shown.hub}</span>
+      {running ? <span><span class="badge">{ht("now")}</span> {running.title} · {formatSpan(running.start, running.end, lang)}</span> : null}
+      {next ? <span data-testid="hub-band-next"><span class="badge soft">{ht("next")}</span> {formatTime(next.start)} {next.title}</span> : null}
+    </footer>
+  );
 }
 
 function AgendaWall({ slug, hub, today, offline, lastOk, refused }: {
