@@ -182,7 +182,9 @@ async def test_ops_may_only_reference_this_boards_files_and_cannot_lie(nodes: No
 async def test_approval_mode_serves_a_pending_cards_files_only_to_who_may_see_it(
     nodes: Nodes,
 ) -> None:
-    a, b = nodes.start(), nodes.start()
+    # c holds no socket of the board: it reads the state and keeps it while
+    # the log head stays (server/files/routes.py), so it must see each change.
+    a, b, c = nodes.start(), nodes.start(), nodes.start()
     made = a.create_board("Moderated")
     bid, links = made["board"], made["links"]
     fac_t, part_t, view_t = (token_of(links[r]) for r in ("facilitator", "participant", "viewer"))
@@ -195,7 +197,7 @@ async def test_approval_mode_serves_a_pending_cards_files_only_to_who_may_see_it
     assert ack["t"] == "ack"
     await fac.wait_seq(ack["seq"])
     path = f"/api/boards/{bid}/files/{att['id']}"
-    for node in (a, b):
+    for node in (a, b, c):
         assert get(node, path, view_t).status_code == 404
         assert get(node, path + "/thumb", view_t).status_code == 404
         assert get(node, path, part_t).status_code == 404  # another participant
@@ -205,9 +207,11 @@ async def test_approval_mode_serves_a_pending_cards_files_only_to_who_may_see_it
     rej = await fac.op("f2", {"type": "card.moderate", "id": "c1", "action": "reject"})
     await fac.wait_seq(rej["seq"])
     assert get(a, path, view_t).status_code == 404
+    assert get(c, path, view_t).status_code == 404
+    assert get(c, path, part_t, **{"X-Prikbord-Identity": identity}).status_code == 200
     ok = await fac.op("f3", {"type": "card.moderate", "id": "c1", "action": "restore"})
     await fac.wait_seq(ok["seq"])
-    for node in (a, b):
+    for node in (a, b, c):
         assert get(node, path, view_t).status_code == 200
         assert get(node, path + "/thumb", view_t).status_code == 200
     await fac.close()
