@@ -309,15 +309,23 @@ class Files:
                 continue
             yield file_id, entry, data
 
-    async def import_file(self, board: str, file_id: str, entry: Entry, data: bytes) -> Entry:
+    async def import_file(self, board: str, file_id: str, entry: Entry, data: bytes) -> bool:
         """Put one exported file on ``board`` (a board import; the pair of
-        :meth:`export_board`). Nothing in an export file is trusted: the
-        bytes must hash to ``file_id``, their type is detected again and
-        must be the entry's, an image must open under the pixel cap with
-        the entry's size; the preview is made again and the board's quota
-        holds. Returns the entry as registered; raises
-        :class:`~server.files.detect.Refused` (422, or 413 over the quota)
-        and stores nothing then."""
+        :meth:`export_board`): True when it is registered, False when it is
+        refused — and then nothing is stored. Nothing in an export file is
+        trusted: the bytes must hash to ``file_id``, their type is detected
+        again and must be the entry's, an image must open under the pixel
+        cap; the preview is made again and the board's quota holds."""
+        try:
+            await self.import_checked(board, file_id, entry, data)
+        except Refused as exc:
+            log.info("board %s: imported file %s refused: %s", board, file_id[:12], exc.message)
+            return False
+        return True
+
+    async def import_checked(self, board: str, file_id: str, entry: Entry, data: bytes) -> Entry:
+        """:meth:`import_file` that says why: the entry as registered, or
+        :class:`~server.files.detect.Refused` (422; 413 over the quota)."""
         if hashlib.sha256(data).hexdigest() != file_id:
             raise detect.invalid(f"file {file_id[:12]}…: the bytes do not match their id")
         path = self.temp_path()

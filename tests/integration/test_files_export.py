@@ -39,18 +39,18 @@ async def test_export_then_import_onto_another_board(
     assert {fid for fid, _e, _d in exported} == {photo["id"], pdf["id"]}
 
     for fid, entry, data in exported:
-        got = await files.import_file("b2", fid, entry, data)
+        got = await files.import_checked("b2", fid, entry, data)
         assert got.attachment(fid) == entry.attachment(fid)
     assert (await files.registry.all("b2")).keys() == {photo["id"], pdf["id"]}
     assert await files.registry.used("b2") == photo["size"] + pdf["size"]
     assert sorted(await files.registry.refs(photo["id"])) == ["b1", "b2"]
 
     (fid, entry, data), *_ = exported
-    with pytest.raises(Refused):  # bytes that are not their id
-        await files.import_file("b3", fid, entry, data + b"x")
+    assert not await files.import_file("b3", fid, entry, data + b"x")  # not its id
     lie = dataclasses.replace(entry, type="text/plain", kind="file")
-    with pytest.raises(Refused):  # an entry that lies about the bytes
-        await files.import_file("b3", fid, lie, data)
+    assert not await files.import_file("b3", fid, lie, data)  # the entry lies
+    with pytest.raises(Refused):
+        await files.import_checked("b3", fid, lie, data)
     assert await files.registry.all("b3") == {}
     await files.aclose()
     await files.registry.redis.aclose()
@@ -67,8 +67,9 @@ async def test_import_holds_the_quota(valkey: EmbeddedValkey, tmp_path: Path) ->
     other.write_bytes(b"x" * 1000)
     text = await files.ingest("b9", other, "t.txt")
     ((tid, tentry, tdata),) = [x async for x in files.export_board("b9")]
+    assert not await files.import_file("b2", tid, tentry, tdata)
     with pytest.raises(Refused) as refused:
-        await files.import_file("b2", tid, tentry, tdata)
+        await files.import_checked("b2", tid, tentry, tdata)
     assert refused.value.status == 413
     assert (await files.registry.all("b2")).keys() == {pdf["id"]}
     assert text["id"] == tid
