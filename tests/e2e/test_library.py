@@ -130,5 +130,33 @@ def test_library_page_archives_and_searches_ones_boards(
         shelf.get_by_test_id("show-archived").click()
         expect(shelf.get_by_test_id("shelf-board")).to_contain_text("Werkplaats mei")
         assert [v["id"] for v in _violations(page)] == []
+
+        # A hub's library (/library?hub=noord): search over the hub's boards,
+        # and a board from a template is filed in the hub.
+        boards = page.evaluate(
+            """async (board) => {
+                const me = await (await fetch('/api/me')).json();
+                const h = {'content-type': 'application/json', 'x-csrf-token': me.csrf};
+                await fetch('/api/hubs', {method: 'POST', headers: h,
+                    body: JSON.stringify({slug: 'noord', name: 'Hub Noord'})});
+                await fetch(`/api/hubs/noord/boards/${board}`, {method: 'PUT', headers: h,
+                    body: JSON.stringify({public: false})});
+                return (await (await fetch('/api/hubs/noord/boards')).json()).boards;
+            }""",
+            made["board"],
+        )
+        assert len(boards) == 1
+        page.goto(server.url + "/library?hub=noord")
+        expect(page.locator("h1")).to_contain_text("noord")
+        page.get_by_test_id("search-input").fill("lenen")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_test_id("search-hits")).to_contain_text("Werkplaats mei")
+        page.get_by_test_id("template-title").fill("Week 20")
+        page.get_by_test_id("template-brainstorm:en").click()
+        expect(page.get_by_test_id("library-made")).to_contain_text("Week 20")
+        count = page.evaluate(
+            "async () => (await (await fetch('/api/hubs/noord/boards')).json()).boards.length"
+        )
+        assert count == 2
     finally:
         server.stop()

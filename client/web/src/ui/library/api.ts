@@ -70,11 +70,19 @@ export const duplicateBoard = async (board: string, token: string, keep: { votes
 export const saveTemplate = async (board: string, token: string, name: string): Promise<TemplateItem> =>
   (await (await request("POST", `/api/boards/${board}/template`, { token, json: { name } })).json()) as TemplateItem;
 
-export const listTemplates = async (lang: string): Promise<{ builtin: TemplateItem[]; saved: TemplateItem[] }> =>
-  (await (await request("GET", `/api/library/templates?lang=${lang}`)).json()) as { builtin: TemplateItem[]; saved: TemplateItem[] };
+/** `?hub=<slug>` of the library page: a hub's library (its coordinators'). */
+export const hubOf = (search: string): string | null => {
+  const hub = new URLSearchParams(search).get("hub");
+  return hub && /^[a-z0-9-]{1,40}$/.test(hub) ? hub : null;
+};
 
-export const boardFromTemplate = async (id: string, title: string): Promise<Created> =>
-  (await (await request("POST", `/api/library/templates/${encodeURIComponent(id)}/boards`, { json: { title } })).json()) as Created;
+const hubQuery = (hub: string | null): string => (hub ? `&hub=${encodeURIComponent(hub)}` : "");
 
-export const searchBoards = async (q: string): Promise<Hit[]> =>
-  ((await (await request("GET", `/api/library/search?q=${encodeURIComponent(q)}`)).json()) as { hits: Hit[] }).hits;
+export const listTemplates = async (lang: string, hub: string | null = null): Promise<{ builtin: TemplateItem[]; saved: TemplateItem[] }> =>
+  (await (await request("GET", `/api/library/templates?lang=${lang}${hubQuery(hub)}`)).json()) as { builtin: TemplateItem[]; saved: TemplateItem[] };
+
+export const boardFromTemplate = async (id: string, title: string, hub: string | null = null): Promise<Created> =>
+  (await (await request("POST", `/api/library/templates/${encodeURIComponent(id)}/boards`, { json: hub ? { title, hub } : { title } })).json()) as Created;
+
+export const searchBoards = async (q: string, hub: string | null = null): Promise<Hit[]> =>
+  ((await (await request("GET", `/api/library/search?q=${encodeURIComponent(q)}${hubQuery(hub)}`)).json()) as { hits: Hit[] }).hits;

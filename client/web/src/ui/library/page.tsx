@@ -6,7 +6,7 @@ import { getLang, useLang } from "../../i18n";
 import { AccountBar } from "../account/bar";
 import { useMe } from "../account/api";
 import { LangSwitch } from "../common";
-import { boardFromTemplate, importBoard, listTemplates, searchBoards, type Created, type Hit, type TemplateItem } from "./api";
+import { boardFromTemplate, hubOf, importBoard, listTemplates, searchBoards, type Created, type Hit, type TemplateItem } from "./api";
 import { BoardShelf, OpenBoard } from "./boards";
 import { lt } from "./strings";
 
@@ -27,9 +27,12 @@ export function LibraryPage() {
   const [title, setTitle] = useState("");
   const [query, setQuery] = useState("");
   const [hits, setHits] = useState<Hit[] | null>(null);
+  // `/library?hub=<slug>`: the hub's library — its templates, boards made
+  // from them filed in the hub, search over its boards (its coordinators).
+  const hub = hubOf(location.search);
   useEffect(() => {
-    listTemplates(getLang()).then((l) => setTemplates([...l.saved, ...l.builtin]), () => setTemplates([]));
-  }, [lang, me?.account?.username]);
+    listTemplates(getLang(), hub).then((l) => setTemplates([...l.saved, ...l.builtin]), () => setTemplates([]));
+  }, [lang, me?.account?.username, hub]);
   const fail = (e: unknown) => setError(lt("failed", { msg: e instanceof Error ? e.message : String(e) }));
   const onImport = (e: Event) => {
     e.preventDefault();
@@ -40,7 +43,7 @@ export function LibraryPage() {
   };
   return (
     <main class="narrow library">
-      <header class="topbar"><h1>{lt("library")}</h1><AccountBar /><LangSwitch /></header>
+      <header class="topbar"><h1>{lt("library")}{hub ? ` · ${hub}` : ""}</h1><AccountBar /><LangSwitch /></header>
       {error ? <p class="banner" role="alert" data-testid="library-error">{error}</p> : null}
       {made ? <Made made={made} /> : null}
       <section class="panel">
@@ -58,7 +61,7 @@ export function LibraryPage() {
           {templates.map((tpl) => (
             <li key={tpl.id}>
               <strong>{tpl.name}</strong> {tpl.description ? <span>{tpl.description}</span> : null}{" "}
-              <button type="button" class="btn ghost" data-testid={`template-${tpl.id}`} onClick={() => { setError(""); boardFromTemplate(tpl.id, title.trim() || tpl.name).then(setMade, fail); }}>{lt("useTemplate")}</button>
+              <button type="button" class="btn ghost" data-testid={`template-${tpl.id}`} onClick={() => { setError(""); boardFromTemplate(tpl.id, title.trim() || tpl.name, hub).then(setMade, fail); }}>{lt("useTemplate")}</button>
             </li>
           ))}
         </ul>
@@ -66,7 +69,7 @@ export function LibraryPage() {
       <section class="panel">
         <h2>{lt("searchTitle")}</h2>
         {me?.account ? (
-          <form onSubmit={(e) => { e.preventDefault(); if (query.trim()) searchBoards(query.trim()).then(setHits, fail); }}>
+          <form onSubmit={(e) => { e.preventDefault(); if (query.trim()) searchBoards(query.trim(), hub).then(setHits, fail); }}>
             <input type="search" value={query} maxLength={200} onInput={(e) => setQuery(e.currentTarget.value)} aria-label={lt("searchTitle")} data-testid="search-input" />
             <button type="submit" class="btn">{lt("searchButton")}</button>
           </form>
