@@ -104,8 +104,11 @@ def create_app(settings: Settings) -> Starlette:
             name="assets",
         ),
     ]
-    # DirectFrames first: it must see uvicorn's own ``send`` (server/framewriter.py).
-    middleware = [Middleware(DirectFrames), Middleware(SecurityHeaders)]
+    # DirectFrames first: it must see uvicorn's own ``send``, and it serves
+    # /ws itself, past the router (server/framewriter.py); the route above
+    # stays for whatever reads the routing table.
+    direct = Middleware(DirectFrames, websockets={"/ws": websocket_endpoint})
+    middleware = [direct, Middleware(SecurityHeaders)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.invalid_utf8 = InvalidUtf8Filter()
     app.state.version = _version()

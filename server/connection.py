@@ -1,28 +1,30 @@
 """One client's WebSocket as the node sees it: a bounded send queue drained
-by one writer task, with an eager fast path.
+by a writer task that exists only while something waits to be sent, with an
+eager fast path.
 
 Fan-out calls ``send_event`` synchronously for every local connection: no
-task or coroutine per recipient per event. When nothing is queued and the
-writer is idle, the frame is sent *eagerly*: the send coroutine is stepped
-right here, and since a WebSocket send only suspends when the transport is
-paused (flow control), it almost always completes in that one step — the
-same cost as the classic ``for ws in sockets: await ws.send(...)`` loop,
-without its flaw (one slow socket stalling everyone). If the send does
-suspend, the writer task takes the half-done coroutine over and everything
-after it queues behind it, in order. Measured in BENCHMARKS.md: this removes
-a task wake-up per delivery (the single biggest per-delivery cost).
+task or coroutine per recipient per event. When nothing is queued or in
+flight, the frame goes out *eagerly*, here:
 
-With a :class:`~server.framewriter.FrameWriter` (uvicorn's websockets-sansio,
-no deflate), the eager path is cheaper still: the event's WebSocket frame,
-built once by the hub for every socket, is written to the transport directly
-(no coroutine at all). When the transport is paused (backpressure) the frame
-queues instead and the writer sends it through the ASGI path, which waits;
-when the socket is closing nothing is written (server/framewriter.py).
+* with a :class:`~server.framewriter.FrameWriter` (uvicorn's
+  websockets-sansio, no deflate) the event's WebSocket frame, built once by
+  the hub for every socket, is written to the transport directly — no
+  coroutine at all. When the transport is paused (backpressure) the frame
+  queues instead and the writer sends it through the ASGI path, which
+  waits; when the socket is closing nothing is written
+  (server/framewriter.py);
+* otherwise the ASGI send coroutine is stepped right here, and since a
+  WebSocket send only suspends when the transport is paused, it almost
+  always completes in that one step. If it does suspend, the writer takes
+  the half-done coroutine over and everything after it queues behind it, in
+  order.
 
 The writer sends whatever has queued up; several queued events go out as one
-``events`` frame (a burst costs one frame, not N). A connection whose queue
-passes ``queue_max`` is a slow consumer: it is closed with 4001 and resumes
-from its last seq, instead of holding server memory hostage (websockets'
+``events`` frame (a burst costs one frame, not N), and it ends when the
+queue is empty, so an idle connection holds no task, no event and no queue
+(BENCHMARKS.md: memory per connection). A connection whose queue passes
+``queue_max`` is a slow consumer: it is closed with 4001 and resumes from
+its last seq, instead of holding server memory hostage (websockets'
 broadcast advice).
 """
 
@@ -57,11 +59,10 @@ class Connection:
         "_close",
         "_closing",
         "_direct",
-        "_idle",
         "_inflight",
         "_queue",
         "_send",
-        "_wakeup",
+        "_task",
         "actor",
         "board",
         "close_code",
@@ -100,13 +101,13 @@ class Connection:
         self._close = close
         #: Writes prebuilt frames to the transport (None: the ASGI path only).
         self._direct = direct
-        # Items: (raw event bytes, single-event frame) or (None, frame).
-        self._queue: deque[tuple[bytes | None, bytes]] = deque()
-        self._wakeup = asyncio.Event()
+        # Items: (raw event bytes, single-event frame) or (None, frame);
+        # made when first needed (an empty deque is ~600 bytes).
+        self._queue: deque[tuple[bytes | None, bytes]] | None = None
         self._closing = False
-        # True while the writer waits with nothing to do: only then may a
-        # frame be sent eagerly (anything queued or in flight goes first).
-        self._idle = False
+        # The writer, while anything is queued or in flight; None: idle, so a
+        # frame may go out eagerly (anything queued or in flight goes first).
+        self._task: asyncio.Task[None] | None = None
         # An eager send that suspended: (its coroutine, what it waits on).
         self._inflight: _Inflight | None = None
         self.close_code: int | None = None
@@ -127,7 +128,7 @@ class Connection:
     def _push(self, item: tuple[bytes | None, bytes], wire: bytes | None = None) -> None:
         if self._closing:
             return
-        if self._idle and not self._queue:
+        if self._task is None:  # idle: nothing queued, nothing in flight
             direct = self._direct
             if direct is None:
                 self._send_eagerly(item[1])
@@ -140,16 +141,20 @@ class Connection:
                 self._send_failed(ConnectionError("socket closing"))
                 return
             # PAUSED: queue it below; the writer sends it when the transport drains.
-        if len(self._queue) >= self.queue_max:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        if len(queue) >= self.queue_max:
             METRICS.inc("prikbord_send_queue_dropped_total")  # this frame; abort counts the rest
             self.abort(CloseCode.SLOW_CONSUMER, "too slow: reconnect and resume")
             return
-        self._queue.append(item)
-        self._wakeup.set()
+        queue.append(item)
+        if self._task is None:
+            self._start_writer()
 
     def _send_eagerly(self, frame: bytes) -> None:
-        """Step the send coroutine once, here; hand it to the writer if it
-        suspends (then the writer is no longer idle, so later frames queue)."""
+        """Step the send coroutine once, here; hand it to a writer if it
+        suspends (then the connection is no longer idle: later frames queue)."""
         awaitable = self._send(frame)
         coro = awaitable if isinstance(awaitable, Coroutine) else _awaiting(awaitable)
         try:
@@ -160,15 +165,13 @@ class Connection:
         except Exception as exc:  # the peer is gone: the read loop ends it
             self._send_failed(exc)
             return
-        self._idle = False
         self._inflight = (coro, waiting_on)
-        self._wakeup.set()
+        self._start_writer()
 
     def _send_failed(self, exc: Exception) -> None:
         log.debug("send to %s failed: %s", self.id, exc)
         self._closing = True
-        self._queue.clear()
-        self._wakeup.set()
+        self._queue = None
 
     def abort(self, code: int, reason: str) -> None:
         """Stop sending and close the socket with ``code`` (from any task)."""
@@ -179,8 +182,7 @@ class Connection:
         METRICS.inc("prikbord_closes_total", code=code)
         if self._queue:
             METRICS.inc("prikbord_send_queue_dropped_total", len(self._queue))
-        self._queue.clear()
-        self._wakeup.set()
+        self._queue = None
         log.info("closing connection %s: %s (%d)", self.id, reason, code)
         asyncio.get_running_loop().create_task(self._close_quietly(code, reason))
 
@@ -188,28 +190,40 @@ class Connection:
         with contextlib.suppress(Exception):
             await self._close(code, close_reason(reason))
 
-    async def writer(self) -> None:
-        """Drain the queue until the connection closes. Owned by the socket's
-        handler, cancelled in its ``finally``."""
-        queue = self._queue
+    def stop(self) -> None:
+        """Stop any send in flight (the socket's handler calls this in its
+        ``finally``); nothing is sent after it."""
+        self._closing = True
+        self._queue = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        elif self._inflight is not None:
+            self._inflight[0].close()
+            self._inflight = None
+
+    def _start_writer(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        """Send what is in flight and queued, in order, then end: the
+        connection is idle again (no await between the last look at the
+        queue and the end, so nothing can slip in between)."""
         try:
             while not self._closing:
                 if self._inflight is not None:
                     inflight, self._inflight = self._inflight, None
                     await _finish(*inflight)
-                elif queue:
-                    await self._send(self._next_frame(queue))
+                elif self._queue:
+                    await self._send(self._next_frame(self._queue))
                 else:
-                    self._wakeup.clear()
-                    self._idle = True
-                    await self._wakeup.wait()
-                    self._idle = False
-                    continue
+                    break
                 self.sent_frames += 1
         except Exception as exc:  # the peer is gone: the read loop ends it
             self._send_failed(exc)
         finally:
-            self._idle = False
+            if self._task is asyncio.current_task():
+                self._task = None
             if self._inflight is not None:
                 self._inflight[0].close()
                 self._inflight = None

@@ -47,9 +47,11 @@ How it stays correct (each tested in tests/integration/test_framewriter.py):
 from __future__ import annotations
 
 import struct
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 #: ``scope["extensions"]`` key under which :class:`DirectFrames` offers a
 #: socket's :class:`FrameWriter`.
@@ -149,20 +151,42 @@ def frame_writer(scope: Scope) -> FrameWriter | None:
     return writer if writer.is_open else None
 
 
+WebSocketEndpoint = Callable[[WebSocket], Awaitable[None]]
+
+
 class DirectFrames:
-    """Pure-ASGI middleware, outermost around the app: for a WebSocket
+    """Pure-ASGI middleware, first in the app's middleware: for a WebSocket
     served by uvicorn's websockets-sansio it puts uvicorn's protocol object
     (the ``send`` it hands us is its bound method) where :func:`frame_writer`
-    finds it. Everything else passes through untouched."""
+    finds it. Everything else passes through untouched.
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``websockets`` maps exact paths to endpoints called straight from here,
+    past Starlette's exception middleware, router and route wrappers: each
+    of those is a coroutine frame that lives as long as the socket (~2.5 KiB
+    per idle connection, BENCHMARKS.md) and a layer every ASGI send passes.
+    Our endpoint handles its own errors; an exception it lets escape reaches
+    uvicorn, as it did through Starlette (which re-raises what no handler
+    takes, and none is registered for WebSockets). ``__call__`` is not a
+    coroutine either: it returns the endpoint's, adding no frame of its own.
+    """
+
+    def __init__(self, app: ASGIApp, websockets: dict[str, WebSocketEndpoint] | None = None):
         self.app = app
+        self.websockets = websockets or {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and _SANSIO is not None:
-            proto = getattr(send, "__self__", None)
-            if isinstance(proto, _SANSIO):
-                extensions = scope.setdefault("extensions", {})
-                if extensions is not None:
-                    extensions[EXTENSION] = proto
-        await self.app(scope, receive, send)
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        if scope["type"] == "websocket":
+            if _SANSIO is not None:
+                proto = getattr(send, "__self__", None)
+                if isinstance(proto, _SANSIO):
+                    extensions = scope.setdefault("extensions", {})
+                    if extensions is not None:
+                        extensions[EXTENSION] = proto
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            endpoint = self.websockets.get(path)
+            if endpoint is not None:
+                return endpoint(WebSocket(scope, receive=receive, send=send))
+        return self.app(scope, receive, send)

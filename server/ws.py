@@ -1,7 +1,9 @@
 """The WebSocket endpoint: handshake, then a read loop of ops and presence.
 
-The handler owns two tasks per socket: this read loop and the connection's
-writer. Every inbound frame is decoded and validated by the protocol codec;
+The handler owns the socket's read loop (its one long-lived task; the
+connection starts a writer only while a send waits, and stops it when the
+loop ends: server/connection.py).
+Every inbound frame is decoded and validated by the protocol codec;
 a bad frame gets an error frame and changes nothing (the client's mistake
 never costs it the connection, and never shows a traceback in our logs).
 """
@@ -126,6 +128,7 @@ async def _serve(ws: WebSocket, node: Node, ticket: Ticket) -> None:
         hello = await _await_hello(ws, node)
         logs.bind(board=hello.board)  # on every line this socket's task logs
         session = await _Session.open(ws, node, hello, ticket)
+        del hello  # not kept for the socket's life (~1 KiB per connection)
     except _Reject as rej:
         await _close(ws, rej.code, rej.reason)
         return
@@ -284,7 +287,6 @@ class _Session:
 
     async def run(self) -> None:
         log.info("joined as %s", self.conn.role)
-        writer = asyncio.get_running_loop().create_task(self.conn.writer())
         try:
             await self._put_presence()
             while self.conn.is_open:
@@ -297,9 +299,7 @@ class _Session:
             log.warning("storage error on board %s (%s); closing socket", self.hub.board, exc)
             self.conn.abort(CloseCode.INTERNAL, "storage unavailable: reconnect")
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer  # the writer ends quietly on send errors
+            self.conn.stop()
             await self._leave()
 
     async def _leave(self) -> None:

@@ -72,7 +72,6 @@ class _Sink:
         self.conn = Connection(
             f"c{next(_op_ids)}", self._send, self._close, queue_max=100_000, actor="reader"
         )
-        self.writer = asyncio.get_running_loop().create_task(self.conn.writer())
 
     def _send(self, data: bytes) -> Awaitable[None]:
         self.frames.append(codec.unpack(data))

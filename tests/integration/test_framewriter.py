@@ -59,7 +59,6 @@ def _app(side: _Side, queue_max: int) -> Starlette:
             queue_max=queue_max, direct=writer,
         )  # fmt: skip
         side.conn, side.writer = conn, writer
-        task = asyncio.get_running_loop().create_task(conn.writer())
         side.joined.set()
         try:
             while True:
@@ -67,12 +66,13 @@ def _app(side: _Side, queue_max: int) -> Starlette:
                 if message["type"] == "websocket.disconnect":
                     break
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            conn.stop()
 
-    routes = [WebSocketRoute("/ws", endpoint)]
-    return Starlette(routes=routes, middleware=[Middleware(DirectFrames)])
+    # /ws straight from the middleware (as server/app.py), /routed through
+    # Starlette's router: the writer works the same behind either.
+    routes = [WebSocketRoute("/routed", endpoint)]
+    direct = Middleware(DirectFrames, websockets={"/ws": endpoint})
+    return Starlette(routes=routes, middleware=[direct])
 
 
 class _Counting(FrameWriter):
@@ -121,11 +121,11 @@ class _Client:
         self.response = b""
 
     @classmethod
-    async def connect(cls, port: int, extensions: str = "") -> _Client:
+    async def connect(cls, port: int, extensions: str = "", path: str = "/ws") -> _Client:
         reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 16)
         key = base64.b64encode(os.urandom(16)).decode()
         request = (
-            f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
         )
         if extensions:
@@ -170,10 +170,11 @@ class _Client:
         self.writer.close()
 
 
-async def test_direct_frames_are_the_bytes_the_asgi_path_sends() -> None:
+@pytest.mark.parametrize("path", ["/ws", "/routed"])
+async def test_direct_frames_are_the_bytes_the_asgi_path_sends(path: str) -> None:
     side = _Side()
     async with _server(side) as port:
-        client = await _Client.connect(port)
+        client = await _Client.connect(port, path=path)
         await asyncio.wait_for(side.joined.wait(), TIMEOUT)
         conn = side.conn
         assert conn is not None and side.writer is not None
@@ -258,11 +259,8 @@ async def test_no_frame_after_the_close_handshake() -> None:
         conn.send_frame(b"late")  # nothing goes out either way
         # An idle connection told CLOSED stops sending, as when a send fails.
         idle = Connection("t2", conn._send, conn._close, queue_max=8, direct=writer)
-        task = asyncio.get_running_loop().create_task(idle.writer())
-        await asyncio.sleep(0)
         idle.send_frame(b"late")
-        assert not idle.is_open
-        await asyncio.wait_for(task, TIMEOUT)  # the writer ends on its own
+        assert not idle.is_open and idle._task is None
         assert await client.frame() == (0x82, b"open")
         first, _payload = await client.frame()
         assert first == 0x88  # uvicorn's echo of our close, and then nothing
