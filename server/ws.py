@@ -373,7 +373,7 @@ class _Session:
             self.hub, op
         )
         if rejection is None:  # files: uploaded to this board, facts from its registry
-            op, rejection = await checked_files(self.node.files, board, op)
+            op, rejection = await checked_files(self.node.files, self.hub.state, op)
         if rejection is not None:
             # A resent op that already made it into the log gets its ack,
             # even though it would not pass the check against today's state.

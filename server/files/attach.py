@@ -12,15 +12,20 @@ from __future__ import annotations
 from redis.exceptions import RedisError
 
 from protocol.errors import ErrorCode
+from protocol.model import BoardState
 from protocol.ops import Attachment, CardAdd, CardSet, Op, file_ids
 from protocol.policy import Rejection
+from protocol.wordfilter import hold_if_filtered
 from server.files.service import Files
 
 
-async def checked_files(files: Files, board: str, op: Op) -> tuple[Op, Rejection | None]:
+async def checked_files(files: Files, state: BoardState, op: Op) -> tuple[Op, Rejection | None]:
     """``op`` with its attachments rewritten from the board's registry, or
     the refusal: 311 (not found) for a file id the board does not hold, 101
-    (retry) when Redis cannot say."""
+    (retry) when Redis cannot say. The word filter runs again over the
+    rewritten op: it reads file names, and must read the stored ones, not
+    the ones a client made up to pass it."""
+    board = state.board
     ids = file_ids(op)
     if not ids:
         return op, None
@@ -35,5 +40,5 @@ async def checked_files(files: Files, board: str, op: Op) -> tuple[Op, Rejection
         )
     if isinstance(op, CardAdd | CardSet) and op.files:
         true = [Attachment(**entries[a.id].attachment(a.id)) for a in op.files]
-        op = op.model_copy(update={"files": true})
+        op = hold_if_filtered(state, op.model_copy(update={"files": true}))
     return op, None

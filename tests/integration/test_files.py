@@ -216,3 +216,25 @@ async def test_approval_mode_serves_a_pending_cards_files_only_to_who_may_see_it
         assert get(node, path + "/thumb", view_t).status_code == 200
     await fac.close()
     await alice.close()
+
+
+async def test_the_word_filter_reads_the_stored_file_names(nodes: Nodes) -> None:
+    """A client cannot pass the filter by renaming a file in its op: the
+    name is the uploaded one, and the filter reads that."""
+    a = nodes.start()
+    made = a.create_board("Filtered")
+    bid, links = made["board"], made["links"]
+    fac = await Wire.join(a.ws, bid, token_of(links["facilitator"]), "Fien")
+    on = await fac.op("f1", {"type": "board.set", "filter": True, "words": ["verboden"]})
+    assert on["t"] == "ack", on
+    part = token_of(links["participant"])
+    att = upload(a, bid, part, "verboden plan.txt", b"plan\n").json()
+    alice = await Wire.join(a.ws, bid, part, "Alice")
+    ack = await alice.op("a1", card("c1", "harmless", files=[{**att, "name": "ok.txt"}]))
+    assert ack["t"] == "ack"
+    await fac.wait_seq(ack["seq"])
+    cards = a.snapshot(bid, token_of(links["facilitator"]))["cards"]
+    assert cards["c1"]["status"] == "pending"
+    assert cards["c1"]["files"][0]["name"] == "verboden plan.txt"
+    await fac.close()
+    await alice.close()
