@@ -410,10 +410,13 @@ def test_a_template_board_made_at_the_start_is_followed_then_frozen_and_filed(
         page.goto(server.url + "/my/hubs/zoetermeer")
         expect(page.get_by_test_id("agenda-item")).to_contain_text("Board from “Brainstorm”")
 
-        wall = people.page(1920, 1080)
+        wall = people.page(1920, 1080, locale="nl-NL")  # a Dutch wall
         wall.goto(hub["screen_link"])
         hub_screen = wall.get_by_test_id("hub-screen")
         expect(hub_screen).to_have_attribute("data-mode", "agenda")
+        expect(wall.locator("#hub-wall-today")).to_have_text("Vandaag")
+        expect(wall.get_by_test_id("hub-screen-item")).to_contain_text("Hierna")
+        shot(wall, "hubs-screen-agenda-nl-1920x1080")
         expect(hub_screen).to_have_attribute("data-mode", "board", timeout=20 * UNIT_MS)
         expect(wall.get_by_test_id("board-title")).to_have_text("Brainstorm energie")
         shot(wall, "hubs-screen-template-board-1920x1080")
