@@ -173,3 +173,43 @@ async def test_backup_and_restore_bring_the_files_back(nodes: Nodes, tmp_path: P
             b.stop()
     finally:
         other.stop()
+
+
+async def test_two_collecting_nodes_never_take_an_attached_file(nodes: Nodes) -> None:
+    """Both nodes collect the same board every second while files are
+    uploaded, attached, and cards deleted: every attached file keeps
+    serving; the deleted cards' files go."""
+    env = {
+        "PRIKBORD_FILES_UNATTACHED_GRACE_S": "2",
+        "PRIKBORD_FILES_GC_CONFIRM_S": "1",
+        "PRIKBORD_FILES_GC_INTERVAL_S": "1",
+    }
+    a, b = nodes.start(**env), nodes.start(**env)
+    made = a.create_board("Busy")
+    bid, tok = made["board"], token_of(made["links"]["facilitator"])
+    wa = await Wire.join(a.ws, bid, tok, "A")  # both nodes hold the board
+    wb = await Wire.join(b.ws, bid, tok, "B")
+    kept: list[str] = []
+    dropped: list[str] = []
+    for i in range(12):
+        att = await asyncio.to_thread(
+            _upload, a if i % 2 else b, bid, tok, f"{i}.txt", f"{i}\n".encode()
+        )
+        w = wa if i % 2 else wb
+        assert (await w.op(f"o{i}", card(f"c{i}", str(i), files=[att])))["t"] == "ack"
+        if i % 3 == 0:
+            assert (await w.op(f"d{i}", {"type": "card.delete", "id": f"c{i}"}))["t"] == "ack"
+            dropped.append(att["id"])
+        else:
+            kept.append(att["id"])
+        await asyncio.sleep(0.4)
+    deadline = time.monotonic() + 20
+    while any(f in _blobs(a) for f in dropped):
+        assert time.monotonic() < deadline, "deleted cards' files were not collected"
+        await asyncio.sleep(0.3)
+    for f in kept:
+        for node in (a, b):
+            r = await asyncio.to_thread(_get, f"{node.http}/api/boards/{bid}/files/{f}", tok)
+            assert r.status_code == 200, f
+    await wa.close()
+    await wb.close()
