@@ -59,7 +59,7 @@ def process_image(path: Path, mime: str, limits: Limits) -> Processed:
                 raise invalid(
                     f"the image is {w}x{h} pixels: at most {limits.max_pixels:,} are accepted"
                 )
-            if w * h * frames > limits.max_pixels * 4 or frames > limits.max_frames:
+            if w * h * frames > limits.max_pixels or frames > limits.max_frames:
                 raise invalid(f"the animation has too many frames ({frames})")
             if fmt == "GIF" and frames > 1:
                 return _animated_gif(im, limits)
