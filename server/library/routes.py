@@ -17,9 +17,10 @@ from starlette.routing import BaseRoute, Route
 from protocol import codec
 from protocol.model import BoardState, to_wire
 from protocol.ops import BoardTitle, CardAdd
+from server.abuse import client_ip
 from server.accounts.auth import caller, check_write
-from server.accounts.http import ApiError, read_json
-from server.engine.store import BoardNotFound, now_ms
+from server.accounts.http import ApiError, read_json, too_many
+from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
 from server.library import boards, document, render, templates
 from server.library.access import (
     create,
@@ -232,12 +233,22 @@ async def copy_card(request: Request) -> Response:
     head, tail = codec.event_parts(
         op_id=f"copy-{new_id}", actor="system", name=name, role=target.role, at=now_ms(), op=op
     )
+    settings = node_of(request).settings
+    # The target board's op limits, as for an op over its WebSocket: per
+    # client IP (the copier has no actor of its own on the target board).
+    rate = OpRate(
+        actor=f"copy:{client_ip(request.scope)}", ip=client_ip(request.scope),
+        actor_per_second=settings.actor_ops_per_second, actor_burst=settings.actor_ops_burst,
+        ip_per_second=settings.ip_ops_per_second, ip_burst=settings.ip_ops_burst,
+    )  # fmt: skip
     try:
         result = await node_of(request).store.append(
-            body.target.board, f"system:copy-{new_id}", head, tail
+            body.target.board, f"system:copy-{new_id}", head, tail, rate
         )
     except BoardNotFound:
         raise ApiError(404, "not_found", "no such target board") from None
+    except RateLimited as exc:
+        raise too_many(exc.retry_ms / 1000, "ops on the target board") from None
     except (RedisError, OSError):
         raise ApiError(503, "unavailable", "storage unavailable: retry") from None
     return JSONResponse({"card": new_id, "seq": result.seq, "held": held}, status_code=201)

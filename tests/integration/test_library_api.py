@@ -456,3 +456,21 @@ async def test_an_imported_board_snapshots_and_resumes_like_any(nodes: Nodes) ->
     snap = late.welcome["snapshot"]
     assert snap["cards"]["c1"]["title"] == "Koffiehoek" and "away4" in snap["cards"]
     await late.close()
+
+
+async def test_copying_cards_meets_the_target_boards_op_limits(nodes: Nodes) -> None:
+    node = nodes.start(PRIKBORD_IP_OPS_PER_SECOND="0.01", PRIKBORD_IP_OPS_BURST="1")
+    source = node.create_board("Bron")
+    target = node.create_board("Doel")
+    w = await Wire.join(node.ws, source["board"], token_of(source["links"]["facilitator"]), "F")
+    assert (await w.op("a", {"type": "card.add", **card("c1", "Idee")}))["t"] == "ack"
+    await w.close()
+    body = {
+        "source": {"board": source["board"], "token": token_of(source["links"]["participant"])},
+        "card": "c1",
+        "target": {"board": target["board"], "token": token_of(target["links"]["participant"])},
+    }
+    assert _call(node, "/api/library/copy-card", body=body)[0] == 201
+    status, raw, headers = _call(node, "/api/library/copy-card", body=body)
+    assert status == 429 and json.loads(raw)["error"] == "rate_limited"
+    assert int(headers["retry-after"]) >= 1
