@@ -87,6 +87,25 @@ def ensure_node_peer() -> None:
                    stdout=subprocess.DEVNULL)  # fmt: skip
 
 
+def fsync_rate(directory: Path, seconds: float = 2.0) -> float:
+    """Sequential fsyncs per second of small appends to a file in
+    ``directory``: the ceiling of ``appendfsync always`` for writes that
+    each wait for their own fsync (Valkey fsyncs once per event-loop turn,
+    so concurrent writes share one: group commit)."""
+    path = directory / "fsync-probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        n, end = 0, time.monotonic() + seconds
+        while time.monotonic() < end:
+            os.write(fd, b"x" * 100)
+            os.fsync(fd)
+            n += 1
+    finally:
+        os.close(fd)
+        path.unlink()
+    return n / seconds
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -593,7 +593,10 @@ def memory(env: Env, system: str, n_conns: int, boards: int) -> dict[str, Any]:
 
 def ops_throughput(env: Env, writers: int, window: int, duration: float) -> dict[str, Any]:
     """Acked ops/s into one board from ``writers`` connections over 2 nodes,
-    each keeping ``window`` ops in flight; Valkey runs ``appendfsync always``."""
+    each keeping ``window`` ops in flight; Valkey runs ``appendfsync always``.
+    The disk's sequential fsync rate is measured beside it (the limit for ops
+    that wait for their own fsync one after another)."""
+    fsyncs = procs.fsync_rate(env.workdir)
     with nodes(env, "prikbord") as ns:
         created = procs.create_board(ns[0])
         board, token = created["board"], procs.token_of(created["links"]["participant"])
@@ -625,5 +628,5 @@ def ops_throughput(env: Env, writers: int, window: int, duration: float) -> dict
         "server_cpu_pct": 100.0 * (cpu1 - cpu0) / wall,
         "valkey_cpu_pct": 100.0 * (vk1 - vk0) / wall,
         "server_cpu_us_per_op": 1e6 * (cpu1 - cpu0) / max(1, acked),
-        "valkey_cpu_pct_per_shard": shards,
+        "valkey_cpu_pct_per_shard": shards, "fsync_per_s": fsyncs,
     }  # fmt: skip
