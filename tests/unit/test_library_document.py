@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycrdt import Doc, Text
 
-from protocol.messages import Event
-from protocol.model import BoardState, to_wire
+from protocol.messages import Event, Role
+from protocol.model import BoardState, from_wire, to_wire
 from protocol.reducer import apply
+from protocol.visibility import Viewer, project
 from server.library import document
 from server.library.document import BadDocument
 from tests.unit._support import op
@@ -179,3 +180,16 @@ def test_a_bad_card_id_is_refused() -> None:
     doc = _sample()
     doc["state"]["cards"]["bad id!"] = doc["state"]["cards"]["c1"]
     _refused(doc, "invalid", "cards id")
+
+
+@settings(max_examples=100, deadline=None)
+@given(boards(), st.sampled_from(["participant", "viewer"]))
+def test_a_roles_export_reads_back_as_its_projection(state: BoardState, role: Role) -> None:
+    """What a participant or viewer link exports (the projection) is a board
+    an import takes, and it holds nothing the projection does not."""
+    seen = project(state, Viewer(role))
+    back = document.read_state(
+        document.loads(document.dumps(document.build(seen, view=role, exported_at=1))), "b2", 7
+    )
+    assert _without_id(to_wire(back)) == _without_id(to_wire(from_wire(seen)))
+    assert set(back.cards) <= set(state.cards) and set(back.comments) <= set(state.comments)
