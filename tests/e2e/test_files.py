@@ -301,6 +301,9 @@ def test_upload_errors_and_cancel(server: Server, people: Browsers) -> None:
         files=[payload("proto.jpg", sketch_jpeg("Proto", (800, 600)))]
     )
     expect(ann.get_by_test_id("editor-file")).to_have_count(1, timeout=15 * UNIT_MS)
+    # Its picture from the local copy (the server shows it once a card holds it).
+    expect(ann.locator("[data-testid=editor-file] img[src^='blob:']")).to_be_visible()
+    shot(ann, "files-editor-1366x800")
     ann.get_by_test_id("card-save").click()
     expect(card(ann, "Prototype").locator("img[alt='Prototype']")).to_be_visible()
 

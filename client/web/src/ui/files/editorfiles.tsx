@@ -4,7 +4,7 @@
  * card changes only on Save — one `card.add`/`card.set` with the list —
  * and Save waits until no upload is running. */
 import type { TargetedDragEvent } from "preact";
-import { useContext, useState } from "preact/hooks";
+import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import { useBlobUrl } from "./blobs";
 import { FileAccessContext } from "./attachments";
 import { formatSize } from "./messages";
@@ -15,6 +15,9 @@ import { AttachButtons, dragHasFiles, transferFiles, UploadTray, useUploads, typ
 
 export interface EditorFilesState {
   files: readonly Attachment[];
+  /** Pictures of files uploaded from this editor, from the local copy: the
+   * server shows a file only once a card holds it, which is after Save. */
+  local: ReadonlyMap<string, string>;
   setFiles: (files: Attachment[]) => void;
   uploads: Uploads;
   add: (list: File[]) => void;
@@ -29,14 +32,18 @@ export interface EditorFilesState {
 export const useEditorFiles = (initial: readonly Attachment[]): EditorFilesState => {
   const access = useContext(FileAccessContext);
   const [files, setFiles] = useState<Attachment[]>(() => [...initial]);
-  const uploads = useUploads(access, (_u, att) =>
-    setFiles((fs) => (fs.some((f) => f.id === att.id) || fs.length >= MAX_FILES_PER_CARD ? fs : [...fs, att])));
+  const local = useRef(new Map<string, string>());
+  const uploads = useUploads(access, (_u, att, file) => {
+    if (att.kind === "image" && !local.current.has(att.id)) local.current.set(att.id, URL.createObjectURL(file));
+    setFiles((fs) => (fs.some((f) => f.id === att.id) || fs.length >= MAX_FILES_PER_CARD ? fs : [...fs, att]));
+  });
+  useEffect(() => () => { for (const url of local.current.values()) URL.revokeObjectURL(url); }, []);
   const add = (list: File[]) => {
     const { take, refuse } = admit(list, files.length, uploads.busy, MAX_FILES_PER_CARD);
     uploads.add(take, { kind: "editor" }, { files: refuse, error: { code: "too_many", detail: "" } });
   };
   return {
-    files, setFiles, uploads, add,
+    files, setFiles, uploads, add, local: local.current,
     handlers: {
       onPaste: (e) => {
         const list = transferFiles(e.clipboardData);
@@ -55,9 +62,10 @@ export const useEditorFiles = (initial: readonly Attachment[]): EditorFilesState
   };
 };
 
-function Row({ file, onRemove }: { file: Attachment; onRemove: () => void }) {
+function Row({ file, localUrl, onRemove }: { file: Attachment; localUrl: string | undefined; onRemove: () => void }) {
   const access = useContext(FileAccessContext);
-  const blob = useBlobUrl(access, file.id, "thumb", file.thumb);
+  const server = useBlobUrl(access, file.id, "thumb", file.thumb && localUrl === undefined);
+  const blob = localUrl ? { url: localUrl } : server;
   return (
     <li class="editor-file" data-testid="editor-file" data-file={file.id}>
       <span class="editor-file-pic" aria-hidden="true">{blob.url ? <img src={blob.url} alt="" width={48} height={48} /> : null}</span>
@@ -76,7 +84,7 @@ export function EditorFiles({ ed }: { ed: EditorFilesState }) {
       <legend>{ft("files")} <span class="count">{ed.files.length}/{MAX_FILES_PER_CARD}</span></legend>
       {ed.files.length > 0 ? (
         <ul class="editor-file-list">
-          {ed.files.map((f) => <Row key={f.id} file={f} onRemove={() => ed.setFiles(ed.files.filter((x) => x.id !== f.id))} />)}
+          {ed.files.map((f) => <Row key={f.id} file={f} localUrl={ed.local.get(f.id)} onRemove={() => ed.setFiles(ed.files.filter((x) => x.id !== f.id))} />)}
         </ul>
       ) : null}
       <UploadTray uploads={ed.uploads} class="in-editor" />

@@ -34,7 +34,7 @@ export interface Uploads {
 
 /** The upload queue of one surface (the board, or the editor). Uploads run
  * MAX_PARALLEL_UPLOADS at a time; unmounting aborts those still running. */
-export const useUploads = (access: FileAccess | null, onDone: (u: Upload, att: Attachment) => void): Uploads => {
+export const useUploads = (access: FileAccess | null, onDone: (u: Upload, att: Attachment, file: File) => void): Uploads => {
   const [queue, dispatch] = useReducer(reduceQueue, []);
   const files = useRef(new Map<string, File>());
   const aborts = useRef(new Map<string, () => void>());
@@ -53,7 +53,7 @@ export const useUploads = (access: FileAccess | null, onDone: (u: Upload, att: A
       const finish = () => { aborts.current.delete(u.key); files.current.delete(u.key); };
       aborts.current.set(u.key, startUpload(acc, file, u.name, {
         progress: (loaded) => dispatch({ type: "progress", key: u.key, loaded }),
-        done: (att) => { finish(); dispatch({ type: "done", key: u.key, attachment: att }); done.current(u, att); },
+        done: (att) => { finish(); dispatch({ type: "done", key: u.key, attachment: att }); done.current(u, att, file); },
         fail: (error) => { finish(); dispatch({ type: "fail", key: u.key, error }); },
       }));
     }
