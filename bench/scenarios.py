@@ -225,11 +225,13 @@ def fanout(
             time.sleep(1.0)  # joins settle (presence frames, hub loads)
             pids = [n.pid for n in ns]
             cpu0, vk0 = cpu_seconds(pids), env.valkey_cpu()
+            each0 = [cpu_seconds([p]) for p in pids]
             t0 = time.time() + 0.2
             workers.go(t0)
             published = int(rate * duration)
             end = _drain(workers, n_subs * published, t0 + duration)
             cpu1, vk1 = cpu_seconds(pids), env.valkey_cpu()
+            each = [cpu_seconds([p]) - c for p, c in zip(pids, each0, strict=True)]
             rss = rss_bytes(pids)
             heads = {board: env.head(board)} if board else {}
             res = workers.collect(heads, k=published)
@@ -248,6 +250,9 @@ def fanout(
         "lost_pct": 100.0 * int(res["lost"]) / max(1, offered),
         **_percentiles(res["latencies"]),
         "cpu_us_per_delivery": 1e6 * (cpu1 - cpu0) / max(1, deliveries),
+        # The publisher's node (ops, acks and its half of the fan-out), then
+        # the other (only fan-out): their difference is the op path.
+        "server_cpu_s_each": each,
         "server_cpu_pct": 100.0 * (cpu1 - cpu0) / wall,
         "valkey_cpu_pct": 100.0 * (vk1 - vk0) / wall,
         "frames_per_delivery": int(res["frames"]) / max(1, deliveries),
