@@ -402,6 +402,41 @@ def test_a_photo_waits_for_approval_with_its_card(server: Server, people: Browse
     expect(
         wall.locator("[data-testid=tile-pic][data-loaded=true] img[alt='draft.jpg']")
     ).to_be_visible()
+    # A facilitator may remove a participant's file (here: her whole card).
+    pending.locator("[data-testid=file-thumb]").click()
+    fac.get_by_test_id("file-viewer").get_by_test_id("viewer-remove").click()
+    expect(photo_card(ann, "draft.jpg")).to_have_count(0)
+    expect(wall.locator("[data-testid=tile-pic]")).to_have_count(0)
+
+
+def test_a_card_takes_at_most_six_files_and_a_column_drop_lands_there(
+    server: Server, people: Browsers
+) -> None:
+    links = server.create_board("Columns", "columns")["links"]
+    fac = people.page()
+    join(fac, links["facilitator"], "Fien")
+    for title in ("Ideas", "Photos"):
+        fac.evaluate(
+            "(t) => window.prikbord.submit({ type: 'section.add', id: t.toLowerCase(), title: t,"
+            " pos: t === 'Ideas' ? 'a0' : 'a1' })",
+            title,
+        )
+    expect(fac.get_by_test_id("column")).to_have_count(2)
+    # Dropped on the "Photos" column: a new card in that column.
+    drop(fac, "[data-column=photos]", [(sketch_jpeg("Col"), "col.jpg", "image/jpeg")])
+    column = fac.locator("[data-column=photos]")
+    expect(column.locator("img[alt='col.jpg']")).to_be_visible(timeout=15 * UNIT_MS)
+    # Seven files onto one card: six go on, the seventh is refused with its reason.
+    add_card(fac, "Gallery")
+    files = [(sketch_jpeg(str(i), (200, 150)), f"p{i}.jpg", "image/jpeg") for i in range(7)]
+    drop(fac, "[data-card]:has([data-testid=card-title])", files)
+    gallery = card(fac, "Gallery")
+    expect(gallery.locator("[data-testid=card-files]")).to_have_attribute(
+        "data-count", "6", timeout=20 * UNIT_MS
+    )
+    error = fac.get_by_test_id("upload-error")
+    expect(error).to_have_attribute("data-code", "too_many")
+    expect(error).to_contain_text("at most 6 files")
 
 
 def test_a_link_preview_shows_on_the_card_and_the_hub_screen(
