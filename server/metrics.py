@@ -18,6 +18,9 @@ HELP = {
     "prikbord_redis_errors_total": "Redis/Valkey errors met, by where (append, join, pump, ...)",
     "prikbord_previews_total": "link previews by result (fetched, cached, refused by the "
     "address guard, failed, stale, dropped, error)",
+    "prikbord_uploads_total": "file uploads by result (stored, or the refusal's code: "
+    "too_large, unsupported_type, invalid, forbidden, rate_limited, unavailable, ...)",
+    "prikbord_upload_bytes_total": "bytes of uploaded files as stored (after re-encoding)",
 }
 
 Labels = tuple[tuple[str, str], ...]

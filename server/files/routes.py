@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 from collections import OrderedDict
 from pathlib import Path
@@ -42,6 +43,7 @@ from server.files.detect import Refused
 from server.files.registry import Entry
 from server.files.service import Files, card_file_ids, too_large
 from server.files.store import KEY_RE
+from server.metrics import METRICS
 from server.node import Node
 from server.tokens import Grant
 
@@ -122,6 +124,17 @@ async def _state(node: Node, board: str) -> BoardState:
 
 
 async def upload(request: Request) -> Response:
+    """The upload route, counted in ``/metrics`` by result."""
+    response = await _upload(request)
+    if response.status_code == 201:
+        METRICS.inc("prikbord_uploads_total", result="stored")
+    else:
+        result = json.loads(bytes(response.body)).get("error", str(response.status_code))
+        METRICS.inc("prikbord_uploads_total", result=result)
+    return response
+
+
+async def _upload(request: Request) -> Response:
     node: Node = request.app.state.node
     files: Files = node.files
     settings = node.settings
@@ -173,6 +186,7 @@ async def upload(request: Request) -> Response:
     finally:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+    METRICS.inc("prikbord_upload_bytes_total", int(attachment["size"]))
     return JSONResponse(attachment, status_code=201)
 
 

@@ -74,6 +74,12 @@ def test_refused_uploads_store_nothing(node: ServerProcess) -> None:
         body = r.json()
         assert body["error"] == code and body["message"], name
         nothing_left(node, board, token_of(links["facilitator"]))
+    # /metrics counts uploads by result.
+    for code in {c[3] for c in CASES}:
+        expected = sum(1 for c in CASES if c[3] == code)
+        assert node.metric(f'prikbord_uploads_total{{result="{code}"}}') == expected, code
+    assert node.metric('prikbord_uploads_total{result="stored"}') == 0
+    assert node.metric("prikbord_upload_bytes_total") == 0
 
 
 def test_a_polyglot_image_keeps_only_its_pixels(node: ServerProcess) -> None:
@@ -92,6 +98,8 @@ def test_board_quota(node: ServerProcess) -> None:
     board, links = _board(node)
     token = token_of(links["participant"])
     assert post(node, board, token, "a.txt", b"a" * 280_000).status_code == 201
+    assert node.metric('prikbord_uploads_total{result="stored"}') == 1
+    assert node.metric("prikbord_upload_bytes_total") == 280_000
     r = post(node, board, token, "b.txt", b"b" * 280_000)
     assert r.status_code == 413 and r.json()["error"] == "too_large"
     assert "board" in r.json()["message"]
