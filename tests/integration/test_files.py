@@ -214,6 +214,11 @@ async def test_approval_mode_serves_a_pending_cards_files_only_to_who_may_see_it
     for node in (a, b, c):
         assert get(node, path, view_t).status_code == 200
         assert get(node, path + "/thumb", view_t).status_code == 200
+    hid = await fac.op("f4", {"type": "card.moderate", "id": "c1", "action": "hide"})
+    await fac.wait_seq(hid["seq"])
+    for node in (a, b, c):
+        assert get(node, path, view_t).status_code == 404
+        assert get(node, path, fac_t).status_code == 200
     await fac.close()
     await alice.close()
 
