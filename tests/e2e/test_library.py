@@ -160,3 +160,25 @@ def test_library_page_archives_and_searches_ones_boards(
         assert count == 2
     finally:
         server.stop()
+
+
+def test_copy_a_card_to_another_board_from_the_menu(server: Server, people: Browsers) -> None:
+    page = people.page()
+    _board(server, page)
+    other = server.create_board("Ander bord")
+    page.get_by_test_id("library-menu").locator("summary").click()
+    page.get_by_test_id("copy-card").click()
+    form = page.get_by_test_id("copy-card-form")
+    expect(form.get_by_test_id("copy-card-select").locator("option")).to_have_count(2)
+    form.get_by_test_id("copy-card-select").select_option(label="Koffiehoek")
+    form.get_by_test_id("copy-card-target").fill(other["links"]["participant"])
+    form.get_by_test_id("copy-card-submit").click()
+    expect(page.get_by_test_id("library-note")).to_have_text("Copied.")
+    form.get_by_test_id("copy-card-target").fill("https://example.org/not-a-board")
+    form.get_by_test_id("copy-card-submit").click()
+    expect(page.get_by_test_id("library-note")).to_contain_text("not a board link")
+
+    watcher = people.page()
+    join(watcher, other["links"]["participant"], "Karel")
+    expect(card(watcher, "Koffiehoek")).to_be_visible()
+    assert not page.errors  # type: ignore[attr-defined]

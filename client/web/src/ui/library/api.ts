@@ -86,3 +86,24 @@ export const boardFromTemplate = async (id: string, title: string, hub: string |
 
 export const searchBoards = async (q: string, hub: string | null = null): Promise<Hit[]> =>
   ((await (await request("GET", `/api/library/search?q=${encodeURIComponent(q)}${hubQuery(hub)}`)).json()) as { hits: Hit[] }).hits;
+
+/** A board link's id and token (`…/b/<id>#t=<token>`), or null. */
+export const parseBoardLink = (link: string): { board: string; token: string } | null => {
+  try {
+    const url = new URL(link.trim(), location.origin);
+    const board = /^\/(?:b|screen)\/([A-Za-z0-9_-]{1,40})\/?$/.exec(url.pathname)?.[1];
+    const token = /(?:^#|&)t=([^&]+)/.exec(url.hash)?.[1];
+    return board && token ? { board, token } : null;
+  } catch {
+    return null;
+  }
+};
+
+/** The cards this link's role sees on the board (live ones), for choosing one. */
+export const boardCards = async (board: string, token: string): Promise<{ id: string; title: string }[]> => {
+  const form = (await (await request("GET", `/api/boards/${board}`, { token })).json()) as { cards: Record<string, { title: string; body: string; deleted: boolean }> };
+  return Object.entries(form.cards).filter(([, c]) => !c.deleted).map(([id, c]) => ({ id, title: c.title || c.body.slice(0, 60) || id }));
+};
+
+export const copyCard = async (source: { board: string; token: string }, card: string, target: { board: string; token: string }): Promise<{ card: string; held: boolean }> =>
+  (await (await request("POST", "/api/library/copy-card", { json: { source, card, target } })).json()) as { card: string; held: boolean };

@@ -32,6 +32,13 @@ const en = {
   archive: "Archive",
   unarchive: "Bring back",
   noBoards: "No boards here.",
+  copyCardOpen: "Copy a card to another board…",
+  cardToCopy: "Card",
+  targetLink: "Link of the other board",
+  copyCard: "Copy",
+  copied: "Copied.",
+  copiedHeld: "Copied; it waits for the facilitator's approval there.",
+  notALink: "That is not a board link (…/b/<board>#t=…).",
 };
 const nl: typeof en = {
   library: "Bibliotheek",
@@ -64,6 +71,13 @@ const nl: typeof en = {
   archive: "Archiveren",
   unarchive: "Terugzetten",
   noBoards: "Hier staan geen borden.",
+  copyCardOpen: "Een kaart naar een ander bord kopiëren…",
+  cardToCopy: "Kaart",
+  targetLink: "Link van het andere bord",
+  copyCard: "Kopiëren",
+  copied: "Gekopieerd.",
+  copiedHeld: "Gekopieerd; daar wacht hij op goedkeuring van de facilitator.",
+  notALink: "Dat is geen link van een bord (…/b/<bord>#t=…).",
 };
 export type LibKey = keyof typeof en;
 
