@@ -20,6 +20,7 @@ activity's text never becomes markup.
 
 from __future__ import annotations
 
+import html
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -174,13 +175,17 @@ def _hub_context(request: Request, hub: Hub) -> dict[str, Any]:
     base = base_url(request)
     page = f"{base}/hubs/{hub.slug}"
     host = urlsplit(base).netloc
+    # Text to paste into another site's HTML: the hub's name must stay inside
+    # its attribute there (a quote in it once added attributes of its own).
+    title = html.escape(f"Agenda {hub.name}", quote=True)
     iframe = (
-        f'<iframe src="{page}/embed" title="Agenda {hub.name}" '
+        f'<iframe src="{html.escape(page)}/embed" title="{title}" '
         'style="width:100%;height:30rem;border:0" loading="lazy"></iframe>'
     )
+    server = html.escape(base, quote=True)
     component = (
-        f'<script type="module" src="{base}/embed/agenda.js"></script>\n'
-        f'<prikbord-agenda hub="{hub.slug}" server="{base}"></prikbord-agenda>'
+        f'<script type="module" src="{server}/embed/agenda.js"></script>\n'
+        f'<prikbord-agenda hub="{hub.slug}" server="{server}"></prikbord-agenda>'
     )
     return {
         "hub": hub.public(),

@@ -115,6 +115,13 @@ def md_escape(text: str) -> str:
     return re.sub(r"(?m)^(\s*)([-=>]|\d+\.)", r"\1\\\2", escaped)
 
 
+def md_url(url: str) -> str:
+    """A URL fit for a Markdown autolink ``<url>``: a URL may hold ``<`` and
+    ``>`` (it has no spaces, but nothing else is ruled out), which would end
+    the link and put raw HTML — a script — in the file."""
+    return url.replace("<", "%3C").replace(">", "%3E")
+
+
 def _md_line(text: str) -> str:
     return md_escape(" ".join(text.split()))
 
@@ -130,7 +137,7 @@ def to_markdown(state: BoardState, *, facilitator: bool) -> str:
         if c.body:
             lines += ["", *(md_escape(line) for line in c.body.splitlines())]
         if c.url:
-            lines += ["", f"<{c.url}>"]
+            lines += ["", f"<{md_url(c.url)}>"]
         facts = [
             author_shown(state, c.author_name, facilitator=facilitator),
             f"{state.vote_total(c.id)} votes" if state.vote_total(c.id) else "",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from redis.exceptions import RedisError
@@ -59,12 +60,20 @@ def _filename(state: BoardState, ext: str) -> str:
     return f"{safe.strip('-')[:60] or 'board'}.{ext}"
 
 
+def _disposition(name: str) -> str:
+    """RFC 6266: an ASCII ``filename`` for old clients and the whole name in
+    ``filename*``. A title's letters may be any script, and a header is
+    Latin-1: put in raw, a Chinese or Arabic title made every export a 500."""
+    fallback = "".join(ch if ch.isascii() else "_" for ch in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def _download(body: str | bytes, media: str, name: str) -> Response:
     return Response(
         body,
         media_type=media,
         headers={
-            "content-disposition": f'attachment; filename="{name}"',
+            "content-disposition": _disposition(name),
             "cache-control": "no-store",
         },
     )

@@ -39,6 +39,7 @@ from protocol import codec
 from protocol.messages import Role
 from protocol.ops import CardSet, CardStatus, normalize_tag
 from protocol.policy import check
+from protocol.visibility import Viewer, sees_card
 from server.abuse import Limit
 from server.access import Refused
 from server.accounts.auth import Caller, caller, check_write, count_refusal, ip_of, limit
@@ -297,7 +298,13 @@ async def set_state(request: Request) -> Response:
         except BoardNotFound:
             raise ApiError(404, "not_found", f"{ref.board}: no such board") from None
         card = state.live_card(ref.card)
-        if card is None or card.kind not in KINDS:
+        # A card the caller may not see (held, hidden) answers as one that
+        # does not exist: a refusal would tell a viewer it is there.
+        if (
+            card is None
+            or card.kind not in KINDS
+            or not any(sees_card(state, card, Viewer(r.role, r.actor)) for r in candidates)
+        ):
             raise ApiError(404, "not_found", f"{ref.card}: no such question or offer")
         op = CardSet.model_validate({"type": "card.set", "id": ref.card, "state": body.state})
         refusals = [check(state, op, r.actor, r.role) for r in candidates]

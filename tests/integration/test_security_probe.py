@@ -1,0 +1,224 @@
+"""Security probes of issue 13/14's surfaces (files, previews, hubs, the
+library, vraag en aanbod) against a real server process on a real Valkey:
+each test is an attack that once worked, or a check that the rule holds.
+
+* exports: a title in any script downloads (the Content-Disposition stays
+  Latin-1 with the name in ``filename*``), a card's URL cannot become HTML
+  in the Markdown export;
+* CSRF: every state-changing route of a cookie session refuses a request
+  without the session's CSRF token, and one from another site;
+* vraag en aanbod: setting a card's state needs rights on that card, and a
+  hidden card answers as a card that does not exist;
+* hubs: the snippets to embed a hub cannot be broken out of by its name.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import httpx
+
+from server.embedded import EmbeddedValkey
+from tests.integration.conftest import Nodes, nodes, valkey
+from tests.integration.test_accounts import Tab, add_account
+from tests.integration.test_hubs_api import HUB, coordinator
+from tests.support.servers import ServerProcess, token_of
+from tests.support.wire import Wire, card
+
+__all__ = ["nodes", "valkey"]
+
+
+def _get(node: ServerProcess, path: str, token: str) -> httpx.Response:
+    return httpx.get(node.http + path, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+async def _board_with(node: ServerProcess, title: str, *ops: dict[str, Any]) -> dict[str, Any]:
+    made = node.create_board(title)
+    fac = await Wire.join(node.ws, made["board"], token_of(made["links"]["facilitator"]), "Fien")
+    for i, op in enumerate(ops):
+        assert (await fac.op(f"o{i}", op))["t"] == "ack", op
+    await fac.close()
+    return made
+
+
+# --- exports ------------------------------------------------------------------------------
+
+
+async def test_exports_of_a_title_in_any_script_download(nodes: Nodes) -> None:
+    """A title in Chinese, Arabic or Cyrillic once made every export a 500
+    (the file name went into the header raw, and headers are Latin-1); a
+    right-to-left override cannot turn the name around either."""
+    node = nodes.start()
+    for title in ("会议 ideeën", "ورشة عمل", "Идеи", "evil\u202egpj.exe"):
+        made = await _board_with(node, title, card("c1", "Koffie"))
+        fac = token_of(made["links"]["facilitator"])
+        for fmt in ("json", "csv", "md"):
+            res = _get(node, f"/api/boards/{made['board']}/export.{fmt}", fac)
+            assert res.status_code == 200, (title, fmt, res.status_code, res.text[:200])
+            disposition = res.headers["content-disposition"]
+            disposition.encode("ascii")  # the raw header is plain ASCII
+            assert disposition.startswith("attachment; filename=")
+            assert "\u202e" not in disposition and "%E2%80%AE" not in disposition
+            assert f".{fmt}" in disposition
+
+
+async def test_markdown_export_never_turns_a_card_url_into_html(nodes: Nodes) -> None:
+    """A URL is http(s) without spaces, but may hold ``<`` and ``>``: in the
+    Markdown export's autolink ``<url>`` that once closed the link and put
+    raw HTML (a script) in the file, which Markdown viewers render."""
+    node = nodes.start()
+    url = "https://example.org/x><script>alert(document.domain)</script><b"
+    made = await _board_with(
+        node, "Links", card("c1", "Link", kind="link", url=url), card("c2", "Ok", url=url)
+    )
+    fac = token_of(made["links"]["facilitator"])
+    res = _get(node, f"/api/boards/{made['board']}/export.md", fac)
+    assert res.status_code == 200, res.text
+    assert "<script" not in res.text and "<b" not in res.text.replace("<https://", "")
+    assert "<https://example.org/x%3E%3Cscript%3Ealert(document.domain)%3C/script%3E%3Cb>" in (
+        res.text
+    )
+    page = _get(node, f"/api/boards/{made['board']}/export.html", fac)
+    assert page.status_code == 200 and "<script" not in page.text
+
+
+# --- CSRF -----------------------------------------------------------------------------------
+
+
+async def test_state_changes_with_a_cookie_need_the_csrf_token_and_our_origin(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """Every state-changing route of issues 13/14 that a logged-in browser
+    can reach: without the session's CSRF token 403 ``csrf``; from another
+    site's page 403 ``cross_site``; nothing changes either way."""
+    node = nodes.start()
+    coco = await coordinator(node, valkey)
+    try:
+        assert (await coco.send("POST", "/api/hubs", HUB)).status_code == 201
+        bid = (await coco.create("Van coco"))["board"]
+        saved = await coco.send("POST", f"/api/boards/{bid}/template", {"name": "Sjabloon"})
+        assert saved.status_code == 201, saved.text
+        template = saved.json()["id"]
+        routes: list[tuple[str, str, Any]] = [
+            ("POST", "/api/hubs", {**HUB, "slug": "x2"}),
+            ("PATCH", "/api/hubs/delft", {"name": "Overgenomen"}),
+            ("DELETE", "/api/hubs/delft", None),
+            ("POST", "/api/hubs/delft/screen-link/replace", {}),
+            ("POST", "/api/hubs/delft/activities", {"type": "brainstorm", "title": "X",
+             "start": "2030-01-01T10:00:00Z", "end": "2030-01-01T11:00:00Z"}),
+            ("PUT", f"/api/hubs/delft/boards/{bid}", {"public": True}),
+            ("POST", "/api/library/import", {"format": "prikbord-board"}),
+            ("POST", f"/api/boards/{bid}/duplicate", {}),
+            ("POST", f"/api/boards/{bid}/template", {"name": "Nog een"}),
+            ("POST", f"/api/library/templates/{template}/boards", {"title": "Nieuw"}),
+            ("DELETE", f"/api/library/templates/{template}", None),
+            ("POST", "/api/library/copy-card", {"source": {"board": bid}, "card": "c1",
+             "target": {"board": bid}}),
+            ("POST", "/api/market/state", {"state": "matched",
+             "cards": [{"board": bid, "card": "c1"}]}),
+        ]  # fmt: skip
+        for method, path, body in routes:
+            res = await coco.send(method, path, body, csrf=False)
+            assert res.status_code == 403 and res.json()["error"] == "csrf", (path, res.text)
+            other = await coco.send(method, path, body, headers={"Origin": "https://evil.test"})
+            assert other.status_code == 403, (path, other.text)
+            assert other.json()["error"] == "cross_site", (path, other.text)
+            site = await coco.send(method, path, body, headers={"Sec-Fetch-Site": "cross-site"})
+            assert site.status_code == 403, (path, site.text)
+        hub = (await coco.send("GET", "/api/hubs/delft")).json()
+        assert hub["name"] == HUB["name"] and hub["screen_link"]
+        assert (await coco.send("GET", "/api/hubs/delft/boards")).json()["boards"] == []
+        listed = (await coco.send("GET", "/api/library/templates")).json()["saved"]
+        assert [t["id"] for t in listed] == [template]
+    finally:
+        await coco.http.aclose()
+
+
+# --- vraag en aanbod --------------------------------------------------------------------------
+
+
+async def test_market_state_needs_rights_on_the_card_and_hides_hidden_cards(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """A viewer link, a participant who is not the author, another board's
+    link and an account with no tie to the board change nothing; a card
+    held for approval answers a stranger exactly as a card that does not
+    exist (no oracle for hidden cards)."""
+    node = nodes.start()
+    made = node.create_board("Vraag en aanbod")
+    bid, links = made["board"], made["links"]
+    fac = await Wire.join(node.ws, bid, token_of(links["facilitator"]), "Fien")
+    par = await Wire.join(node.ws, bid, token_of(links["participant"]), "Piet")
+    question = card("q1", "Wie heeft een boormachine?", kind="question", tags=["gereedschap"])
+    assert (await par.op("a", question))["t"] == "ack"
+    assert (await fac.op("b", {"type": "board.set", "approval": True}))["t"] == "ack"
+    held = card("q2", "Geheim", kind="question", tags=["x"])
+    assert (await par.op("c", held))["t"] == "ack"
+    await fac.close()
+    await par.close()
+    other = node.create_board("Ander bord")
+    await add_account(valkey, "vera", "facilitator")
+    vera = Tab(node)
+    assert (await vera.login("vera")).status_code == 200
+    anon = Tab(node)
+    try:
+        viewer = token_of(links["viewer"])
+        participant = token_of(links["participant"])
+        stranger = token_of(other["links"]["facilitator"])
+
+        def ref(card_id: str, token: str | None = None) -> dict[str, Any]:
+            return {"state": "resolved", "cards": [{"board": bid, "card": card_id, "token": token}]}
+
+        refused = [
+            (anon, ref("q1", viewer), 403),
+            (anon, ref("q1", participant), 403),  # no identity: not the author
+            (anon, ref("q1", stranger), 401),
+            (anon, ref("q1"), 403),
+            (vera, ref("q1"), 403),
+        ]
+        for tab, body, status in refused:
+            res = await tab.send("POST", "/api/market/state", body)
+            assert res.status_code == status, (body, res.text)
+        # The held card and a card that never was: the same answer.
+        for tab, token in ((anon, viewer), (anon, participant)):
+            held_res = await tab.send("POST", "/api/market/state", ref("q2", token))
+            none_res = await tab.send("POST", "/api/market/state", ref("zz", token))
+            assert held_res.status_code == none_res.status_code == 404, held_res.text
+            assert held_res.json()["message"].replace("q2", "zz") == none_res.json()["message"]
+        seen = node.snapshot(bid, token_of(links["facilitator"]))
+        assert seen["cards"]["q1"].get("state", "open") == "open"
+        assert seen["cards"]["q2"].get("state", "open") == "open"
+    finally:
+        await vera.http.aclose()
+        await anon.http.aclose()
+
+
+# --- hubs ----------------------------------------------------------------------------------
+
+
+async def test_a_hub_name_cannot_break_out_of_the_embed_snippets(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """The hub page shows HTML to paste into another site; a quote in the
+    hub's name once ended the iframe's ``title`` attribute there, so the
+    pasted snippet carried the name's own attributes (an onload handler)."""
+    node = nodes.start()
+    coco = await coordinator(node, valkey)
+    try:
+        name = 'Hub" onload="alert(1)'
+        res = await coco.send("POST", "/api/hubs", {**HUB, "name": name})
+        assert res.status_code == 201, res.text
+        page = await coco.http.get("/hubs/delft")
+        assert page.status_code == 200
+        snippets = re.findall(r'<pre class="snippet">(.*?)</pre>', page.text, re.S)
+        assert snippets, page.text
+        for shown in snippets:
+            pasted = html.unescape(shown)  # what a visitor copies from the page
+            assert 'onload="alert(1)"' not in pasted, pasted
+        iframe = html.unescape(snippets[0])
+        assert 'title="Agenda Hub&quot; onload=&quot;alert(1)"' in iframe
+        assert "<script" not in page.text
+    finally:
+        await coco.http.aclose()
