@@ -1,27 +1,40 @@
 """``prikbord admin backup FILE`` (or ``prikbord backup FILE``) /
-``prikbord admin restore FILE``: every board to one file and back.
-(``prikbord restore`` is the client command that lets a removed participant
-back onto a board.)
+``prikbord admin restore FILE``: what a hub server holds, to one file and
+back. (``prikbord restore`` is the client command that lets a removed
+participant back onto a board.)
 
 What a board is, durably: its meta hash (epoch, log head, title, owner,
-link generations and expiries, access code, short code, …), its snapshot,
-its log and its exactly-once window (op ids and their times). Presence,
-connection slots and rate buckets are ephemeral and left out. Beside the
-board's own keys: its short code (``/j/<CODE>``), its place in the board
-list and in its owner's list of boards. Accounts themselves are not boards
-and are not in the file.
+archived flag, link generations and expiries, access code, short code, …),
+its snapshot, its log and its exactly-once window (op ids and their times).
+Presence, connection slots and rate buckets are ephemeral and left out.
+Beside the board's own keys: its short code (``/j/<CODE>``), its place in
+the board list and in its owner's list of boards.
 
-The backup reads each board in one script (``dump.lua``): a consistent cut
-of that board whatever nodes append meanwhile (boards are independent; the
-file is not one instant across boards). The file is a msgpack stream: a
-header, then one record per board, so neither side holds every board in
-memory at once; it is written to a temporary name and renamed when done.
+Beside the boards (format 3): the accounts with their password hashes but
+never their login sessions (``server/accounts/backup.py``), the hubs with
+their agenda, visit requests, screen link generation and board index
+(``server/hubs/backup.py``), the saved templates
+(``server/library/backup.py``), and the stored files the boards reference
+(``server/files/backup.py``). Each of those modules says what it writes
+through which of its store's scripts, and why.
 
-The restore writes each board's snapshot, log and op ids beside it under
-staging keys, then puts them in place in one script (``restore.lua``) with
-a **new epoch** (SPEC §3): the file may lack events clients saw after it was
-made, so their resumes get a snapshot, and nodes holding the board reload
-it. A board that exists is left alone unless ``--replace``.
+The backup reads each board in one script (``dump.lua``), each hub in one
+script: a consistent cut of each, whatever nodes write meanwhile (they are
+independent; the file is not one instant across them). The file is a
+msgpack stream: a header, then one record per account, hub, template,
+board and stored file, then an ``end`` record with the counts — so neither
+side holds everything in memory at once, and a cut-off file is told from a
+whole one. It is written to a temporary name and renamed when done.
+
+The restore reads the whole file once and checks every record before it
+writes anything: a damaged, cut-off or newer file restores nothing. Then,
+for each board, it writes its snapshot, log and op ids beside it under
+staging keys and puts them in place in one script (``restore.lua``) with
+a **new epoch** (SPEC §3): the file may lack events clients saw after it
+was made, so their resumes get a snapshot, and nodes holding the board
+reload it. A board, account, hub or template that exists is left alone
+unless ``--replace``. (Storage failing halfway through the writes leaves
+the records written so far: each board whole or not at all.)
 """
 
 from __future__ import annotations
@@ -32,7 +45,7 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -41,17 +54,22 @@ from typing import IO, Any, cast
 import msgpack
 import redis
 
+from server.accounts import backup as accounts
 from server.accounts.keys import account_boards
 from server.config import Settings
 from server.engine.client import SyncClient, UrlError, connect_sync
 from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
 from server.files import backup as files
+from server.hubs import backup as hubs
+from server.library import backup as library
 
 FORMAT = "prikbord-backup"
 #: The file format's version; a restore refuses files of a newer one.
 #: 2: board records carry their file registry and ``blob`` records follow
 #: the boards (issue 13); version 1 files restore as before.
-FORMAT_VERSION = 2
+#: 3: ``account``, ``hub`` and ``template`` records come first, and an
+#: ``end`` record closes the file (so a cut-off file is refused whole).
+FORMAT_VERSION = 3
 #: Log entries / op ids per staging round trip: big boards restore in a few
 #: dozen commands, none of them large.
 _CHUNK = 500
@@ -104,6 +122,19 @@ class RestoreReport:
     #: Stored files written back, and those refused (bytes not their id).
     files: int = 0
     bad_files: int = 0
+    #: Accounts, hubs and saved templates written, and those left alone
+    #: because they exist (without ``--replace``).
+    accounts: int = 0
+    hubs: int = 0
+    activities: int = 0
+    templates: int = 0
+    kept: list[str] = field(default_factory=list)
+
+
+#: A record of the file, once checked.
+Record = (
+    BoardRecord | accounts.AccountRecord | hubs.HubRecord | library.TemplateRecord | dict[str, Any]
+)
 
 
 def _script(client: SyncClient, name: str) -> Any:
@@ -132,13 +163,14 @@ def read_board(client: SyncClient, dump: Any, board: str) -> BoardRecord | None:
     )
 
 
-def backup(client: SyncClient, path: Path, blobs: files.SyncBlobs | None = None) -> int:
-    """Write every board to ``path``, then (with ``blobs``) every stored
-    file the boards reference; returns how many boards."""
+def backup(client: SyncClient, path: Path, blobs: files.SyncBlobs | None = None) -> dict[str, int]:
+    """Write the accounts, hubs, saved templates and every board to
+    ``path``, then (with ``blobs``) every stored file the boards reference;
+    returns how many of each."""
     dump = _script(client, "dump.lua")
     boards = sorted(b.decode() for b in cast(set[bytes], client.smembers(BOARDS_KEY)))
     tmp = path.with_name(path.name + ".partial")
-    written = 0
+    counts = {"accounts": 0, "hubs": 0, "templates": 0, "boards": 0, "files": 0}
     file_ids: set[str] = set()
     with tmp.open("wb") as out:
         packer = msgpack.Packer(use_bin_type=True)
@@ -148,26 +180,57 @@ def backup(client: SyncClient, path: Path, blobs: files.SyncBlobs | None = None)
             "created_ms": int(time.time() * 1000),
         }
         out.write(packer.pack(header))
+        scopes: list[str] = []
+        for account in accounts.dump(client):
+            out.write(packer.pack(account.to_file()))
+            counts["accounts"] += 1
+            scopes.append(f"user:{account.username}")
+        for hub in hubs.dump(client):
+            out.write(packer.pack(hub.to_file()))
+            counts["hubs"] += 1
+            scopes.append(f"hub:{hub.slug}")
+        for template in library.dump(client, scopes):
+            out.write(packer.pack(template.to_file()))
+            counts["templates"] += 1
         for board in boards:
             record = read_board(client, dump, board)
             if record is not None:  # deleted since the list was read
                 out.write(packer.pack(record.to_file()))
-                written += 1
+                counts["boards"] += 1
                 file_ids.update(k.decode() for k in record.files)
         if blobs is not None:
             for blob in files.blob_records(blobs, file_ids):
                 out.write(packer.pack(blob))
+                counts["files"] += 1
+        out.write(packer.pack({"end": counts}))
         out.flush()
         os.fsync(out.fileno())
     tmp.replace(path)
-    return written
+    return counts
 
 
-def read_file(
-    f: IO[bytes], on_blob: Callable[[dict[str, Any]], None] | None = None
-) -> Iterator[BoardRecord]:
-    """The records of a backup file, checking its header first; stored
-    files' records go to ``on_blob`` (left out without one)."""
+def _record(obj: Any) -> Record:
+    """One record of the stream, checked; KeyError/TypeError/ValueError
+    (or a store's BadRecord, a ValueError) when it is not one."""
+    if not isinstance(obj, dict):
+        raise TypeError("a record is a map")
+    if "blob" in obj:
+        if not isinstance(obj["blob"], str) or not isinstance(obj["data"], bytes):
+            raise TypeError("a stored file's record holds its id and bytes")
+        return cast(dict[str, Any], obj)
+    if "account" in obj:
+        return accounts.check(obj)
+    if "hub" in obj:
+        return hubs.check(obj)
+    if "template" in obj:
+        return library.check(obj)
+    return BoardRecord.from_file(obj)
+
+
+def read_file(f: IO[bytes]) -> Iterator[Record]:
+    """The checked records of a backup file, its header checked first and
+    (from format 3) its ``end`` record last; raises BackupError on the
+    first record that is not right (records before it were yielded)."""
     unpacker = msgpack.Unpacker(f, raw=False, strict_map_key=False, max_buffer_size=2**31 - 1)
     try:
         header = next(unpacker)
@@ -175,17 +238,25 @@ def read_file(
         raise BackupError("not a Prikbord backup (no header)") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BackupError("not a Prikbord backup")
-    if int(header.get("version", 0)) > FORMAT_VERSION:
-        raise BackupError(f"backup format {header['version']} is newer than this release reads")
+    try:
+        version = int(header.get("version", 0))
+    except (TypeError, ValueError) as exc:
+        raise BackupError("not a Prikbord backup (no version)") from exc
+    if version > FORMAT_VERSION:
+        raise BackupError(f"backup format {version} is newer than this release reads")
+    ended = False
     try:
         for obj in unpacker:
-            if isinstance(obj, dict) and "blob" in obj:
-                if on_blob is not None:
-                    on_blob(obj)
+            if ended:
+                raise ValueError("records after the end record")
+            if isinstance(obj, dict) and "end" in obj and version >= 3:
+                ended = True
                 continue
-            yield BoardRecord.from_file(obj)
+            yield _record(obj)
     except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:
         raise BackupError(f"damaged backup: {exc}") from exc
+    if version >= 3 and not ended:
+        raise BackupError("damaged backup: it ends early (no end record)")
 
 
 def restore_board(client: SyncClient, commit: Any, record: BoardRecord) -> str:
@@ -226,30 +297,53 @@ def restore_board(client: SyncClient, commit: Any, record: BoardRecord) -> str:
 def restore(
     client: SyncClient, f: IO[bytes], *, replace: bool, blobs: files.SyncBlobs | None = None
 ) -> RestoreReport:
-    """Every board of the file; existing boards only with ``replace``;
-    stored files into ``blobs`` (None: left out)."""
+    """Everything in the file; what exists only with ``replace``; stored
+    files into ``blobs`` (None: left out). ``f`` is read twice: the first
+    pass checks every record and writes nothing (BackupError), the second
+    writes."""
+    for _ in read_file(f):
+        pass
+    f.seek(0)
     commit = _script(client, "restore.lua")
+    account_loader = accounts.Loader(client)
+    hub_loader = hubs.Loader(client)
     report = RestoreReport()
-
-    def on_blob(obj: dict[str, Any]) -> None:
-        if blobs is None:
-            return
-        if files.restore_blob(blobs, obj):
-            report.files += 1
-        else:
-            report.bad_files += 1
-
-    for record in read_file(f, on_blob):
-        if not replace and client.exists(board_keys(record.board).meta):
-            report.skipped.append(record.board)
-            continue
-        restore_board(client, commit, record)
-        report.restored.append(record.board)
+    for record in read_file(f):
+        if isinstance(record, BoardRecord):
+            if not replace and client.exists(board_keys(record.board).meta):
+                report.skipped.append(record.board)
+                continue
+            restore_board(client, commit, record)
+            report.restored.append(record.board)
+        elif isinstance(record, accounts.AccountRecord):
+            if account_loader.load(record, replace=replace):
+                report.accounts += 1
+            else:
+                report.kept.append(f"account {record.username}")
+        elif isinstance(record, hubs.HubRecord):
+            if hub_loader.load(record, replace=replace):
+                report.hubs += 1
+                report.activities += len(record.activities)
+            else:
+                report.kept.append(f"hub {record.slug}")
+        elif isinstance(record, library.TemplateRecord):
+            if library.load(client, record, replace=replace):
+                report.templates += 1
+            else:
+                report.kept.append(f"template {record.id}")
+        elif blobs is not None:
+            if files.restore_blob(blobs, record):
+                report.files += 1
+            else:
+                report.bad_files += 1
     return report
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
-    what = {"backup": "write every board to FILE", "restore": "put the boards of FILE back"}
+    what = {
+        "backup": "write every board, account, hub and saved template to FILE",
+        "restore": "put the boards, accounts, hubs and saved templates of FILE back",
+    }
     p = argparse.ArgumentParser(prog=f"prikbord admin {command}", description=what[command])
     p.add_argument("file", type=Path)
     p.add_argument(
@@ -258,7 +352,8 @@ def _parser(command: str) -> argparse.ArgumentParser:
     )  # fmt: skip
     if command == "restore":
         p.add_argument("--replace", action="store_true",
-                       help="also restore boards that exist (the file's content wins)")  # fmt: skip
+                       help="also restore boards, accounts, hubs and templates that exist "
+                       "(the file's content wins)")  # fmt: skip
     p.add_argument(
         "--data", type=Path, default=Path(os.environ.get("PRIKBORD_DATA", "data")),
         help="the servers' data directory (its files/ holds the stored files; "
@@ -283,7 +378,9 @@ def main(command: str, argv: list[str]) -> int:
         client = connect_sync(args.redis_url)
         if command == "backup":
             n = backup(client, args.file, blobs)
-            print(f"wrote {n} boards to {args.file}")
+            print(f"wrote {n['boards']} boards to {args.file}, with {n['accounts']} accounts "
+                  f"(their password hashes: keep the file safe), {n['hubs']} hubs, "
+                  f"{n['templates']} saved templates and {n['files']} stored files")  # fmt: skip
             return 0
         with args.file.open("rb") as f:
             report = restore(client, f, replace=args.replace, blobs=blobs)
@@ -298,6 +395,8 @@ def main(command: str, argv: list[str]) -> int:
         if blobs is not None:
             blobs.close()
     print(f"restored {len(report.restored)} boards, each with a new epoch")
+    print(f"restored {report.accounts} accounts (everyone logs in again), {report.hubs} hubs "
+          f"with {report.activities} agenda items, {report.templates} saved templates")  # fmt: skip
     if blobs is not None:
         print(f"restored {report.files} stored files")
     if report.bad_files:
@@ -305,4 +404,7 @@ def main(command: str, argv: list[str]) -> int:
     if report.skipped:
         print(f"left {len(report.skipped)} existing boards alone (--replace restores them too): "
               + " ".join(report.skipped))  # fmt: skip
+    if report.kept:
+        print(f"left {len(report.kept)} existing accounts, hubs or templates alone "
+              "(--replace restores them too): " + ", ".join(report.kept))  # fmt: skip
     return 0
