@@ -139,6 +139,10 @@ def hub_from_body(body: dict[str, Any], now: int) -> Hub:
     return Hub(
         slug=check_slug(body.get("slug")),
         name=text(body.get("name"), "name", MAX_NAME, required=True),
+        # A screen token says (slug, generation): a hub made again under a
+        # deleted one's slug must not start at the old one's generation, or
+        # the old hub's screen links would show the new hub's boards.
+        screen_gen=now,
         created=now,
         updated=now,
         **_hub_details(body, None),

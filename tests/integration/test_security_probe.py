@@ -222,3 +222,94 @@ async def test_a_hub_name_cannot_break_out_of_the_embed_snippets(
         assert "<script" not in page.text
     finally:
         await coco.http.aclose()
+
+
+async def test_coordinator_routes_refuse_a_facilitator_not_named_in_the_hub(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """An account with role facilitator that the hub does not name manages
+    nothing of it: no activities, requests, boards, screen link, changes."""
+    node = nodes.start()
+    coco = await coordinator(node, valkey)
+    await add_account(valkey, "fred", "facilitator")
+    fred = Tab(node)
+    assert (await fred.login("fred")).status_code == 200
+    try:
+        assert (await coco.send("POST", "/api/hubs", HUB)).status_code == 201
+        when = {"start": "2030-01-01T10:00:00Z", "end": "2030-01-01T11:00:00Z"}
+        made = await coco.send(
+            "POST", "/api/hubs/delft/activities", {"type": "brainstorm", "title": "X", **when}
+        )
+        assert made.status_code == 201, made.text
+        aid = made.json()["id"]
+        own = (await fred.create("Van fred"))["board"]
+        coco_board = (await coco.create("Van coco"))["board"]
+        assert (
+            await coco.send("PUT", f"/api/hubs/delft/boards/{coco_board}", {"public": False})
+        ).status_code == 200
+        routes: list[tuple[str, str, Any]] = [
+            ("GET", "/api/hubs/delft/activities", None),
+            ("POST", "/api/hubs/delft/activities", {"type": "brainstorm", "title": "Y",
+             "start": "2030-01-02T10:00:00Z", "end": "2030-01-02T11:00:00Z"}),
+            ("PATCH", f"/api/hubs/delft/activities/{aid}", {"title": "Overgenomen"}),
+            ("DELETE", f"/api/hubs/delft/activities/{aid}", None),
+            ("POST", f"/api/hubs/delft/activities/{aid}/decline", {}),
+            ("GET", "/api/hubs/delft/boards", None),
+            ("DELETE", f"/api/hubs/delft/boards/{coco_board}", None),
+            ("PATCH", "/api/hubs/delft", {"name": "Overgenomen"}),
+            ("DELETE", "/api/hubs/delft", None),
+            ("POST", "/api/hubs/delft/screen-link/replace", {}),
+        ]  # fmt: skip
+        for method, path, body in routes:
+            res = await fred.send(method, path, body)
+            assert res.status_code == 403, (method, path, res.text)
+        hub = (await fred.send("GET", "/api/hubs/delft")).json()
+        assert not hub["may_manage"] and "screen_link" not in hub and "coordinators" not in hub
+        # Their own board they may put in the hub (an owner's call), not another's.
+        mine = await fred.send("PUT", f"/api/hubs/delft/boards/{own}", {"public": True})
+        assert mine.status_code == 200, mine.text
+        theirs = await fred.send("PUT", f"/api/hubs/delft/boards/{coco_board}", {"public": True})
+        assert theirs.status_code == 403
+        listed = (await coco.send("GET", "/api/hubs/delft/boards")).json()["boards"]
+        assert {b["board"]: b["public"] for b in listed} == {own: True, coco_board: False}
+        got = (await coco.send("GET", f"/api/hubs/delft/activities/{aid}")).json()
+        assert got["title"] == "X" and got["status"] == "confirmed"
+    finally:
+        await coco.http.aclose()
+        await fred.http.aclose()
+
+
+async def test_a_deleted_hubs_screen_link_does_not_work_for_a_new_hub_of_its_slug(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """A screen token is (slug, generation): a hub made again under the slug
+    of a deleted one once started at the same generation, so the old hub's
+    screen (a wall in a public hall) showed the new hub's running boards."""
+    node = nodes.start()
+    coco = await coordinator(node, valkey)
+    try:
+        first = await coco.send("POST", "/api/hubs", HUB)
+        old = first.json()["screen_link"].split("#", 1)[1]
+        auth = {"Authorization": f"Bearer {old}"}
+        assert (await coco.http.get("/api/hubs/delft/now", headers=auth)).status_code == 200
+        assert (await coco.send("DELETE", "/api/hubs/delft")).status_code == 204
+        again = await coco.send("POST", "/api/hubs", {**HUB, "name": "Een andere hub"})
+        assert again.status_code == 201
+        res = await coco.http.get("/api/hubs/delft/now", headers=auth)
+        assert res.status_code == 401, res.text
+        new = again.json()["screen_link"].split("#", 1)[1]
+        ok = await coco.http.get("/api/hubs/delft/now", headers={"Authorization": f"Bearer {new}"})
+        assert ok.status_code == 200
+        # Another hub's token, and a forged one, are refused too.
+        assert (await coco.send("POST", "/api/hubs", {**HUB, "slug": "gouda"})).status_code == 201
+        other = await coco.http.get(
+            "/api/hubs/gouda/now", headers={"Authorization": f"Bearer {new}"}
+        )
+        assert other.status_code == 401
+        forged = new[:-2] + ("AA" if not new.endswith("AA") else "BB")
+        bad = await coco.http.get(
+            "/api/hubs/delft/now", headers={"Authorization": f"Bearer {forged}"}
+        )
+        assert bad.status_code == 401
+    finally:
+        await coco.http.aclose()
