@@ -27,6 +27,7 @@ from server.engine.client import ModeMismatch, check_mode, connect
 from server.engine.keys import EPOCH_CHANGED, LINKS_CHANGED
 from server.engine.links import LinkStore
 from server.engine.store import BoardNotFound, Store, now_ms
+from server.files.gc import claim_cold, collect_cold
 from server.files.service import Files
 from server.hub import BoardHub
 from server.previews.service import Previews
@@ -276,7 +277,8 @@ class Node:
     async def _files_gc(self) -> None:
         """Collect unreferenced files of the boards this node holds, from
         their live replicas (server/files/service.py: safe on every node at
-        once). Boards no node holds wait for ``prikbord admin gc``."""
+        once); then, on the one node that claims it this interval, the cold
+        pass over the other boards and deleted ones (server/files/gc.py)."""
         while True:
             await asyncio.sleep(self.settings.files_gc_interval_s)
             with contextlib.suppress(OSError):
@@ -288,6 +290,11 @@ class Node:
                     await self.files.collect(board, hub.state)
                 except (RedisError, OSError) as exc:
                     log.warning("files gc of board %s failed: %s", board, exc)
+            try:
+                if await claim_cold(self.store, self.settings.files_gc_interval_s):
+                    await collect_cold(self.files, self.store, held=set(self.hubs))
+            except (RedisError, OSError) as exc:
+                log.warning("files gc of the boards no node holds failed: %s", exc)
 
     async def _presence_refresher(self) -> None:
         """Every third of the presence TTL: extend this node's connections
