@@ -16,11 +16,16 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from protocol import codec
+from protocol.errors import ErrorCode
+from protocol.messages import SYSTEM_ACTOR, Role
 from protocol.model import BoardState, to_wire
 from protocol.ops import BoardTitle, CardAdd
+from protocol.policy import check
+from protocol.wordfilter import hold_if_filtered
 from server.abuse import client_ip
 from server.accounts.auth import caller, check_write
 from server.accounts.http import ApiError, read_json, too_many
+from server.engine.state import read_state
 from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
 from server.library import boards, document, render, templates
 from server.library.access import (
@@ -39,6 +44,7 @@ from server.library.template_routes import (
     list_templates,
     save_template,
 )
+from server.node import Node
 
 log = logging.getLogger("prikbord.library")
 
@@ -233,6 +239,7 @@ async def copy_card(request: Request) -> Response:
     except ValidationError:
         raise ApiError(422, "invalid", "this card cannot be copied") from None
     node = node_of(request)
+    op = await _target_rules(node, body.target.board, op, target.role)
     ids = document.referenced_files({"cards": {card.id: to_wire(source.state)["cards"][card.id]}})
     try:  # the files first: the card never shows a file its board lacks
         await boards.copy_files(node, body.source.board, ids)(body.target.board)
@@ -261,6 +268,28 @@ async def copy_card(request: Request) -> Response:
     except (RedisError, OSError):
         raise ApiError(503, "unavailable", "storage unavailable: retry") from None
     return JSONResponse({"card": new_id, "seq": result.seq, "held": held}, status_code=201)
+
+
+async def _target_rules(node: Node, board: str, op: CardAdd, role: Role) -> CardAdd:
+    """The target board's own rules, as for a card sent over its socket
+    (server/ws.py): its word filter holds a matching copy, and its policy
+    (the card caps, a lock) may refuse it. A copy once skipped both, so a
+    participant link put filtered words, and cards past the cap, on a board."""
+    try:
+        full = await read_state(node.store, board)
+    except BoardNotFound:
+        raise ApiError(404, "not_found", "no such target board") from None
+    filtered = hold_if_filtered(full, op)
+    if isinstance(filtered, CardAdd):  # always: the filter only sets ``held``
+        op = filtered
+    refusal = check(full, op, SYSTEM_ACTOR, role)
+    if refusal is None:
+        return op
+    if refusal.code == ErrorCode.FORBIDDEN:
+        raise ApiError(403, "forbidden", refusal.message)
+    if refusal.code == ErrorCode.BOARD_FULL:
+        raise ApiError(409, "board_full", refusal.message)
+    raise ApiError(422, "invalid", refusal.message)
 
 
 def routes() -> list[BaseRoute]:

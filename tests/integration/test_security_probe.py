@@ -313,3 +313,41 @@ async def test_a_deleted_hubs_screen_link_does_not_work_for_a_new_hub_of_its_slu
         assert bad.status_code == 401
     finally:
         await coco.http.aclose()
+
+
+# --- the library ------------------------------------------------------------------------------
+
+
+async def test_copying_a_card_meets_the_target_boards_word_filter_and_lock(nodes: Nodes) -> None:
+    """Copy-card appends to the target's log itself: it once skipped the
+    target's word filter (a participant link put a slur on a school's
+    screen by copying it from a board of its own) and its policy."""
+    node = nodes.start()
+    source = await _board_with(node, "Eigen bord", card("c1", "Rot op, klootzak"))
+    target = await _board_with(node, "School", {"type": "board.set", "filter": True})
+    body: dict[str, Any] = {
+        "source": {"board": source["board"], "token": token_of(source["links"]["participant"])},
+        "card": "c1",
+        "target": {"board": target["board"], "token": token_of(target["links"]["participant"])},
+    }
+    anon = Tab(node)
+    try:
+        res = await anon.send("POST", "/api/library/copy-card", body)
+        assert res.status_code == 201, res.text
+        copied = res.json()["card"]
+        snap = node.snapshot(target["board"], token_of(target["links"]["facilitator"]))
+        assert snap["cards"][copied]["status"] == "pending"
+        seen = _get(node, f"/api/boards/{target['board']}/export.json", body["target"]["token"])
+        assert "klootzak" not in seen.text
+        # A locked target refuses a participant's copy, and stores nothing.
+        fac = await Wire.join(
+            node.ws, target["board"], token_of(target["links"]["facilitator"]), "F"
+        )
+        assert (await fac.op("l", {"type": "board.set", "locked": True}))["t"] == "ack"
+        await fac.close()
+        res = await anon.send("POST", "/api/library/copy-card", body)
+        assert res.status_code == 403, res.text
+        after = node.snapshot(target["board"], token_of(target["links"]["facilitator"]))
+        assert set(after["cards"]) == {copied}
+    finally:
+        await anon.http.aclose()
