@@ -42,12 +42,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import secrets
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -55,10 +53,10 @@ import msgpack
 import redis
 
 from server.accounts import backup as accounts
-from server.accounts.keys import account_boards
+from server.backup_boards import BoardRecord, read_board, restore_board, script
 from server.config import Settings
 from server.engine.client import SyncClient, UrlError, connect_sync
-from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
+from server.engine.keys import BOARDS_KEY, board_keys
 from server.files import backup as files
 from server.hubs import backup as hubs
 from server.library import backup as library
@@ -70,49 +68,12 @@ FORMAT = "prikbord-backup"
 #: 3: ``account``, ``hub`` and ``template`` records come first, and an
 #: ``end`` record closes the file (so a cut-off file is refused whole).
 FORMAT_VERSION = 3
-#: Log entries / op ids per staging round trip: big boards restore in a few
-#: dozen commands, none of them large.
-_CHUNK = 500
 
 EXIT_USAGE, EXIT_STORAGE, EXIT_FILE = 2, 3, 4
 
 
 class BackupError(Exception):
     """The file is not a backup this version can restore."""
-
-
-@dataclass(slots=True)
-class BoardRecord:
-    """One board as the file keeps it (bytes as stored in Redis)."""
-
-    board: str
-    meta: dict[bytes, bytes]
-    snapshot: dict[bytes, bytes]
-    #: (stream id, flat field/value list) per log entry, in order
-    log: list[tuple[bytes, list[bytes]]]
-    ops: list[tuple[bytes, float]]
-    op_times: list[tuple[bytes, float]]
-    #: The board's file registry (server/files/registry.py), as stored.
-    files: dict[bytes, bytes] = field(default_factory=dict)
-
-    def to_file(self) -> dict[str, Any]:
-        return {
-            "board": self.board, "meta": self.meta, "snapshot": self.snapshot,
-            "log": [[entry_id, fields] for entry_id, fields in self.log],
-            "ops": [[m, s] for m, s in self.ops],
-            "op_times": [[m, s] for m, s in self.op_times],
-            "files": self.files,
-        }  # fmt: skip
-
-    @classmethod
-    def from_file(cls, obj: dict[str, Any]) -> BoardRecord:
-        return cls(
-            board=str(obj["board"]), meta=dict(obj["meta"]), snapshot=dict(obj["snapshot"]),
-            log=[(bytes(i), [bytes(f) for f in fs]) for i, fs in obj["log"]],
-            ops=[(bytes(m), float(s)) for m, s in obj["ops"]],
-            op_times=[(bytes(m), float(s)) for m, s in obj["op_times"]],
-            files={bytes(k): bytes(v) for k, v in obj.get("files", {}).items()},
-        )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -137,37 +98,11 @@ Record = (
 )
 
 
-def _script(client: SyncClient, name: str) -> Any:
-    text = resources.files("server.engine").joinpath(name).read_text(encoding="utf-8")
-    return client.register_script(text)
-
-
-def _pairs(flat: list[bytes]) -> list[tuple[bytes, bytes]]:
-    return list(zip(flat[::2], flat[1::2], strict=True))
-
-
-def read_board(client: SyncClient, dump: Any, board: str) -> BoardRecord | None:
-    """The board's durable keys, in one step; None when it is gone."""
-    k = board_keys(board)
-    meta, snap, log, ops, times = dump(keys=[k.meta, k.snap, k.log, k.ops, k.ops_times])
-    if not meta:
-        return None
-    return BoardRecord(
-        board=board,
-        meta=dict(_pairs(meta)),
-        snapshot=dict(_pairs(snap)),
-        log=[(bytes(entry_id), list(fields)) for entry_id, fields in log],
-        ops=[(m, float(s)) for m, s in _pairs(ops)],
-        op_times=[(m, float(s)) for m, s in _pairs(times)],
-        files=files.registry_of(client, board),
-    )
-
-
 def backup(client: SyncClient, path: Path, blobs: files.SyncBlobs | None = None) -> dict[str, int]:
     """Write the accounts, hubs, saved templates and every board to
     ``path``, then (with ``blobs``) every stored file the boards reference;
     returns how many of each."""
-    dump = _script(client, "dump.lua")
+    dump = script(client, "dump.lua")
     boards = sorted(b.decode() for b in cast(set[bytes], client.smembers(BOARDS_KEY)))
     tmp = path.with_name(path.name + ".partial")
     counts = {"accounts": 0, "hubs": 0, "templates": 0, "boards": 0, "files": 0}
@@ -245,53 +180,39 @@ def read_file(f: IO[bytes]) -> Iterator[Record]:
     if version > FORMAT_VERSION:
         raise BackupError(f"backup format {version} is newer than this release reads")
     ended = False
+    seen = dict.fromkeys(_KINDS, 0)
     try:
         for obj in unpacker:
             if ended:
                 raise ValueError("records after the end record")
             if isinstance(obj, dict) and "end" in obj and version >= 3:
                 ended = True
+                if {k: int(obj["end"].get(k, -1)) for k in _KINDS} != seen:
+                    raise ValueError(f"it lists {obj['end']}, holds {seen}")
                 continue
-            yield _record(obj)
-    except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:
+            record = _record(obj)
+            seen[_kind(record)] += 1
+            yield record
+    except (ValueError, KeyError, TypeError, AttributeError, msgpack.UnpackException) as exc:
         raise BackupError(f"damaged backup: {exc}") from exc
     if version >= 3 and not ended:
         raise BackupError("damaged backup: it ends early (no end record)")
 
 
-def restore_board(client: SyncClient, commit: Any, record: BoardRecord) -> str:
-    """Put one board in place with a new epoch; returns the epoch."""
-    k = board_keys(record.board)
-    stage = [f"{{b:{record.board}}}:restore:{part}" for part in ("snap", "log", "ops", "opst")]
-    client.delete(*stage)
-    if record.snapshot:
-        client.hset(stage[0], mapping=record.snapshot)  # type: ignore[arg-type]
-    for i in range(0, len(record.log), _CHUNK):
-        pipe = client.pipeline(transaction=False)
-        for entry_id, fields in record.log[i : i + _CHUNK]:
-            pipe.xadd(stage[1], dict(_pairs(fields)), id=entry_id)
-        pipe.execute()
-    for target, entries in ((stage[2], record.ops), (stage[3], record.op_times)):
-        for i in range(0, len(entries), _CHUNK):
-            client.zadd(target, dict(entries[i : i + _CHUNK]))
-    epoch = secrets.token_hex(8)
-    meta = [v for pair in record.meta.items() for v in pair]
-    commit(
-        keys=[k.meta, k.snap, k.log, k.ops, k.ops_times, *stage],
-        args=[epoch, k.presence_changed, EPOCH_CHANGED, *meta],
-    )
-    # Beside the board's keys (on a cluster, other shards): the board list,
-    # its short code and its owner's list.
-    client.sadd(BOARDS_KEY, record.board)
-    short = record.meta.get(b"short")
-    if short:
-        client.set(short_key(short.decode()), record.board)
-    owner = record.meta.get(b"owner")
-    if owner:
-        created = int(record.meta.get(b"created", b"0") or 0)
-        client.zadd(account_boards(owner.decode()), {record.board: created})
-    files.restore_registry(client, record.board, record.files)
-    return epoch
+#: The kinds of record the ``end`` record counts.
+_KINDS = ("accounts", "hubs", "templates", "boards", "files")
+
+
+def _kind(record: Record) -> str:
+    if isinstance(record, BoardRecord):
+        return "boards"
+    if isinstance(record, accounts.AccountRecord):
+        return "accounts"
+    if isinstance(record, hubs.HubRecord):
+        return "hubs"
+    if isinstance(record, library.TemplateRecord):
+        return "templates"
+    return "files"
 
 
 def restore(
@@ -304,7 +225,7 @@ def restore(
     for _ in read_file(f):
         pass
     f.seek(0)
-    commit = _script(client, "restore.lua")
+    commit = script(client, "restore.lua")
     account_loader = accounts.Loader(client)
     hub_loader = hubs.Loader(client)
     report = RestoreReport()

@@ -98,14 +98,18 @@ class Loader:
 
     def load(self, record: AccountRecord, *, replace: bool) -> bool:
         """Create the account; an existing one is left alone (False) unless
-        ``replace``, which puts the file's fields in its place. Its sessions
-        are left as they are (replacing a password does not end them here:
-        ``prikbord user`` does that)."""
+        ``replace``, which puts the file's fields in its place and ends its
+        sessions (as ``Sessions.end_all`` does): its password and role may
+        now be the file's, so a login made under the others must not last."""
         key = keys.account(record.username)
         if self.client.exists(key):
             if not replace:
                 return False
-            self.client.delete(key)
+            index = keys.account_sessions(record.username)
+            live = cast(list[bytes], self.client.zrange(index, 0, -1))
+            if live:
+                self.client.delete(*live)
+            self.client.delete(index, key)
         args: list[str] = [record.username, "0"]
         for name in FIELDS:
             args += [name, record.fields[name]]

@@ -173,9 +173,20 @@ async def test_a_hub_server_restores_whole_into_a_fresh_valkey(
         finally:
             b.stop()
 
-        # Again: what exists is left alone, and said so.
+        # Again: what exists is left alone, and said so …
         rc, out, err = _cli("admin", "restore", str(backup), "--redis-url", other.url, "--no-files")
         assert rc == 0 and "restored 0 accounts" in out and "hub delft" in out, err
+        assert any(dst.scan_iter("prikbord:{acct}:s:*")), "coco logged in on the restored server"
+        assert _hub_keys(dst, "delft") != hubs_before["delft"], "a board was made in the hub"
+        # … unless --replace: the file's content wins, the replaced accounts' sessions end.
+        rc, out, err = _cli(
+            "admin", "restore", str(backup), "--redis-url", other.url, "--no-files", "--replace"
+        )
+        assert rc == 0 and "restored 2 accounts" in out and "2 hubs" in out, err
+        assert "1 saved templates" in out, out
+        assert {s: _hub_keys(dst, s) for s in hubs_before} == hubs_before
+        assert _accounts(dst) == accounts_before
+        assert not any(dst.scan_iter("prikbord:{acct}:s:*"))
     finally:
         await filled["coco"].close()
         other.stop()
@@ -268,6 +279,7 @@ def _check_refusals(backup: Path, tmp_path: Path) -> None:
         ),
         "role": (_write(tmp_path / "role.pbk", [header, bad_role, *rest[1:]]), "damaged"),
         "after_end": (_write(tmp_path / "after.pbk", [header, *rest, rest[0]]), "damaged"),
+        "missing": (_write(tmp_path / "missing.pbk", [header, *rest[1:]]), "it lists"),
     }
     # Cut at a record boundary before the end: every record read is whole.
     whole = len(good) - len(msgpack.packb(rest[-1], use_bin_type=True))
