@@ -15,6 +15,7 @@ boards) — and its file registry with its hold on the stored bytes.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,8 +25,10 @@ from server.accounts.keys import account_boards
 from server.engine.client import SyncClient
 from server.engine.keys import BOARDS_KEY, EPOCH_CHANGED, board_keys, short_key
 from server.files import backup as files
-from server.hubs.agenda import BOARD_ID_RE
 
+#: Board ids as ``server/tokens.py`` makes them (URL-safe), with room:
+#: nothing that could split a key (``{``, ``}``, ``:``), as no board id can.
+BOARD_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: Log entries / op ids per staging round trip: big boards restore in a few
 #: dozen commands, none of them large.
 _CHUNK = 500

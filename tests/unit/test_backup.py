@@ -8,7 +8,8 @@ import io
 import msgpack
 import pytest
 
-from server.backup import FORMAT, BackupError, BoardRecord, read_file
+from server.backup import FORMAT, BackupError, read_file
+from server.backup_boards import BoardRecord
 
 RECORD = BoardRecord(
     board="b1", meta={b"epoch": b"e1", b"seq": b"2"}, snapshot={b"seq": b"1", b"state": b"\x80"},
@@ -33,3 +34,38 @@ def test_newer_or_foreign_or_damaged_files_are_refused() -> None:
         list(read_file(_file({"format": "other"})))
     with pytest.raises(BackupError, match="damaged"):
         list(read_file(_file({"format": FORMAT, "version": 1}, {"board": "b1"})))
+
+
+ACCOUNT = {
+    "account": "coco",
+    "fields": {"name": "Coco", "role": "coordinator", "disabled": "0", "created": "1",
+               "hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"},
+}  # fmt: skip
+END = {"accounts": 1, "hubs": 0, "templates": 0, "boards": 1, "files": 0}
+
+
+def test_format_3_ends_with_counts_of_what_it_holds() -> None:
+    header = {"format": FORMAT, "version": 3}
+    got = list(read_file(_file(header, ACCOUNT, RECORD.to_file(), {"end": END})))
+    assert got[1] == RECORD and getattr(got[0], "username", None) == "coco"
+    with pytest.raises(BackupError, match="ends early"):
+        list(read_file(_file(header, ACCOUNT, RECORD.to_file())))
+    with pytest.raises(BackupError, match="it lists"):
+        list(read_file(_file(header, RECORD.to_file(), {"end": END})))
+    with pytest.raises(BackupError, match="after the end"):
+        list(read_file(_file(header, ACCOUNT, RECORD.to_file(), {"end": END}, ACCOUNT)))
+
+
+def test_records_that_break_the_stores_rules_are_damage() -> None:
+    header = {"format": FORMAT, "version": 3}
+    bad = [
+        {**ACCOUNT, "fields": {**ACCOUNT["fields"], "role": "emperor"}},  # type: ignore[dict-item]
+        {**ACCOUNT, "account": "Coco:x"},
+        {"hub": "delft", "value": "{", "activities": {}, "boards": [], "claims": []},
+        {"template": "t1234567", "name": "x", "scope": "hub:delft", "created": 1,
+         "state": b"\xc1", "v": 2},
+        {**RECORD.to_file(), "board": "{b:other}"},
+    ]  # fmt: skip
+    for record in bad:
+        with pytest.raises(BackupError, match="damaged"):
+            list(read_file(_file(header, record, {"end": END})))
