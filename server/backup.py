@@ -70,6 +70,9 @@ FORMAT = "prikbord-backup"
 FORMAT_VERSION = 3
 
 EXIT_USAGE, EXIT_STORAGE, EXIT_FILE = 2, 3, 4
+#: A backup file is readable by its owner only (like the data directory's
+#: secret): password hashes and private boards are in it.
+_FILE_MODE = 0o600
 
 
 class BackupError(Exception):
@@ -107,7 +110,11 @@ def backup(client: SyncClient, path: Path, blobs: files.SyncBlobs | None = None)
     tmp = path.with_name(path.name + ".partial")
     counts = {"accounts": 0, "hubs": 0, "templates": 0, "boards": 0, "files": 0}
     file_ids: set[str] = set()
-    with tmp.open("wb") as out:
+    # Only the server's user may read it: it holds the accounts' password
+    # hashes and everything on every board.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _FILE_MODE)
+    os.fchmod(fd, _FILE_MODE)  # a .partial left by an earlier run keeps its mode
+    with os.fdopen(fd, "wb") as out:
         packer = msgpack.Packer(use_bin_type=True)
         header = {
             "format": FORMAT,

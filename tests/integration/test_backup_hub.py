@@ -151,6 +151,7 @@ async def test_a_hub_server_restores_whole_into_a_fresh_valkey(
     )
     assert rc == 0, err
     assert "2 accounts" in out and "2 hubs" in out and "1 saved templates" in out, out
+    assert backup.stat().st_mode & 0o777 == 0o600  # password hashes inside
 
     other = start_valkey(tmp_path / "other")
     try:
