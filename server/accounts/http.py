@@ -75,6 +75,8 @@ async def read_json(request: Request, cap: int = MAX_BODY) -> dict[str, Any]:
         body = json.loads(b"".join(chunks) or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "invalid", "the body is not valid JSON") from None
+    except RecursionError:  # "[[[[…" past the parser's depth: was a 500
+        raise ApiError(422, "invalid", "the body's JSON is nested too deep") from None
     if not isinstance(body, dict):
         raise ApiError(422, "invalid", "the body must be a JSON object")
     return body

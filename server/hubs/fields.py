@@ -136,6 +136,10 @@ def parse_time(value: Any, name: str, *, date_ok: bool = False) -> int:
         raise Invalid(name, "must be a date and time like 2026-05-12T14:00 (ISO 8601)") from None
     if "T" not in raw and " " not in raw and not date_ok:
         raise Invalid(name, "needs a time of day, not only a date")
+    # The range first, on the naive date: at the calendar's edges (year 1 or
+    # 9999) the conversion to UTC leaves datetime's range (OverflowError).
+    if not 2000 <= moment.year <= 2200:
+        raise Invalid(name, "is out of range (years 2000-2200)")
     if moment.tzinfo is None:
         local = moment.replace(tzinfo=HUB_TZ)
         back = local.astimezone(UTC).astimezone(HUB_TZ).replace(tzinfo=None)

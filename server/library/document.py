@@ -105,6 +105,8 @@ def loads(raw: bytes) -> dict[str, Any]:
         doc = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadDocument("corrupt", f"not a JSON file (or cut short): {exc}") from None
+    except RecursionError:  # nested deeper than the parser goes: no export is
+        raise BadDocument("corrupt", "not a board export (JSON nested too deep)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise BadDocument("corrupt", f"not a Prikbord board export (format {FORMAT!r} expected)")
     version = doc.get("version")

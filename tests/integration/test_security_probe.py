@@ -351,3 +351,45 @@ async def test_copying_a_card_meets_the_target_boards_word_filter_and_lock(nodes
         assert set(after["cards"]) == {copied}
     finally:
         await anon.http.aclose()
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+async def test_extreme_dates_and_deep_json_get_a_clear_error(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """A date at the calendar's edge (year 1 or 9999 with an offset, so UTC
+    is year 0 or 10000) and JSON nested past Python's recursion limit once
+    answered 500 — on the public agenda, the public visit request and the
+    import among others. Now a 4xx that says what is wrong; nothing stored."""
+    node = nodes.start()
+    coco = await coordinator(node, valkey)
+    try:
+        assert (await coco.send("POST", "/api/hubs", HUB)).status_code == 201
+        for moment in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
+                       "0001-01-01T00:10", "0001-01-01"):  # fmt: skip
+            for path in (
+                f"/api/hubs/delft/agenda?from={moment}",
+                f"/api/hubs/delft/agenda?to={moment}",
+                f"/api/hubs/delft/activities?from={moment}",
+            ):
+                res = await coco.http.get(path)
+                assert res.status_code == 422, (path, res.text)
+            when = {"start": moment, "end": moment}
+            act = {"type": "brainstorm", "title": "T", **when}
+            res = await coco.send("POST", "/api/hubs/delft/activities", act)
+            assert res.status_code == 422 and res.json()["field"] == "start", res.text
+            visit = {"group": "G", "contact": "a@b.nl", "size": 3, "wishes": [moment]}
+            res = await coco.send("POST", "/api/hubs/delft/visit", visit)
+            assert res.status_code == 422 and res.json()["field"] == "wishes[0]", res.text
+        deep = b"[" * 1_500 + b"]" * 1_500  # past the parser's depth, under any cap
+        for path in ("/api/library/import", "/api/hubs", "/api/market/state",
+                     "/api/library/copy-card", "/api/hubs/delft/visit"):  # fmt: skip
+            res = await coco.send("POST", path, deep)
+            assert 400 <= res.status_code < 500, (path, res.status_code, res.text)
+            assert res.json()["error"] in ("corrupt", "invalid"), res.text
+        listed = (await coco.send("GET", "/api/hubs/delft/activities")).json()["activities"]
+        assert listed == []
+    finally:
+        await coco.http.aclose()
