@@ -144,6 +144,9 @@ async def test_a_hub_server_restores_whole_into_a_fresh_valkey(
     hubs_before = {slug: _hub_keys(src, slug) for slug in ("delft", "leiden")}
     accounts_before = _accounts(src)
     assert any(src.scan_iter("prikbord:{acct}:s:*")), "coco has a login session"
+    # A lifecycle step that ran (its claim keeps it from running again).
+    ran = hub_keys.transition(next(iter(hubs_before["leiden"]["activities"])).decode(), "end")
+    src.set(ran, "1", px=3_600_000)
 
     backup = tmp_path / "hub.pbk"
     rc, out, err = _cli(
@@ -167,6 +170,7 @@ async def test_a_hub_server_restores_whole_into_a_fresh_valkey(
         assert _accounts(dst) == accounts_before
         assert not any(dst.scan_iter("prikbord:{acct}:s:*"))
         assert not any(dst.scan_iter("prikbord:{acct}:u:*:sessions"))
+        assert 0 < int(dst.pttl(ran)) <= 3_600_000  # the claim, with the time it had left
 
         b = ServerProcess(other.url, data, env=dict(a.extra_env)).start()
         try:
