@@ -294,6 +294,16 @@ class Settings:
     #: held in memory while it is checked, so this bounds that too. Bigger
     #: boards move with the operator's backup (prikbord admin backup).
     library_import_max_bytes: int = 64 * 1024 * 1024
+    #: Exports and card copies per client IP per window, on every node: each
+    #: reads a whole board (a JSON export its files too), and a public
+    #: board's viewer link is on its hub's page for anyone. A class behind
+    #: one address exporting its boards stays far below one a second.
+    library_reads_per_ip: int = 60
+    library_reads_window_s: int = 60
+    #: JSON exports with files one node builds at once: each holds up to
+    #: ~3x ``library_import_max_bytes`` in memory (the bytes, their base64,
+    #: the JSON text); more wait their turn. Two keep a node under ~0.5 GB.
+    library_export_concurrency: int = 2
     #: Saved templates per scope (one account, one hub): a template per
     #: activity type and season stays far below; it keeps one account from
     #: filling Redis with copies of big boards.
@@ -468,6 +478,13 @@ class Settings:
             ),
             library_import_max_bytes=int(
                 get("LIBRARY_IMPORT_MAX_BYTES", str(base.library_import_max_bytes))
+            ),
+            library_reads_per_ip=int(get("LIBRARY_READS_PER_IP", str(base.library_reads_per_ip))),
+            library_reads_window_s=int(
+                get("LIBRARY_READS_WINDOW_S", str(base.library_reads_window_s))
+            ),
+            library_export_concurrency=int(
+                get("LIBRARY_EXPORT_CONCURRENCY", str(base.library_export_concurrency))
             ),
             library_saved_templates=int(
                 get("LIBRARY_SAVED_TEMPLATES", str(base.library_saved_templates))

@@ -4,6 +4,7 @@ list of every library route (templates: ``template_routes.py``, search:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any
@@ -22,8 +23,8 @@ from protocol.model import BoardState, to_wire
 from protocol.ops import BoardTitle, CardAdd
 from protocol.policy import check
 from protocol.wordfilter import hold_if_filtered
-from server.abuse import client_ip
-from server.accounts.auth import caller, check_write
+from server.abuse import Limit, client_ip
+from server.accounts.auth import caller, check_write, ip_of, limit
 from server.accounts.http import ApiError, read_json, too_many
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
@@ -89,15 +90,18 @@ def _download(body: str | bytes, media: str, name: str) -> Response:
 async def export_board(request: Request) -> Response:
     """``GET /api/boards/{board}/export.{json,csv,md,html}``."""
     fmt = request.path_params["fmt"]
+    await _count_read(request)
     reader = await read_board(request, request.path_params["board"])
     state, full = reader.state, reader.full
     if fmt == "json":
         form = to_wire(state)
-        files = await _attachments(request, state.board, document.referenced_files(form))
-        doc = document.build(
-            form, view="full" if full else reader.role, exported_at=now_ms(), attachments=files
-        )
-        return _download(document.dumps(doc), "application/json", _filename(state, "json"))
+        async with _export_slot(request):
+            files = await _attachments(request, state.board, document.referenced_files(form))
+            doc = document.build(
+                form, view="full" if full else reader.role, exported_at=now_ms(), attachments=files
+            )
+            data = document.dumps(doc)
+        return _download(data, "application/json", _filename(state, "json"))
     if fmt == "csv":
         text = render.to_csv(state, facilitator=full)
         return _download(
@@ -114,6 +118,26 @@ async def export_board(request: Request) -> Response:
             page, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"}
         )
     raise ApiError(404, "not_found", "export formats: json, csv, md, html")
+
+
+async def _count_read(request: Request) -> None:
+    """One more whole-board read (an export, a card copy) from this client
+    IP: 429 with Retry-After past ``library_reads_per_ip`` in the window.
+    A public board's viewer link is on its hub's page, and each read costs
+    the board's state (an export with files, up to the import cap)."""
+    settings = node_of(request).settings
+    rule = Limit(settings.library_reads_per_ip, settings.library_reads_window_s)
+    await limit(request, "library_read_ip", ip_of(request), rule, "exports and copies")
+
+
+def _export_slot(request: Request) -> asyncio.Semaphore:
+    """The node's JSON exports being built at once (each holds its files
+    in memory): at most ``library_export_concurrency``; more wait."""
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "library_exports", None)
+    if slots is None:
+        slots = asyncio.Semaphore(max(1, node_of(request).settings.library_export_concurrency))
+        request.app.state.library_exports = slots
+    return slots
 
 
 async def _attachments(request: Request, board: str, ids: set[str]) -> list[dict[str, Any]]:
@@ -217,6 +241,7 @@ async def copy_card(request: Request) -> Response:
     that owns or coordinates both."""
     who = await caller(request)
     check_write(request, who)
+    await _count_read(request)
     body = parse(CopyCard, await read_json(request))
     source = await read_board(request, body.source.board, body.source.token or "")
     target = await read_board(request, body.target.board, body.target.token or "")

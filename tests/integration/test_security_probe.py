@@ -393,3 +393,28 @@ async def test_extreme_dates_and_deep_json_get_a_clear_error(
         assert listed == []
     finally:
         await coco.http.aclose()
+
+
+async def test_exports_and_card_copies_are_limited_per_client_ip(nodes: Nodes) -> None:
+    """An export reads the whole board (a JSON export its files too, held
+    in memory), and a public board's viewer link is on its hub's page: once
+    anyone could export without end. Past the per-IP limit: 429 with
+    Retry-After, for exports and card copies alike (one count)."""
+    node = nodes.start(PRIKBORD_LIBRARY_READS_PER_IP="4", PRIKBORD_LIBRARY_READS_WINDOW_S="600")
+    made = await _board_with(node, "Publiek bord", card("c1", "Koffie"))
+    viewer = token_of(made["links"]["viewer"])
+    for fmt in ("json", "csv", "md"):
+        assert _get(node, f"/api/boards/{made['board']}/export.{fmt}", viewer).status_code == 200
+    anon = Tab(node)
+    try:
+        participant = token_of(made["links"]["participant"])
+        ref = {"board": made["board"], "token": participant}
+        copy = {"source": ref, "card": "c1", "target": ref}
+        assert (await anon.send("POST", "/api/library/copy-card", copy)).status_code == 201
+        res = await anon.send("POST", "/api/library/copy-card", copy)
+        assert res.status_code == 429 and int(res.headers["retry-after"]) > 0, res.text
+        res2 = _get(node, f"/api/boards/{made['board']}/export.json", viewer)
+        assert res2.status_code == 429 and res2.json()["error"] == "rate_limited", res2.text
+        assert "retry-after" in res2.headers
+    finally:
+        await anon.http.aclose()
