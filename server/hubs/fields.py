@@ -48,11 +48,19 @@ class Invalid(ValueError):
 # --- text ----------------------------------------------------------------------
 
 
+def _noncharacter(ch: str) -> bool:
+    """Unicode's noncharacters (U+FDD0-U+FDEF, U+FFFE/U+FFFF of every
+    plane): never text. U+FFFE/U+FFFF are not XML either — a title holding
+    one made the hub's Atom feed a 500 for everyone."""
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
 def _has_control(text: str, *, multiline: bool) -> bool:
     for ch in text:
         if multiline and ch in "\n\t":
             continue
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co"):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co") or _noncharacter(ch):
             return True
     return False
 

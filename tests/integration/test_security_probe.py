@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -23,7 +24,7 @@ import httpx
 from server.embedded import EmbeddedValkey
 from tests.integration.conftest import Nodes, nodes, valkey
 from tests.integration.test_accounts import Tab, add_account
-from tests.integration.test_hubs_api import HUB, coordinator
+from tests.integration.test_hubs_api import HUB, coordinator, iso
 from tests.support.servers import ServerProcess, token_of
 from tests.support.wire import Wire, card
 
@@ -418,3 +419,31 @@ async def test_exports_and_card_copies_are_limited_per_client_ip(nodes: Nodes) -
         assert "retry-after" in res2.headers
     finally:
         await anon.http.aclose()
+
+
+async def test_a_noncharacter_cannot_break_the_hubs_feeds(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """U+FFFF is not XML: an activity's title holding one (typed by a
+    coordinator, or a visitor's group name in a request a coordinator then
+    accepts) once made the hub's Atom feed a 500 for every reader. Such
+    text is refused where it comes in, as control characters are."""
+    node = nodes.start()
+    coco = await coordinator(node, valkey)
+    try:
+        assert (await coco.send("POST", "/api/hubs", HUB)).status_code == 201
+        when = {"start": iso(timedelta(days=3)), "end": iso(timedelta(days=3, hours=1))}
+        for bad in ("Brainstorm\uffff", "Zeg \ufffe", "X\U0001ffff", "Y\ufdd0"):
+            act = {"type": "brainstorm", "title": bad, **when}
+            res = await coco.send("POST", "/api/hubs/delft/activities", act)
+            assert res.status_code == 422 and res.json()["field"] == "title", res.text
+            visit = {"group": bad, "contact": "a@b.nl", "size": 3, "wishes": [when["start"]]}
+            res = await coco.send("POST", "/api/hubs/delft/visit", visit)
+            assert res.status_code == 422 and res.json()["field"] == "group", res.text
+        ok = {"type": "brainstorm", "title": "Brainstorm 💡 ﷺ", **when}
+        assert (await coco.send("POST", "/api/hubs/delft/activities", ok)).status_code == 201
+        for feed in ("/hubs/delft/agenda.atom", "/hubs/delft/agenda.ics", "/hubs/agenda.ics"):
+            res = await coco.http.get(feed)
+            assert res.status_code == 200 and "Brainstorm" in res.text, (feed, res.text[:200])
+    finally:
+        await coco.http.aclose()
