@@ -74,7 +74,8 @@ BUILTINS: dict[str, Builtin] = {
                     _t("Wat is de vraag?", "What is the question?"),
                     _t("Schrijf hier de brainstormvraag.", "Write the brainstorm question here."),
                     -1,
-                    kind="question",
+                    # A note, not kind="question": that is vraag en aanbod
+                    # (a state, the hub's wall, matching).
                     color="blue",
                 ),
                 _Card(

@@ -78,3 +78,16 @@ def test_search_matches_every_word_folded_in_cards_comments_and_notes() -> None:
     assert not search.matches([], card)
     notes = next(e for e in entries if e.where == "notes")
     assert search.matches(search.words("world"), notes)
+
+
+def test_only_the_vraag_en_aanbod_template_starts_with_questions_or_offers() -> None:
+    """A question or offer card is vraag en aanbod: it carries a state
+    (open, matched, resolved) and lands on the hub's wall. A brainstorm's
+    prompt is a note, or every brainstorm put "What is the question?" on the
+    wall as an open question with a *Mark matched* button."""
+    for name in templates.BUILTINS:
+        for lang in templates.LANGS:
+            state = templates.builtin_state(f"{name}:{lang}", now=1)
+            assert state is not None
+            market = {c.kind for c in state.cards.values()} & {"question", "offer"}
+            assert not market or name == "vraag-aanbod", (name, lang, market)
