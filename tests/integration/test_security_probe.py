@@ -447,3 +447,39 @@ async def test_a_noncharacter_cannot_break_the_hubs_feeds(
             assert res.status_code == 200 and "Brainstorm" in res.text, (feed, res.text[:200])
     finally:
         await coco.http.aclose()
+
+
+async def test_no_export_format_shows_a_reader_what_the_board_hides_from_them(
+    nodes: Nodes,
+) -> None:
+    """Cards hidden until the reveal, a card held for approval with its
+    comment, and authors in anonymous mode: a participant's and a viewer's
+    export in every format (JSON, CSV, Markdown, the print page) holds none
+    of them; the facilitator's holds them all."""
+    node = nodes.start()
+    made = node.create_board("Verborgen")
+    bid, links = made["board"], made["links"]
+    fac = await Wire.join(node.ws, bid, token_of(links["facilitator"]), "Fien")
+    par = await Wire.join(node.ws, bid, token_of(links["participant"]), "Geheimnaam")
+    steps = [
+        (fac, {"type": "board.set", "anonymous": "all"}),
+        (par, card("v1", "Zichtbaar idee")),
+        (fac, {"type": "board.set", "approval": True}),
+        (par, card("p1", "Wachtend geheim")),
+        (par, {"type": "comment.add", "id": "m1", "card": "p1", "body": "Commentaargeheim"}),
+        (fac, {"type": "board.set", "approval": False, "hide_cards": True}),
+        (par, card("h1", "Verstopt geheim")),
+    ]
+    for i, (who, op) in enumerate(steps):
+        assert (await who.op(f"s{i}", op))["t"] == "ack", op
+    await fac.close()
+    await par.close()
+    hidden = ("Wachtend", "Commentaargeheim", "Verstopt", "Geheimnaam")
+    for role in ("participant", "viewer"):
+        for fmt in ("json", "csv", "md", "html"):
+            res = _get(node, f"/api/boards/{bid}/export.{fmt}", token_of(links[role]))
+            assert res.status_code == 200, (role, fmt, res.text)
+            leaked = [s for s in hidden if s in res.text]
+            assert not leaked, (role, fmt, leaked)
+    full = _get(node, f"/api/boards/{bid}/export.md", token_of(links["facilitator"])).text
+    assert all(s in full for s in hidden[:3])
