@@ -25,6 +25,7 @@ from server.embedded import EmbeddedValkey
 from tests.integration.conftest import Nodes, nodes, valkey
 from tests.integration.test_accounts import Tab, add_account
 from tests.integration.test_hubs_api import HUB, coordinator, iso
+from tests.support import media
 from tests.support.servers import ServerProcess, token_of
 from tests.support.wire import Wire, card
 
@@ -483,3 +484,61 @@ async def test_no_export_format_shows_a_reader_what_the_board_hides_from_them(
             assert not leaked, (role, fmt, leaked)
     full = _get(node, f"/api/boards/{bid}/export.md", token_of(links["facilitator"])).text
     assert all(s in full for s in hidden[:3])
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def _raw_upload(node: ServerProcess, board: str, token: str, filename: bytes, data: bytes) -> Any:
+    """A multipart body made by hand, so the part's file name carries bytes
+    a browser would escape (NUL, a quote, path separators, RTL override)."""
+    boundary = b"r2probe"
+    body = (
+        b"--" + boundary + b"\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="' + filename + b'"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + data + b"\r\n--" + boundary + b"--\r\n"
+    )  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": f"multipart/form-data; boundary={boundary.decode()}",
+    }
+    return httpx.post(f"{node.http}/api/boards/{board}/files", headers=headers, content=body)
+
+
+async def test_a_files_name_cannot_carry_a_path_nul_or_direction_and_files_stay_on_their_board(
+    nodes: Nodes,
+) -> None:
+    """The name a client sends is only shown: no path, no NUL, no control
+    or bidi characters reach the card or the Content-Disposition; and a
+    file's id is no key to it from another board, even one whose card was
+    made to show that id."""
+    node = nodes.start()
+    made = node.create_board("Foto's")
+    bid, links = made["board"], made["links"]
+    part = token_of(links["participant"])
+    name = "..\\..\\etc/pass\x00wd\u202egnp.exe\r\nX-Evil: 1".encode()
+    res = _raw_upload(node, bid, part, name, media.png())
+    assert res.status_code == 201, res.text
+    att = res.json()
+    assert att["name"] == "passwdgnp.exe", att["name"]  # the CR LF ended the header
+    w = await Wire.join(node.ws, bid, part, "Piet")
+    assert (await w.op("a", card("c1", "foto", files=[att])))["t"] == "ack"
+    await w.close()
+    got = _get(node, f"/api/boards/{bid}/files/{att['id']}", part)
+    assert got.status_code == 200
+    disposition = got.headers["content-disposition"]
+    disposition.encode("ascii")
+    assert "\\" not in disposition and "/" not in disposition.split("filename*")[0]
+    assert "\r" not in disposition and "\n" not in disposition and "x-evil" not in got.headers
+    # Another board: its link never reads this board's file, even by a card
+    # of its own that names the id (the op is refused: not this board's file).
+    other = node.create_board("Ander")
+    mine = token_of(other["links"]["facilitator"])
+    assert _get(node, f"/api/boards/{other['board']}/files/{att['id']}", mine).status_code == 404
+    wo = await Wire.join(node.ws, other["board"], mine, "Fien")
+    lied = await wo.op("b", card("c2", "gestolen", files=[att]))
+    await wo.close()
+    assert lied["t"] == "error", lied
+    assert _get(node, f"/api/boards/{other['board']}/files/{att['id']}", mine).status_code == 404
+    thumb = _get(node, f"/api/boards/{other['board']}/files/{att['id']}/thumb", mine)
+    assert thumb.status_code == 404
