@@ -345,6 +345,11 @@ class Settings:
     #: window: a school sends one or two; a script stays at 10 an hour.
     visit_requests_per_ip: int = 10
     visit_requests_window_s: int = 3600
+    #: Visit requests per hub per window, from all addresses together: a hub
+    #: gets a few a week; a flood from many addresses (an IPv6 /64 is
+    #: millions) stays at 100 a day, which its coordinators can decline.
+    visit_requests_per_hub: int = 100
+    visit_requests_hub_window_s: int = 86400
     node_name: str = field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
 
     @classmethod
@@ -511,6 +516,12 @@ class Settings:
             ),
             visit_requests_window_s=int(
                 get("VISIT_REQUESTS_WINDOW_S", str(base.visit_requests_window_s))
+            ),
+            visit_requests_per_hub=int(
+                get("VISIT_REQUESTS_PER_HUB", str(base.visit_requests_per_hub))
+            ),
+            visit_requests_hub_window_s=int(
+                get("VISIT_REQUESTS_HUB_WINDOW_S", str(base.visit_requests_hub_window_s))
             ),
             node_name=get("NODE_NAME", base.node_name),
         )

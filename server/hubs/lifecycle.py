@@ -52,7 +52,7 @@ async def tick(node: Node, store: HubStore, now: int) -> list[tuple[str, str]]:
     (activity id, step) pairs (for tests and logs)."""
     done: list[tuple[str, str]] = []
     for hub in await store.all():
-        window = await store.activities(hub.slug, now - CATCHUP_MS, now + 1)
+        window = await store.activities(hub.slug, now - CATCHUP_MS, now + 1, public=True)
         for activity in window:
             if activity.status != "confirmed":
                 continue

@@ -142,7 +142,7 @@ async def hubs_page(request: Request) -> Response:
     now = now_ms()
     found: list[Activity] = []
     for hub in hubs:
-        found += await store.activities(hub.slug, now, now + 14 * _DAY_MS)
+        found += await store.activities(hub.slug, now, now + 14 * _DAY_MS, public=True)
     base = base_url(request)
     by_slug = {h.slug: h for h in hubs}
     upcoming = [_view(a, base, by_slug) for a in agenda.upcoming(found, now)]
@@ -216,7 +216,9 @@ async def _render_hub(
     status: int = 200,
 ) -> Response:
     now = now_ms()
-    found = await hubs_of(request).store.activities(hub.slug, now, now + PAGE_DAYS * _DAY_MS)
+    found = await hubs_of(request).store.activities(
+        hub.slug, now, now + PAGE_DAYS * _DAY_MS, public=True
+    )
     base = base_url(request)
     return _html(
         "hub.html",
@@ -286,7 +288,9 @@ async def embed_page(request: Request) -> Response:
     if hub is None:
         return _not_found()
     now = now_ms()
-    found = await hubs_of(request).store.activities(hub.slug, now, now + PAGE_DAYS * _DAY_MS)
+    found = await hubs_of(request).store.activities(
+        hub.slug, now, now + PAGE_DAYS * _DAY_MS, public=True
+    )
     base = base_url(request)
     return _html(
         "embed.html",
@@ -365,7 +369,7 @@ async def hub_ical(request: Request) -> Response:
         return _not_found()
     now = now_ms()
     found = await hubs_of(request).store.activities(
-        hub.slug, now - FEED_PAST_DAYS * _DAY_MS, now + FEED_DAYS * _DAY_MS
+        hub.slug, now - FEED_PAST_DAYS * _DAY_MS, now + FEED_DAYS * _DAY_MS, public=True
     )
     body = feeds.ical(found, {hub.slug: hub}, base_url(request), f"Agenda {hub.name}")
     return _calendar(body, hub.slug)
@@ -378,7 +382,7 @@ async def all_ical(request: Request) -> Response:
     found: list[Activity] = []
     for hub in hubs:
         found += await store.activities(
-            hub.slug, now - FEED_PAST_DAYS * _DAY_MS, now + FEED_DAYS * _DAY_MS
+            hub.slug, now - FEED_PAST_DAYS * _DAY_MS, now + FEED_DAYS * _DAY_MS, public=True
         )
     body = feeds.ical(found, {h.slug: h for h in hubs}, base_url(request), "Agenda van de hubs")
     return _calendar(body, "hubs")
@@ -390,7 +394,7 @@ async def hub_atom(request: Request) -> Response:
         return _not_found()
     now = now_ms()
     found = await hubs_of(request).store.activities(
-        hub.slug, now - FEED_PAST_DAYS * _DAY_MS, now + FEED_DAYS * _DAY_MS
+        hub.slug, now - FEED_PAST_DAYS * _DAY_MS, now + FEED_DAYS * _DAY_MS, public=True
     )
     body = feeds.atom(found, hub, base_url(request), now)
     return Response(

@@ -33,7 +33,8 @@ from server.hubs.store import new_activity_id
 
 async def submit_visit(request: Request, hub: Hub, body: dict[str, Any]) -> Activity | None:
     """A public visit request, from the JSON API or the page's form: the
-    origin check, the per-IP limit, the honeypot, then validation. The
+    origin check, the per-IP limit, the honeypot, validation, then the
+    per-hub limit (counting only what would be stored). The
     pending activity, or None for a filled honeypot (answered as sent)."""
     check_write(request, None)
     settings = node_of(request).settings
@@ -44,6 +45,9 @@ async def submit_visit(request: Request, hub: Hub, body: dict[str, Any]) -> Acti
     body = {k: v for k, v in body.items() if k != HONEYPOT}
     now = now_ms()
     activity = agenda.visit_from_body(body, hub=hub.slug, id=new_activity_id(), now=now)
+    # Counted per hub only when it would be stored: bad forms spend nothing.
+    per_hub = Limit(settings.visit_requests_per_hub, settings.visit_requests_hub_window_s)
+    await limit(request, "visit_request_hub", hub.slug, per_hub, "visit requests to this hub")
     await hubs_of(request).store.add_activity(activity)
     return activity
 
@@ -70,7 +74,7 @@ async def public_agenda(request: Request) -> Response:
     embeddable agenda."""
     hub = await hub_of_request(request)
     start, end = range_of(request)
-    found = await hubs_of(request).store.activities(hub.slug, start, end)
+    found = await hubs_of(request).store.activities(hub.slug, start, end, public=True)
     base = base_url(request)
     items = [{**a.data(), "url": f"{base}/hubs/{hub.slug}/a/{a.id}"} for a in found if a.public]
     return JSONResponse(
@@ -98,7 +102,7 @@ async def screen_now(request: Request) -> Response:
         raise ApiError(401, "unauthorized", "this screen link was replaced: ask for the new one")
     now = now_ms()
     begin, end = fields.day_bounds(now)
-    activities = await hubs.store.activities(hub.slug, begin, end)
+    activities = await hubs.store.activities(hub.slug, begin, end, public=True)
     shown = showing(activities, now)
     body: dict[str, Any] = {
         "hub": {"slug": hub.slug, "name": hub.name},

@@ -254,23 +254,36 @@ class HubStore:
         return removed > 0
 
     async def activities(
-        self, slug: str, start: int | None = None, end: int | None = None
+        self, slug: str, start: int | None = None, end: int | None = None, *, public: bool = False
     ) -> list[Activity]:
         """Activities overlapping [start, end) (UTC ms; None: unbounded),
-        soonest first, at most ``MAX_LISTED``."""
+        soonest first, at most ``MAX_LISTED``. ``public``: only the public
+        ones (``Activity.public``), read past the others page by page —
+        pending and declined visit requests, which anyone may send, once
+        filled the ``MAX_LISTED`` and hid the real agenda from its pages,
+        feeds, screen and lifecycle."""
         low: float | str = "-inf" if start is None else start - MAX_ACTIVITY_MS
         high: float | str = "+inf" if end is None else f"({end}"
-        ids = cast(
-            list[bytes],
-            await self.redis.zrangebyscore(keys.when(slug), low, high, start=0, num=MAX_LISTED),
-        )
-        if not ids:
-            return []
-        raws = cast(list[bytes | None], await self.redis.hmget(keys.activities(slug), ids))
-        found = [activity_of(r) for r in raws if r is not None]
-        if start is not None:
-            found = [a for a in found if a.end > start]
-        return sorted(found, key=lambda a: (a.start, a.id))
+        found: list[Activity] = []
+        offset = 0
+        while len(found) < MAX_LISTED:
+            ids = cast(
+                list[bytes],
+                await self.redis.zrangebyscore(
+                    keys.when(slug), low, high, start=offset, num=MAX_LISTED
+                ),
+            )
+            if not ids:
+                break
+            raws = cast(list[bytes | None], await self.redis.hmget(keys.activities(slug), ids))
+            page = [activity_of(r) for r in raws if r is not None]
+            found += [
+                a for a in page if (start is None or a.end > start) and (a.public or not public)
+            ]
+            if not public or len(ids) < MAX_LISTED:
+                break
+            offset += len(ids)
+        return sorted(found, key=lambda a: (a.start, a.id))[:MAX_LISTED]
 
     # --- boards --------------------------------------------------------------------
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import redis.asyncio as aioredis
 
 from server.embedded import EmbeddedValkey
+from server.hubs import agenda
+from server.hubs.store import MAX_LISTED, HubStore, new_activity_id
 from tests.integration.conftest import Nodes, nodes, valkey
 from tests.integration.test_accounts import Tab, add_account
 from tests.integration.test_hubs_api import HUB, coordinator, iso
@@ -542,3 +545,58 @@ async def test_a_files_name_cannot_carry_a_path_nul_or_direction_and_files_stay_
     assert _get(node, f"/api/boards/{other['board']}/files/{att['id']}", mine).status_code == 404
     thumb = _get(node, f"/api/boards/{other['board']}/files/{att['id']}/thumb", mine)
     assert thumb.status_code == 404
+
+
+async def test_a_flood_of_visit_requests_neither_hides_the_agenda_nor_grows_without_end(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """Anyone may ask for a visit, and the per-IP limit counts one address
+    (an IPv6 /64 holds millions). A thousand pending requests at the next
+    hours once filled the store's listing cap, so the hub page, its feed,
+    the public agenda and the screen showed no real activity at all. Now
+    public reads skip them, and a hub takes ``VISIT_REQUESTS_PER_HUB`` a
+    window from all addresses together."""
+    node = nodes.start(PRIKBORD_VISIT_REQUESTS_PER_IP="1000", PRIKBORD_VISIT_REQUESTS_PER_HUB="3")
+    coco = await coordinator(node, valkey)
+    client = aioredis.Redis.from_url(valkey.url)
+    try:
+        assert (await coco.send("POST", "/api/hubs", HUB)).status_code == 201
+        soon = {"start": iso(timedelta(hours=2)), "end": iso(timedelta(hours=3))}
+        real = {"type": "brainstorm", "title": "Echte brainstorm", **soon}
+        assert (await coco.send("POST", "/api/hubs/delft/activities", real)).status_code == 201
+        # What a flood from many addresses leaves behind (written straight
+        # into the store: the per-hub limit below keeps the API from it).
+        store = HubStore(client)
+        wish = iso(timedelta(hours=1))
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        for i in range(MAX_LISTED + 5):
+            body = {"group": f"Spam {i}", "contact": "a@b.nl", "size": 3, "wishes": [wish]}
+            pending = agenda.visit_from_body(body, hub="delft", id=new_activity_id(), now=now)
+            await store.add_activity(pending)
+        public_reads = [
+            "/hubs/delft",
+            "/hubs/delft/embed",
+            "/hubs/delft/agenda.ics",
+            "/hubs/delft/agenda.atom",
+            "/hubs/agenda.ics",
+            "/hubs",
+            "/api/hubs/delft/agenda",
+        ]
+        for path in public_reads:
+            res = await coco.http.get(path)
+            assert res.status_code == 200 and "Echte brainstorm" in res.text, path
+            assert "Spam" not in res.text, path
+        # The per-hub limit: three stored, the fourth refused (any address).
+        for i in range(4):
+            visit = {
+                "group": f"Klas {i}",
+                "contact": "a@b.nl",
+                "size": 3,
+                "wishes": [soon["start"]],
+            }
+            res = await coco.send("POST", "/api/hubs/delft/visit", visit)
+            assert res.status_code == (202 if i < 3 else 429), (i, res.text)
+        assert "retry-after" in res.headers
+    finally:
+        await client.aclose()
+        await coco.http.aclose()
