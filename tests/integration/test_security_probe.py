@@ -600,3 +600,38 @@ async def test_a_flood_of_visit_requests_neither_hides_the_agenda_nor_grows_with
     finally:
         await client.aclose()
         await coco.http.aclose()
+
+
+async def test_search_finds_only_the_searchers_boards_and_managed_hubs(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """A facilitator's search never returns a word from another account's
+    board, nor from a hub they do not manage (403, not an empty answer
+    that would still run the search); anonymous search is refused."""
+    node = nodes.start()
+    coco = await coordinator(node, valkey)
+    await add_account(valkey, "vera", "facilitator")
+    vera = Tab(node)
+    assert (await vera.login("vera")).status_code == 200
+    anon = Tab(node)
+    try:
+        assert (await coco.send("POST", "/api/hubs", HUB)).status_code == 201
+        theirs = await coco.create("Van coco")
+        fac = token_of(theirs["links"]["facilitator"])
+        w = await Wire.join(node.ws, theirs["board"], fac, "Coco")
+        assert (await w.op("a", card("c1", "Zeldzaamwoord")))["t"] == "ack"
+        await w.close()
+        put = await coco.send("PUT", f"/api/hubs/delft/boards/{theirs['board']}", {"public": True})
+        assert put.status_code == 200
+        mine = await vera.create("Van vera")
+        assert mine["board"]
+        res = await vera.send("GET", "/api/library/search?q=zeldzaamwoord")
+        assert res.status_code == 200 and res.json()["hits"] == [], res.text
+        res = await vera.send("GET", "/api/library/search?q=zeldzaamwoord&hub=delft")
+        assert res.status_code == 403, res.text
+        assert (await anon.send("GET", "/api/library/search?q=zeldzaamwoord")).status_code == 401
+        found = await coco.send("GET", "/api/library/search?q=zeldzaamwoord&hub=delft")
+        assert found.status_code == 200 and found.json()["hits"], found.text
+    finally:
+        for tab in (coco, vera, anon):
+            await tab.http.aclose()
