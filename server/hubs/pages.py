@@ -39,7 +39,7 @@ from server.hubs.agenda import TYPE_LABELS, Activity
 from server.hubs.fields import Invalid, local
 from server.hubs.model import Hub
 from server.hubs.public import submit_visit
-from server.hubs.routes import base_url, hubs_of, now_ms
+from server.hubs.routes import base_url, hubs_of, names_host, now_ms
 from server.routes.api import board_links
 
 #: What the pages list: the coming weeks of a hub (a season for the feeds).
@@ -427,14 +427,14 @@ async def agenda_js(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     """Public pages; the fixed paths before ``/hubs/{slug}``."""
     return [
-        Route("/hubs", hubs_page),
-        Route("/hubs/agenda.ics", all_ical),
-        Route("/hubs/{slug}", hub_page),
+        Route("/hubs", names_host(hubs_page)),
+        Route("/hubs/agenda.ics", names_host(all_ical)),
+        Route("/hubs/{slug}", names_host(hub_page)),
         Route("/hubs/{slug}/visit", visit_form, methods=["POST"]),
-        Route("/hubs/{slug}/a/{id}", activity_page),
-        Route("/hubs/{slug}/embed", embed_page),
-        Route("/hubs/{slug}/agenda.ics", hub_ical),
-        Route("/hubs/{slug}/agenda.atom", hub_atom),
+        Route("/hubs/{slug}/a/{id}", names_host(activity_page)),
+        Route("/hubs/{slug}/embed", names_host(embed_page)),
+        Route("/hubs/{slug}/agenda.ics", names_host(hub_ical)),
+        Route("/hubs/{slug}/agenda.atom", names_host(hub_atom)),
         Route("/embed/hubs.css", css),
         Route("/embed/agenda.js", agenda_js),
     ]

@@ -76,6 +76,27 @@ def refusals(handler: Handler) -> Handler:
     return wrapped
 
 
+def names_host(handler: Handler) -> Handler:
+    """For a public page or feed whose links name this server: shared
+    caches (``public``) may keep it only when the server knows its own
+    address (``PRIKBORD_PUBLIC_URL``). Without it the links are built from
+    the request's Host header, which a client picks: a proxy cache keyed on
+    the path alone would hand one client's forged host — in every link, the
+    iCal URLs, the join link and its QR code — to everyone for a minute.
+    Then only the browser keeps it (``private``)."""
+
+    async def wrapped(request: Request) -> Response:
+        response = await handler(request)
+        cache = response.headers.get("cache-control", "")
+        if cache.startswith("public") and not node_of(request).settings.public_url:
+            response.headers["cache-control"] = "private" + cache.removeprefix("public")
+        return response
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
 def invalid(exc: Invalid) -> JSONResponse:
     return JSONResponse(
         {"error": "invalid", "field": exc.field, "message": exc.message}, status_code=422
@@ -418,7 +439,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/hubs/{slug}", delete_hub, methods=["DELETE"]),
         Route("/api/hubs/{slug}/screen-link/replace", replace_screen_link, methods=["POST"]),
         Route("/api/hubs/{slug}/now", public.screen_now, methods=["GET"]),
-        Route("/api/hubs/{slug}/agenda", public.public_agenda, methods=["GET"]),
+        Route("/api/hubs/{slug}/agenda", names_host(public.public_agenda), methods=["GET"]),
         Route("/api/hubs/{slug}/activities", list_activities, methods=["GET"]),
         Route("/api/hubs/{slug}/activities", create_activity, methods=["POST"]),
         Route("/api/hubs/{slug}/activities/{id}", read_activity, methods=["GET"]),

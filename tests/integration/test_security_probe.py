@@ -635,3 +635,43 @@ async def test_search_finds_only_the_searchers_boards_and_managed_hubs(
     finally:
         for tab in (coco, vera, anon):
             await tab.http.aclose()
+
+
+async def test_public_pages_built_from_a_forged_host_are_never_shared_cacheable(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """Without ``PRIKBORD_PUBLIC_URL`` a public page's links come from the
+    request's Host header; such a page said ``public`` and a proxy cache
+    keyed on the path would serve one client's forged host (links, iCal
+    URLs, the join QR code) to everyone. Now ``private`` there; with the
+    public URL set, the links ignore Host and the pages stay ``public``."""
+    for public_url in ("", "https://prikbord.example.org"):
+        env = {"PRIKBORD_PUBLIC_URL": public_url} if public_url else {}
+        node = nodes.start(**env)
+        coco = await coordinator(node, valkey, name=f"coco{len(public_url)}")
+        try:
+            if public_url == "":
+                made = await coco.send("POST", "/api/hubs", HUB)
+                assert made.status_code == 201, made.text
+            forged = {"Host": "evil.example"}
+            for path in (
+                "/hubs",
+                "/hubs/delft",
+                "/hubs/delft/embed",
+                "/hubs/delft/agenda.ics",
+                "/hubs/delft/agenda.atom",
+                "/hubs/agenda.ics",
+                "/api/hubs/delft/agenda",
+            ):
+                res = await coco.http.get(path, headers=forged)
+                assert res.status_code == 200, (path, res.text[:200])
+                cache = res.headers["cache-control"]
+                if public_url:
+                    assert cache.startswith("public") and "evil.example" not in res.text, path
+                else:
+                    assert cache.startswith("private"), (path, cache)
+            css = await coco.http.get("/embed/hubs.css", headers=forged)
+            assert css.headers["cache-control"].startswith("public")  # names no host
+        finally:
+            await coco.http.aclose()
+            node.stop()
