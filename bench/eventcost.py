@@ -1,6 +1,6 @@
 """The fixed costs a node pays per event, whatever the number of sockets.
 
-    python -m bench.eventcost [--events 3000]
+    python -m bench.eventcost [--events 3000] [--redis]
 
 In-process and single-threaded: the same ``card.add`` events the fan-out
 scenario publishes, stored as bytes, then each step the hub takes per
@@ -12,21 +12,28 @@ reducer with the visibility check of an open board, and building the
 ``FrameWriter.write``) with the transport's ``write`` replaced by a counter:
 what is left of a delivery's cost in ``python -m bench --only fanout`` is
 the kernel's (the ``send`` syscall and, on loopback, the receiver's TCP
-path charged to the sender).
+path charged to the sender). The op path's pure parts: decoding a client's
+op frame and encoding its ack.
+
+``--redis`` adds the client side of one Redis command through redis-py's
+asyncio client (what every append, presence write and publish pays), as
+process CPU per command against a Valkey of our own.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import msgpack
 
 from protocol import codec
-from protocol.messages import Event
+from protocol.messages import Ack, Event
 from protocol.model import BoardState
 from protocol.reducer import apply
 from protocol.visibility import Change
@@ -61,7 +68,9 @@ def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench.eventcost", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("--events", type=int, default=3000)
-    n = p.parse_args().events
+    p.add_argument("--redis", action="store_true", help="also time a redis-py round trip")
+    args = p.parse_args()
+    n = args.events
     raws = _events(n)
     objs = [msgpack.unpackb(r) for r in raws]
     events = [codec.decode_event(r) for r in raws]
@@ -73,7 +82,12 @@ def main() -> int:
             apply(state, event)
             change.variants(state)
 
+    frames = [msgpack.packb({"t": "op", "id": f"o{k}", "op": o["op"]}) for k, o in enumerate(objs)]
     rows = {
+        "decode_client (an op frame from a client)": lambda: [
+            codec.decode_client(f) for f in frames
+        ],
+        "ack encode": lambda: [codec.encode(Ack(t="ack", id="o1", seq=k)) for k in range(n)],
         "event_seq (read the seq only)": lambda: [codec.event_seq(r) for r in raws],
         "msgpack unpack": lambda: [msgpack.unpackb(r) for r in raws],
         "pydantic Event.model_validate": lambda: [Event.model_validate(o) for o in objs],
@@ -88,7 +102,32 @@ def main() -> int:
         print(f"  {_best(step, n):7.2f}  {name}")
     per = asyncio.run(_delivery(raws[0]))
     print(f"  {per:7.2f}  one delivery, Python part (direct path; write not counted)")
+    if args.redis:
+        per = asyncio.run(_redis_round_trip(n))
+        print(f"  {per:7.2f}  one Redis command, client-side CPU (redis-py asyncio, EVALSHA)")
     return 0
+
+
+async def _redis_round_trip(n: int) -> float:
+    from server.embedded import EmbeddedValkey
+    from server.engine.client import connect
+
+    with tempfile.TemporaryDirectory(prefix="pb-eventcost-") as tmp:
+        valkey = EmbeddedValkey(Path(tmp) / "valkey", appendfsync="always")
+        url = valkey.start()
+        try:
+            client = connect(url)
+            sha = await client.script_load("return redis.call('INCR', KEYS[1])")
+            for _ in range(100):  # warm the pool and the script cache
+                await client.evalsha(sha, 1, "k")
+            cpu = time.process_time()
+            for _ in range(n):
+                await client.evalsha(sha, 1, "k")
+            per = (time.process_time() - cpu) / n * 1e6
+            await client.aclose()
+            return per
+        finally:
+            valkey.stop()
 
 
 class _CountingTransport:
