@@ -95,6 +95,14 @@ def touches(op: Op) -> Touch:
     return _BARRIER
 
 
+def focus_touch(card: str | None, doc: str | None) -> Touch:
+    """What a focus message reads: the card it names (directly or through
+    its notes document), so presence judges it after the sender's own
+    acked ops on that card are applied."""
+    cards = {c for c in (card, doc_card(doc) if doc else None) if c}
+    return _t(reads=tuple(f"card:{c}" for c in sorted(cards)))
+
+
 class Pending:
     """A connection's acked ops its node may not have applied yet: for each
     key, the seq of the last such op that wrote it. Bounded: entries the

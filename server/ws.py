@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from protocol import codec, limits
-from protocol.depends import Pending, touches
+from protocol.depends import Pending, focus_touch, touches
 from protocol.errors import CloseCode, ErrorCode, HandshakeRefused, ProtocolError, close_reason
 from protocol.messages import Ack, Error, Focus, Hello, Member, OpMsg, Ping, Pong
 from protocol.ops import CardAdd, CardSet
@@ -353,6 +353,11 @@ class _Session:
                     self._error(ErrorCode.RATE_LIMITED, "too many focus changes: slow down")
                 elif (msg.card, msg.notes, msg.cursor) != (self.focus, *self.notes_focus):
                     self.focus, self.notes_focus = msg.card, (msg.notes, msg.cursor)
+                    # Read your writes: a focus on the card this client just
+                    # added is judged (shown_focus) once the node applied it.
+                    after = self.pending.wait_for(focus_touch(msg.card, msg.notes))
+                    if after > self.hub.state.seq:
+                        await self.hub.caught_up(after, READ_YOUR_WRITES_WAIT_S)
                     await self._put_presence()
             case Hello():
                 self._error(ErrorCode.INVALID, "already joined")

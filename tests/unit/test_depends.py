@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from protocol.codec import op_from_wire
-from protocol.depends import BARRIER, Pending, touches
+from protocol.depends import BARRIER, Pending, focus_touch, touches
+from protocol.ops import CardAdd
 
 
 def t(**op: Any) -> Any:
@@ -51,3 +52,12 @@ def test_applied_entries_are_dropped_past_the_bound() -> None:
         p.acked(t(type="card.add", id=f"k{i}", title="x"), seq=i + 1, applied=8)
     assert len(p._seq) <= 4
     assert p.wait_for(t(type="card.move", id="k9", x=0)) == 10
+
+
+def test_a_focus_reads_the_card_it_names_directly_or_through_its_notes() -> None:
+    pending = Pending()
+    pending.acked(touches(CardAdd(type="card.add", id="c1", title="x")), 7, 3)
+    assert pending.wait_for(focus_touch("c1", None)) == 7
+    assert pending.wait_for(focus_touch(None, "card:c1")) == 7
+    assert pending.wait_for(focus_touch("c2", "board")) == 0
+    assert pending.wait_for(focus_touch(None, None)) == 0
