@@ -304,6 +304,11 @@ class Settings:
     #: ~3x ``library_import_max_bytes`` in memory (the bytes, their base64,
     #: the JSON text); more wait their turn. Two keep a node under ~0.5 GB.
     library_export_concurrency: int = 2
+    #: Imports one node reads and checks at once: a 64 MiB file is a few
+    #: hundred MB of objects while it is checked (seconds of CPU, off the
+    #: event loop); more wait their turn (their body unread) instead of
+    #: each holding its own.
+    library_import_concurrency: int = 2
     #: Saved templates per scope (one account, one hub): a template per
     #: activity type and season stays far below; it keeps one account from
     #: filling Redis with copies of big boards.
@@ -490,6 +495,9 @@ class Settings:
             ),
             library_export_concurrency=int(
                 get("LIBRARY_EXPORT_CONCURRENCY", str(base.library_export_concurrency))
+            ),
+            library_import_concurrency=int(
+                get("LIBRARY_IMPORT_CONCURRENCY", str(base.library_import_concurrency))
             ),
             library_saved_templates=int(
                 get("LIBRARY_SAVED_TEMPLATES", str(base.library_saved_templates))

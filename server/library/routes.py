@@ -28,6 +28,7 @@ from server.accounts.auth import caller, check_write, ip_of, limit
 from server.accounts.http import ApiError, read_json, too_many
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
+from server.files.registry import Entry
 from server.library import boards, document, render, templates
 from server.library.access import (
     create,
@@ -93,27 +94,36 @@ async def export_board(request: Request) -> Response:
     await _count_read(request)
     reader = await read_board(request, request.path_params["board"])
     state, full = reader.state, reader.full
+    # Rendering a big board takes a second or more of CPU: in a thread, so
+    # the node's sockets are served meanwhile.
     if fmt == "json":
-        form = to_wire(state)
-        async with _export_slot(request):
+        async with _slot(
+            request, "library_exports", node_of(request).settings.library_export_concurrency
+        ):
+            form = await asyncio.to_thread(to_wire, state)
             files = await _attachments(request, state.board, document.referenced_files(form))
-            doc = document.build(
-                form, view="full" if full else reader.role, exported_at=now_ms(), attachments=files
-            )
-            data = document.dumps(doc)
+            view = "full" if full else reader.role
+
+            def dump() -> bytes:
+                built = document.build(form, view=view, exported_at=now_ms(), attachments=files)
+                return document.dumps(built)
+
+            data = await asyncio.to_thread(dump)
         return _download(data, "application/json", _filename(state, "json"))
     if fmt == "csv":
-        text = render.to_csv(state, facilitator=full)
+        text = await asyncio.to_thread(render.to_csv, state, facilitator=full)
         return _download(
             text.encode("utf-8-sig"), "text/csv; charset=utf-8", _filename(state, "csv")
         )
     if fmt == "md":
-        text = render.to_markdown(state, facilitator=full)
+        text = await asyncio.to_thread(render.to_markdown, state, facilitator=full)
         return _download(text, "text/markdown; charset=utf-8", _filename(state, "md"))
     if fmt == "html":
         node = node_of(request)
         base = node.settings.public_url or str(request.base_url).rstrip("/")
-        page = render.to_print_html(state, facilitator=full, stylesheet=base + PRINT_CSS_PATH)
+        page = await asyncio.to_thread(
+            render.to_print_html, state, facilitator=full, stylesheet=base + PRINT_CSS_PATH
+        )
         return Response(
             page, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"}
         )
@@ -130,13 +140,14 @@ async def _count_read(request: Request) -> None:
     await limit(request, "library_read_ip", ip_of(request), rule, "exports and copies")
 
 
-def _export_slot(request: Request) -> asyncio.Semaphore:
-    """The node's JSON exports being built at once (each holds its files
-    in memory): at most ``library_export_concurrency``; more wait."""
-    slots: asyncio.Semaphore | None = getattr(request.app.state, "library_exports", None)
+def _slot(request: Request, name: str, size: int) -> asyncio.Semaphore:
+    """The node's semaphore ``name`` (made on first use): JSON exports with
+    their files, or imports being checked, at most ``size`` at once (each
+    holds up to a few hundred MB); more wait their turn."""
+    slots: asyncio.Semaphore | None = getattr(request.app.state, name, None)
     if slots is None:
-        slots = asyncio.Semaphore(max(1, node_of(request).settings.library_export_concurrency))
-        request.app.state.library_exports = slots
+        slots = asyncio.Semaphore(max(1, size))
+        setattr(request.app.state, name, slots)
     return slots
 
 
@@ -179,15 +190,22 @@ async def import_board(request: Request) -> Response:
     becomes a new board, the caller's. Nothing is created unless the whole
     file checks out."""
     who = await may_create(request)
-    raw = await read_body(request, node_of(request).settings.library_import_max_bytes)
-    try:
-        doc = document.loads(raw)
-        state = document.read_state(doc, "import", 0)
-        files = document.read_attachments(doc, state)
-    except document.BadDocument as exc:
-        status = 422 if exc.code == "invalid" else 400
-        raise ApiError(status, exc.code, exc.message) from None
-    return await create(request, state, who, boards.put_files(node_of(request), files))
+    settings = node_of(request).settings
+    async with _slot(request, "library_imports", settings.library_import_concurrency):
+        raw = await read_body(request, settings.library_import_max_bytes)
+        try:  # seconds of CPU for a big file: in a thread, the sockets go on
+            state, files = await asyncio.to_thread(_parse_import, raw)
+        except document.BadDocument as exc:
+            status = 422 if exc.code == "invalid" else 400
+            raise ApiError(status, exc.code, exc.message) from None
+        return await create(request, state, who, boards.put_files(node_of(request), files))
+
+
+def _parse_import(raw: bytes) -> tuple[BoardState, list[tuple[str, Entry, bytes]]]:
+    """The state and files of an import file; raises BadDocument."""
+    doc = document.loads(raw)
+    state = document.read_state(doc, "import", 0)
+    return state, document.read_attachments(doc, state)
 
 
 class Duplicate(BaseModel):

@@ -14,6 +14,7 @@ each test is an attack that once worked, or a check that the rule holds.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import UTC, datetime, timedelta
@@ -22,9 +23,13 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 
+from protocol import limits
+from protocol.model import BoardState, Card, Comment, to_wire
 from server.embedded import EmbeddedValkey
+from server.engine.keys import BOARDS_KEY
 from server.hubs import agenda
 from server.hubs.store import MAX_LISTED, HubStore, new_activity_id
+from server.library import document
 from tests.integration.conftest import Nodes, nodes, valkey
 from tests.integration.test_accounts import Tab, add_account
 from tests.integration.test_hubs_api import HUB, coordinator, iso
@@ -675,3 +680,53 @@ async def test_public_pages_built_from_a_forged_host_are_never_shared_cacheable(
         finally:
             await coco.http.aclose()
             node.stop()
+
+
+def _big_export(cards: int, comments: int) -> bytes:
+    """A JSON export near the caps (long card texts, many comments): tens
+    of MB that take the server seconds to check."""
+    form = to_wire(BoardState("big"))
+    doc = document.build(form, view="full", exported_at=0)
+    one = Card(id="c0", title="Idee", body="b" * 4000, author="a", author_name="A",
+               created_at=1, updated_at=1)  # fmt: skip
+    said = Comment(id="m0", card="c0", body="x" * 500, author="a", author_name="A", created_at=1)
+    sample = to_wire(BoardState("s", cards={"c0": one}, comments={"m0": said}))
+    doc["state"]["cards"] = {f"c{i}": dict(sample["cards"]["c0"]) for i in range(cards)}
+    doc["state"]["comments"] = {
+        f"m{i}": dict(sample["comments"]["m0"], card=f"c{i % cards}") for i in range(comments)
+    }
+    return document.dumps(doc)
+
+
+async def test_a_big_import_leaves_the_nodes_sockets_served(
+    nodes: Nodes, valkey: EmbeddedValkey
+) -> None:
+    """Checking an import near the cap takes seconds of CPU, and it once ran
+    on the event loop: every socket of the node (a whole class's boards)
+    stood still meanwhile, and anyone may import where creation is open.
+    Now it runs in a thread: an op sent while the file is being checked is
+    acked before the import gets as far as making its board (before, the
+    op waited until the check was over and the board was on its way)."""
+    node = nodes.start()
+    made = node.create_board("Live")
+    w = await Wire.join(node.ws, made["board"], token_of(made["links"]["facilitator"]), "F")
+    raw = await asyncio.to_thread(_big_export, limits.MAX_CARDS, limits.MAX_COMMENTS)
+    headers = {"Content-Type": "application/json", "Origin": node.http}
+    client = aioredis.Redis.from_url(valkey.url)
+    try:
+        async with httpx.AsyncClient(base_url=node.http, timeout=120) as http:
+            importing = asyncio.create_task(
+                http.post("/api/library/import", content=raw, headers=headers)
+            )
+            await asyncio.sleep(1.0)  # the body is in; the server is checking it
+            ack = await w.op("live", card("c1", "Nog steeds live"), timeout=60)
+            boards_at_ack = await client.scard(BOARDS_KEY)
+            res = await importing
+        assert ack["t"] == "ack" and res.status_code == 201, res.text[:300]
+        assert boards_at_ack == 1, (
+            "the op waited for the import's check: the event loop was blocked"
+        )
+        assert await client.scard(BOARDS_KEY) == 2
+    finally:
+        await client.aclose()
+        await w.close()
