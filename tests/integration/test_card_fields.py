@@ -44,7 +44,11 @@ async def test_question_fields_travel_and_belong_to_their_author(nodes: Nodes) -
     assert ack["t"] == "ack"
     # A facilitator locks the board: the author's edits wait until it opens.
     fac = await Wire.join(node.ws, bid, token_of(board["links"]["facilitator"]), "Fran")
-    assert (await fac.op("f1", {"type": "board.set", "locked": True}))["t"] == "ack"
+    lock = await fac.op("f1", {"type": "board.set", "locked": True})
+    assert lock["t"] == "ack"
+    # Ann's check runs on her node's replica: once she has seen the lock, so
+    # has it (an op checked before would be acked, and a no-op when applied).
+    await ann.wait_seq(lock["seq"])
     locked = await ann.op("a5", {"type": "card.set", "id": "q1", "tags": []})
     assert locked["t"] == "error" and locked["code"] == ErrorCode.FORBIDDEN
     # A new join's snapshot holds the card as it is.
