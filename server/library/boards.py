@@ -21,6 +21,7 @@ hash tag: one DEL), so a failed import leaves nothing in Redis.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 from collections.abc import Awaitable, Callable
@@ -74,7 +75,9 @@ async def create_from_state(
     board in a hub is the hubs' index (server/hubs/store.py ``attach``):
     the caller's, so one place says which hub a board is in."""
     board = new_board_id()
-    born = copy.deepcopy(state)
+    # A big board is a second of CPU to copy and pack: in a thread, so the
+    # node's sockets are served meanwhile.
+    born = await asyncio.to_thread(copy.deepcopy, state)
     born.board, born.seq = board, BIRTH_SEQ
     title = born.settings.title
     store = node.store
@@ -93,8 +96,9 @@ async def create_from_state(
         appended = await store.append(board, "system:create", head, tail)
         if appended.seq != BIRTH_SEQ:
             raise CreateFailed(f"new board's first event got seq {appended.seq}")
+        packed = await asyncio.to_thread(lambda: codec.pack(to_wire(born)))
         saved = await store.save_snapshot(
-            board, BIRTH_SEQ, codec.pack(to_wire(born)), epoch=epoch,
+            board, BIRTH_SEQ, packed, epoch=epoch,
             last_event=codec.seal_event(head, BIRTH_SEQ, tail),
             # Resumes from before seq 1 do not exist; 1 keeps the careful path.
             restricted=BIRTH_SEQ,
