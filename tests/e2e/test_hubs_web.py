@@ -381,7 +381,9 @@ def test_a_template_board_made_at_the_start_is_followed_then_frozen_and_filed(
 ) -> None:
     """The issue's 'done when': an activity starts its board from a
     template, the hub screen follows, and the board is frozen and filed in
-    the hub when it ends. The lifecycle ticks every second here."""
+    the hub when it ends; saved from the hub's boards as the hub's template,
+    it is what the next activity starts from. The lifecycle ticks every
+    second here."""
     server = Server(
         tmp_path / "data",
         env={"PRIKBORD_OPEN_BOARD_CREATION": "0", "PRIKBORD_HUB_TICK_S": "1"},
@@ -435,5 +437,27 @@ def test_a_template_board_made_at_the_start_is_followed_then_frozen_and_filed(
             time.sleep(0.2)
         assert filed()
         assert wall.errors == []  # type: ignore[attr-defined]
+
+        # Re-used: the coordinator saves the filed board as a template of
+        # the hub from its boards, and the next activity starts from it. A
+        # template of the account's own is not offered: the hub makes the
+        # board, and the server would refuse it ("no such template").
+        _api(page, "POST", f"/api/boards/{board}/template", {"name": "Mijn eigen sjabloon"})
+        page.goto(server.url + "/my/hubs/zoetermeer")
+        page.get_by_role("button", name="Boards of this hub").click()
+        page.get_by_test_id("hub-board-template").click()
+        expect(page.get_by_test_id("hub-template-name")).to_have_value("Brainstorm energie")
+        page.get_by_test_id("hub-template-name").fill("Energie-sjabloon")
+        page.get_by_test_id("hub-template-save").click()
+        expect(page.get_by_test_id("hub-template-saved")).to_contain_text("Energie-sjabloon")
+        page.get_by_role("button", name="Agenda", exact=True).click()
+        page.get_by_role("button", name="New activity").click()
+        page.locator("#act-title").fill("Vervolg energie")
+        page.get_by_label("Make a board from a template when it starts").check()
+        options = page.locator("#act-template option").all_inner_texts()
+        assert "Energie-sjabloon" in options and "Mijn eigen sjabloon" not in options
+        page.locator("#act-template").select_option(label="Energie-sjabloon")
+        page.get_by_role("button", name="Save activity").click()
+        expect(page.get_by_text("Board from “Energie-sjabloon”")).to_be_visible()
     finally:
         server.stop()

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setLang } from "../src/i18n";
-import { HubApiError, readActivity, readNow, type Activity, type Now } from "../src/ui/hubs/api";
+import { HubApiError, readActivity, readNow, readTemplateChoices, type Activity, type Now } from "../src/ui/hubs/api";
 import { serverProblems } from "../src/ui/hubs/hubform";
 import { emptyHub } from "../src/ui/hubs/hubform";
 import { NOW_POLL_MS, BOUNDARY_SLACK_MS, RETRY_FIRST_MS, RETRY_MAX_MS, STARTING_POLL_MS, STARTING_WINDOW_MS, boundaryOf, nextDelay } from "../src/ui/hubs/schedule";
@@ -174,5 +174,22 @@ describe("the hub screen", () => {
     for (const p of ["/hub/Delft/screen", "/hub/delft", "/my/hubs/delft/x", "/api/hubs/delft/now"]) {
       expect(strategyFor(new URL(p, O), "GET", "navigate", O), p).toBeNull();
     }
+  });
+});
+
+describe("an activity's templates", () => {
+  it("offers the built-ins and the hub's saved templates, not the account's own (the hub makes the board)", () => {
+    const answer = {
+      builtin: [{ id: "brainstorm:en", name: "Brainstorm" }],
+      saved: [
+        { id: "mine", name: "My own", scope: "user:coby", created: 1 },
+        { id: "hubs", name: "Delft's", scope: "hub:delft", created: 2 },
+        { id: "other", name: "Leiden's", scope: "hub:leiden", created: 3 },
+      ],
+    };
+    expect(readTemplateChoices(answer, "delft")).toEqual([
+      { id: "brainstorm:en", label: "Brainstorm" }, { id: "hubs", label: "Delft's" },
+    ]);
+    expect(readTemplateChoices({}, "delft")).toEqual([]);
   });
 });

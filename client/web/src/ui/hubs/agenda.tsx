@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { getLang, t } from "../../i18n";
 import { PlusIcon } from "../icons";
 import { ActivityDialog } from "./activityform";
-import { HubApiError, listActivities, updateActivity, type Activity } from "./api";
+import { HubApiError, listActivities, listTemplates, updateActivity, type Activity } from "./api";
 import { ht } from "./i18n";
 import { addDays, dayKey, formatDay, formatSpan, groupByDay, startOfDay, startOfWeek, weekDays, type DayGroup } from "./time";
 import { templateLabel, typeLabel } from "./types";
@@ -22,6 +22,14 @@ export function AgendaPanel({ slug, version, onChanged }: { slug: string; versio
   const [error, setError] = useState("");
   const [editing, setEditing] = useState<Activity | "new" | null>(null);
   const [busy, setBusy] = useState(false);
+  // Saved templates' names by id: an activity names its template by id,
+  // and only the built-ins' names are known without asking.
+  const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
+  useEffect(() => {
+    let live = true;
+    listTemplates(slug, getLang()).then((list) => { if (live) setNames(new Map(list.map((x) => [x.id, x.label]))); }, () => undefined);
+    return () => { live = false; };
+  }, [slug, version]);
 
   useEffect(() => {
     let live = true;
@@ -80,7 +88,7 @@ export function AgendaPanel({ slug, version, onChanged }: { slug: string; versio
             <h3>{formatDay(g.start, lang)}</h3>
             {g.items.length === 0 ? <p class="muted small">{ht("nothingPlanned")}</p> : (
               <ul class="agenda-items">
-                {g.items.map((a) => <AgendaItem key={a.id} a={a} busy={busy} onEdit={() => setEditing(a)} onCancel={() => void cancel(a)} />)}
+                {g.items.map((a) => <AgendaItem key={a.id} a={a} names={names} busy={busy} onEdit={() => setEditing(a)} onCancel={() => void cancel(a)} />)}
               </ul>
             )}
           </li>
@@ -94,14 +102,16 @@ export function AgendaPanel({ slug, version, onChanged }: { slug: string; versio
   );
 }
 
-function AgendaItem({ a, busy, onEdit, onCancel }: { a: Activity; busy: boolean; onEdit: () => void; onCancel: () => void }) {
+function AgendaItem({ a, names, busy, onEdit, onCancel }: {
+  a: Activity; names: ReadonlyMap<string, string>; busy: boolean; onEdit: () => void; onCancel: () => void;
+}) {
   const lang = getLang();
   const facts = [
     typeLabel(a.type),
     a.online ? ht("online") : a.place,
     a.host ? ht("hostedBy", { name: a.host }) : "",
     a.capacity !== null ? ht("places", { n: a.capacity }) : "",
-    a.board ? ht("linkedBoard") : a.template ? ht("templateBoard", { name: templateLabel(a.template) }) : "",
+    a.board ? ht("linkedBoard") : a.template ? ht("templateBoard", { name: names.get(a.template) ?? templateLabel(a.template) }) : "",
   ].filter(Boolean);
   return (
     <li class={`agenda-item is-${a.status}`} data-testid="agenda-item" data-id={a.id} data-status={a.status}>

@@ -230,11 +230,28 @@ export const whatNow = async (slug: string, token: string): Promise<Now> => read
 
 export interface TemplateChoice { id: string; label: string }
 
-/** The templates an activity's board can be made from (server/library:
- * the built-ins in `lang`, and the saved ones of this account and hub). */
-export const listTemplates = async (slug: string, lang: "en" | "nl"): Promise<TemplateChoice[]> => {
-  const data = obj(await call("GET", `/api/library/templates?lang=${lang}&hub=${encodeURIComponent(slug)}`));
-  const pick = (list: unknown): TemplateChoice[] =>
-    (Array.isArray(list) ? list : []).map((v) => ({ id: str(obj(v).id), label: str(obj(v).name) })).filter((x) => x.id !== "");
-  return [...pick(data.builtin), ...pick(data.saved)];
+/** The templates an activity's board can be made from, out of the
+ * library's answer: the built-ins and the hub's saved ones. The answer also
+ * lists the account's own saved templates, but the hub makes the board when
+ * the activity starts and the server takes only a built-in or the hub's
+ * (server/hubs/routes.py `_check_template`): offering one's own would only
+ * end in "no such template" on Save. */
+export const readTemplateChoices = (answer: unknown, slug: string): TemplateChoice[] => {
+  const data = obj(answer);
+  const pick = (list: unknown, scope?: string): TemplateChoice[] =>
+    (Array.isArray(list) ? list : [])
+      .filter((v) => scope === undefined || str(obj(v).scope) === scope)
+      .map((v) => ({ id: str(obj(v).id), label: str(obj(v).name) })).filter((x) => x.id !== "");
+  return [...pick(data.builtin), ...pick(data.saved, `hub:${slug}`)];
+};
+
+export const listTemplates = async (slug: string, lang: "en" | "nl"): Promise<TemplateChoice[]> =>
+  readTemplateChoices(await call("GET", `/api/library/templates?lang=${lang}&hub=${encodeURIComponent(slug)}`), slug);
+
+/** Save one of the hub's boards as a template of the hub (its coordinators,
+ * by login: POST /api/boards/<board>/template with the hub), so the agenda
+ * can make the next activity's board from it. */
+export const saveHubTemplate = async (slug: string, board: string, name: string): Promise<TemplateChoice> => {
+  const got = obj(await call("POST", `/api/boards/${encodeURIComponent(board)}/template`, { name, hub: slug }));
+  return { id: str(got.id), label: str(got.name) };
 };

@@ -1,9 +1,11 @@
-/** A hub's boards: mark one public (listed on the hub's public page), take
- * one out of the hub, or put one of the boards the account sees into it. */
+/** A hub's boards: mark one public (listed on the hub's public page), save
+ * one as a template of the hub (a finished activity's board becomes the
+ * start of the next one), take one out of the hub, or put one of the boards
+ * the account sees into it. */
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { myBoards, type BoardItem } from "../account/api";
-import { HubApiError, hubBoards, putHubBoard, removeHubBoard, type HubBoard } from "./api";
+import { HubApiError, hubBoards, putHubBoard, removeHubBoard, saveHubTemplate, type HubBoard } from "./api";
 import { Field, val } from "./fields";
 import { ht } from "./i18n";
 
@@ -12,6 +14,9 @@ export function HubBoardsPanel({ slug }: { slug: string }) {
   const [all, setAll] = useState<BoardItem[]>([]);
   const [pick, setPick] = useState("");
   const [error, setError] = useState("");
+  const [note, setNote] = useState("");
+  const [naming, setNaming] = useState<string | null>(null); // the board being saved as a template
+  const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [version, setVersion] = useState(0);
   useEffect(() => {
@@ -23,6 +28,7 @@ export function HubBoardsPanel({ slug }: { slug: string }) {
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
     setError("");
+    setNote("");
     try {
       await work();
       setVersion((v) => v + 1);
@@ -38,6 +44,7 @@ export function HubBoardsPanel({ slug }: { slug: string }) {
     <section class="panel" aria-labelledby="hub-boards-title" data-testid="hub-boards">
       <h2 id="hub-boards-title">{ht("hubBoards")}</h2>
       {error ? <p class="error" role="alert">{error}</p> : null}
+      {note ? <p role="status" data-testid="hub-template-saved">{note}</p> : null}
       {boards === null && !error ? <p>{t("loading")}</p> : null}
       {boards && boards.length === 0 ? <p class="muted" data-testid="no-hub-boards">{ht("noHubBoards")}</p> : null}
       {boards && boards.length > 0 ? (
@@ -56,9 +63,24 @@ export function HubBoardsPanel({ slug }: { slug: string }) {
                     }} data-testid="hub-board-public" />
                   {ht("isPublic")}
                 </label>
+                <button type="button" class="btn small" disabled={busy} data-testid="hub-board-template"
+                  aria-label={`${ht("saveAsTemplate")}: ${b.title || t("untitled")}`} aria-expanded={naming === b.board}
+                  onClick={() => { setNaming(naming === b.board ? null : b.board); setName(b.title); }}>{ht("saveAsTemplate")}</button>
                 <button type="button" class="btn small" disabled={busy} onClick={() => void run(() => removeHubBoard(slug, b.board))}
                   aria-label={`${ht("removeFromHub")}: ${b.title || t("untitled")}`}>{ht("removeFromHub")}</button>
               </span>
+              {naming === b.board ? (
+                <form class="add-board" data-testid="hub-template-form" onSubmit={(e) => {
+                  e.preventDefault();
+                  const wanted = name.trim();
+                  if (wanted) void run(async () => { const got = await saveHubTemplate(slug, b.board, wanted); setNaming(null); setNote(ht("templateSaved", { name: got.label })); });
+                }}>
+                  <Field id="hub-template-name" label={ht("templateNamePrompt")}>
+                    <input id="hub-template-name" value={name} maxLength={120} required onInput={(e) => setName(val(e))} data-testid="hub-template-name" />
+                  </Field>
+                  <button type="submit" class="btn small primary" disabled={busy || !name.trim()} data-testid="hub-template-save">{ht("saveAsTemplate")}</button>
+                </form>
+              ) : null}
             </li>
           ))}
         </ul>
