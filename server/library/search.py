@@ -1,4 +1,4 @@
-"""Full-text search across boards (cards, comments, session notes).
+"""Full-text search across boards (titles, cards, comments, session notes).
 
 How it scales: a **bounded scan with a cache per board and seq**, not an
 index updated on write. A hub has a few hundred boards; a search asks each
@@ -52,18 +52,22 @@ def words(query: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One searchable thing of a board: a card (with its comments and its
-    description) or the board's notes."""
+    """One searchable thing of a board: its title, a card (with its
+    comments and its description) or the board's notes."""
 
-    card: str  # "" for the board's notes
+    card: str  # "" for the board's title and notes
     title: str
-    where: str  # what its text is made of, for the answer: "card" | "notes"
+    where: str  # what its text is made of, for the answer: "board" | "card" | "notes"
     text: str  # folded
 
 
 def entries(state: BoardState) -> list[Entry]:
-    """The board's searchable text, from a state the searcher may see."""
+    """The board's searchable text, from a state the searcher may see. The
+    title comes first: a finished board is looked for by its name ("the
+    brainstorm about the workshop") more often than by a word on a card."""
     out: list[Entry] = []
+    if state.settings.title.strip():
+        out.append(Entry("", state.settings.title, "board", fold(state.settings.title)))
     comments: dict[str, list[str]] = {}
     for m in state.comments.values():
         if not m.deleted:

@@ -151,6 +151,10 @@ def test_library_page_archives_and_searches_ones_boards(
         page.get_by_test_id("search-input").fill("lenen")
         page.get_by_role("button", name="Search").click()
         expect(page.get_by_test_id("search-hits")).to_contain_text("Werkplaats mei")
+        # A finished board is found by its name too (one hit: the board).
+        page.get_by_test_id("search-input").fill("werkplaats")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_test_id("search-hits").locator("li")).to_have_text(["Werkplaats mei"])
         page.get_by_test_id("template-title").fill("Week 20")
         page.get_by_test_id("template-brainstorm:en").click()
         expect(page.get_by_test_id("library-made")).to_contain_text("Week 20")

@@ -91,3 +91,18 @@ def test_only_the_vraag_en_aanbod_template_starts_with_questions_or_offers() -> 
             assert state is not None
             market = {c.kind for c in state.cards.values()} & {"question", "offer"}
             assert not market or name == "vraag-aanbod", (name, lang, market)
+
+
+def test_search_finds_a_board_by_its_title() -> None:
+    """The library finds a finished board again by its name, not only by a
+    word on one of its cards."""
+    state = _board()
+    state.settings.title = "Brainstorm: de buurtwerkplaats"
+    entries = search.entries(state)
+    board = next(e for e in entries if e.where == "board")
+    assert board.card == "" and board.title == "Brainstorm: de buurtwerkplaats"
+    assert search.matches(search.words("BUURTWERKPLAATS"), board)
+    others = [e for e in entries if e != board]
+    assert not any(search.matches(search.words("buurtwerkplaats"), e) for e in others)
+    state.settings.title = ""
+    assert not any(e.where == "board" for e in search.entries(state))

@@ -75,7 +75,7 @@ export function LibraryPage() {
           </form>
         ) : <p>{lt("loginForMore")}</p>}
         {hits !== null ? (
-          hits.length ? <ul data-testid="search-hits">{hits.map((h) => <li key={h.board + h.card}><OpenBoard board={h.board} title={h.board_title} onError={fail} />: {h.title}</li>)}</ul> : <p>{lt("noHits")}</p>
+          hits.length ? <ul data-testid="search-hits">{hits.map((h) => <li key={`${h.board}/${h.where}/${h.card}`}><OpenBoard board={h.board} title={h.board_title} onError={fail} />{h.where === "board" ? null : `: ${h.title}`}</li>)}</ul> : <p>{lt("noHits")}</p>
         ) : null}
       </section>
       {me?.account ? <BoardShelf onError={fail} /> : null}
