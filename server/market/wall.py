@@ -26,6 +26,7 @@ from protocol.model import BoardState, Card, from_wire
 from protocol.visibility import Viewer, project
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, Store
+from server.library.templates import SYSTEM_ACTOR
 from server.market.matching import KINDS, Item, expired
 
 #: Walls a node keeps just gathered (``WallCache.recent``): one per hub and
@@ -64,13 +65,19 @@ def _entry(board: str, title: str, card: Card) -> Entry:
 
 def entries(board: str, state: BoardState) -> list[Entry]:
     """The board's live questions and offers that a viewer sees, oldest
-    first (by creation, then id)."""
+    first (by creation, then id). A template's starter cards (by
+    "Prikbord", the system actor: the vraag-en-aanbod template's example
+    question and offer) are left out: nobody to contact, and every board
+    made from the template would repeat them on the wall."""
     seen = from_wire(project(state, Viewer("viewer")))
     title = state.settings.title
     found = [
         _entry(board, title, c)
         for c in seen.cards.values()
-        if not c.deleted and c.kind in KINDS and c.status == "visible"
+        if not c.deleted
+        and c.kind in KINDS
+        and c.status == "visible"
+        and state.cards[c.id].author != SYSTEM_ACTOR
     ]
     found.sort(key=lambda e: (e.item.created_at, e.item.card))
     return found
