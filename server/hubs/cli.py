@@ -136,6 +136,13 @@ def _secret(args: argparse.Namespace) -> str:
         raise _Fail(EXIT_STORAGE, str(exc)) from None
 
 
+def _store_of(args: argparse.Namespace) -> str:
+    """Which store a command used, as ``prikbord user`` says it: without
+    ``--data`` the embedded Valkey of ``./data`` is started, which is not the
+    server's when it runs with another data directory."""
+    return str(args.redis_url) if args.redis_url else f"data in {args.data.resolve()}"
+
+
 async def _command(args: argparse.Namespace, store: HubStore) -> int:
     now = _now()
     if args.command == "list":
@@ -146,13 +153,13 @@ async def _command(args: argparse.Namespace, store: HubStore) -> int:
             for h in hubs:
                 print(f"{h.slug}\t{h.name}\t{h.place}")
             if not hubs:
-                print("no hubs yet: prikbord hub add SLUG --name NAME")
+                print(f"no hubs yet ({_store_of(args)}): prikbord hub add SLUG --name NAME")
         return EXIT_OK
     if args.command == "add":
         hub = model.hub_from_body({"slug": args.slug, **_hub_body(args)}, now)
         if not await store.create(hub):
             raise _Fail(EXIT_REFUSED, f"a hub {hub.slug} exists already; nothing changed")
-        print(f"created hub {hub.slug} ({hub.name})")
+        print(f"created hub {hub.slug} ({hub.name}; {_store_of(args)})")
         return EXIT_OK
     hub_or_none = await store.get(args.slug)
     if hub_or_none is None:

@@ -44,6 +44,7 @@ async def test_hubs_and_their_agenda_on_the_command_line(
     )  # fmt: skip
     assert rc == 0, err
     assert "created hub rotterdam" in out
+    assert valkey.url in out  # which store: the server's, or ./data's by mistake
     rc, _out, err = await hub_cli(valkey, "add", "rotterdam", "--name", "Again")
     assert rc == 1 and "exists" in err
     rc, _out, err = await hub_cli(valkey, "add", "Bad_Slug", "--name", "X")
