@@ -148,6 +148,7 @@ def test_library_page_archives_and_searches_ones_boards(
         assert len(boards) == 1
         page.goto(server.url + "/library?hub=noord")
         expect(page.locator("h1")).to_contain_text("noord")
+        expect(page.get_by_role("heading", name="Search this hub's boards")).to_be_visible()
         page.get_by_test_id("search-input").fill("lenen")
         page.get_by_role("button", name="Search").click()
         expect(page.get_by_test_id("search-hits")).to_contain_text("Werkplaats mei")

@@ -67,10 +67,10 @@ export function LibraryPage() {
         </ul>
       </section>
       <section class="panel">
-        <h2>{lt("searchTitle")}</h2>
+        <h2>{lt(hub ? "searchHub" : "searchTitle")}</h2>
         {me?.account ? (
           <form onSubmit={(e) => { e.preventDefault(); if (query.trim()) searchBoards(query.trim(), hub).then(setHits, fail); }}>
-            <input type="search" value={query} maxLength={200} onInput={(e) => setQuery(e.currentTarget.value)} aria-label={lt("searchTitle")} data-testid="search-input" />
+            <input type="search" value={query} maxLength={200} onInput={(e) => setQuery(e.currentTarget.value)} aria-label={lt(hub ? "searchHub" : "searchTitle")} data-testid="search-input" />
             <button type="submit" class="btn">{lt("searchButton")}</button>
           </form>
         ) : <p>{lt("loginForMore")}</p>}
