@@ -386,7 +386,11 @@ async def hub_boards(request: Request) -> Response:
 @refusals
 async def put_board(request: Request) -> Response:
     """PUT ``{public: bool}``: the board belongs to this hub (moved out of
-    any other). The board's owner, or the hub's managers."""
+    any other). Its owner may put it in the hub unlisted (``public: false``:
+    the hub's managers then see it among the hub's boards); listing it on
+    the hub's public page and market wall, which speak for the hub, is the
+    decision of the hub's managers alone — before, any account could
+    publish its own board on any hub's public page."""
     who = await require_login(request, write=True)
     hub = await hub_of_request(request)
     body = await read_json(request, MAX_BODY)
@@ -398,15 +402,23 @@ async def put_board(request: Request) -> Response:
     info = await node.accounts.boards.info(board) if agenda.BOARD_ID_RE.fullmatch(board) else None
     if info is None:
         raise ApiError(404, "not_found", "no such board")
-    # Putting a board in a hub (and on its public page, with a read-only
-    # link) is its owner's call, or a coordinator's (who sees every board);
-    # an account named as the hub's manager may change boards already in it.
+    # Putting a board in a hub is its owner's call, or a coordinator's (who
+    # sees every board); an account named as the hub's manager may change
+    # boards already in it. Listing it publicly (its public page, with a
+    # read-only link, and the market wall) is the hub managers' call only.
     hubs = hubs_of(request)
     allowed = who.account.sees_all_boards or info.owner == who.account.username
     if not allowed and manages(who, hub):
         allowed = await hubs.store.hub_of_board(board) == hub.slug
     if not allowed:
         raise ApiError(403, "forbidden", "only the board's owner or a coordinator")
+    if public and not manages(who, hub):
+        raise ApiError(
+            403,
+            "forbidden",
+            "only this hub's coordinators list a board on its public page;"
+            " put it in the hub with public: false and ask them",
+        )
     await hubs.store.attach(board, hub.slug, public=public, now=now_ms())
     return private({**info.public(), "hub": hub.slug, "public": public})
 

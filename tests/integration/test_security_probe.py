@@ -275,13 +275,30 @@ async def test_coordinator_routes_refuse_a_facilitator_not_named_in_the_hub(
             assert res.status_code == 403, (method, path, res.text)
         hub = (await fred.send("GET", "/api/hubs/delft")).json()
         assert not hub["may_manage"] and "screen_link" not in hub and "coordinators" not in hub
-        # Their own board they may put in the hub (an owner's call), not another's.
-        mine = await fred.send("PUT", f"/api/hubs/delft/boards/{own}", {"public": True})
+        # Their own board they may put in the hub unlisted (an owner's call),
+        # not another's; listing it on the hub's public page is the hub's
+        # managers' call (before, any account published its own board there).
+        listed_publicly = await fred.send("PUT", f"/api/hubs/delft/boards/{own}", {"public": True})
+        assert listed_publicly.status_code == 403, listed_publicly.text
+        assert "coordinators" in listed_publicly.json()["message"]
+        listed = (await coco.send("GET", "/api/hubs/delft/boards")).json()["boards"]
+        assert {b["board"]: b["public"] for b in listed} == {coco_board: False}
+        mine = await fred.send("PUT", f"/api/hubs/delft/boards/{own}", {"public": False})
         assert mine.status_code == 200, mine.text
-        theirs = await fred.send("PUT", f"/api/hubs/delft/boards/{coco_board}", {"public": True})
+        theirs = await fred.send("PUT", f"/api/hubs/delft/boards/{coco_board}", {"public": False})
         assert theirs.status_code == 403
         listed = (await coco.send("GET", "/api/hubs/delft/boards")).json()["boards"]
+        assert {b["board"]: b["public"] for b in listed} == {own: False, coco_board: False}
+        async with httpx.AsyncClient(base_url=node.http) as anonymous:
+            page = (await anonymous.get("/hubs/delft")).text
+            assert "Van fred" not in page
+        # The hub's coordinator lists it.
+        res = await coco.send("PUT", f"/api/hubs/delft/boards/{own}", {"public": True})
+        assert res.status_code == 200, res.text
+        listed = (await coco.send("GET", "/api/hubs/delft/boards")).json()["boards"]
         assert {b["board"]: b["public"] for b in listed} == {own: True, coco_board: False}
+        async with httpx.AsyncClient(base_url=node.http) as anonymous:
+            assert "Van fred" in (await anonymous.get("/hubs/delft")).text
         got = (await coco.send("GET", f"/api/hubs/delft/activities/{aid}")).json()
         assert got["title"] == "X" and got["status"] == "confirmed"
     finally:
