@@ -26,7 +26,7 @@ from protocol import limits
 from protocol.model import BoardState, Card
 from server.config import Settings
 from server.engine.client import Client
-from server.files import detect, images
+from server.files import detect, images, metadata
 from server.files.detect import Refused
 from server.files.registry import Entry, Registry
 from server.files.store import BlobStore, LocalStore, thumb_key
@@ -339,6 +339,16 @@ class Files:
             async with self._decode:
                 if found.kind == "image":
                     w, h = await asyncio.to_thread(images.image_size, path, self._limits)
+                    # Uploads are re-encoded without metadata; an import keeps
+                    # its bytes (their hash is the id cards name), so it may
+                    # bring none: our exports never hold any.
+                    meta = await asyncio.to_thread(metadata.carried, data)
+                    if meta:
+                        raise detect.invalid(
+                            f"file {clean_name(entry.name)!r} ({file_id[:12]}…) carries"
+                            f" {', '.join(meta)}: remove its metadata (or upload it,"
+                            " which strips it) and import again"
+                        )
                     thumb = await self._thumb_of(data, entry)
                 elif found.kind == "pdf":
                     thumb = await self._thumb_of(data, entry)

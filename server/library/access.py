@@ -184,7 +184,8 @@ async def make(
         return await boards.create_from_state(
             node_of(request), state, owner=who.account.username if who else None, files=files
         )
-    except boards.FilesRefused:
-        raise ApiError(422, "invalid", "a file's bytes do not match its id") from None
+    except boards.FilesRefused as exc:
+        code = "too_large" if exc.status == 413 else "invalid"
+        raise ApiError(exc.status, code, exc.message) from None
     except CreateFailed:
         raise ApiError(503, "unavailable", "storage unavailable: retry") from None

@@ -35,6 +35,7 @@ from protocol.model import BoardState, to_wire
 from protocol.ops import BoardSet
 from server.engine.keys import BOARDS_KEY, board_keys
 from server.engine.store import SnapshotSaved, now_ms
+from server.files.detect import Refused
 from server.files.registry import Entry
 from server.library import templates
 from server.node import Node
@@ -63,7 +64,14 @@ PutFiles = Callable[[str], Awaitable[None]]
 
 
 class FilesRefused(Exception):
-    """A file could not be put back (its bytes do not match its id)."""
+    """A file could not be put back: its bytes do not match its id, it is
+    not the type its entry says, it carries metadata, or the board's quota
+    is full. ``message`` names the file and says why; ``status`` is the
+    HTTP answer (422, or 413 over the quota)."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
 
 
 async def create_from_state(
@@ -125,8 +133,10 @@ def put_files(node: Node, files: list[tuple[str, Entry, bytes]]) -> PutFiles:
 
     async def put(board: str) -> None:
         for file_id, entry, data in files:
-            if not await node.files.import_file(board, file_id, entry, data):
-                raise FilesRefused(file_id)
+            try:
+                await node.files.import_checked(board, file_id, entry, data)
+            except Refused as exc:
+                raise FilesRefused(exc.message, exc.status) from None
 
     return put
 
@@ -140,8 +150,12 @@ def copy_files(node: Node, source: str, ids: set[str]) -> PutFiles:
         if not ids:
             return
         async for file_id, entry, data in node.files.export_board(source):
-            if file_id in ids and not await node.files.import_file(board, file_id, entry, data):
-                raise FilesRefused(file_id)
+            if file_id not in ids:
+                continue
+            try:
+                await node.files.import_checked(board, file_id, entry, data)
+            except Refused as exc:
+                raise FilesRefused(exc.message, exc.status) from None
 
     return put
 

@@ -286,8 +286,8 @@ async def copy_card(request: Request) -> Response:
     ids = document.referenced_files({"cards": {card.id: to_wire(source.state)["cards"][card.id]}})
     try:  # the files first: the card never shows a file its board lacks
         await boards.copy_files(node, body.source.board, ids)(body.target.board)
-    except boards.FilesRefused:
-        raise ApiError(422, "invalid", "a file of the card is damaged") from None
+    except boards.FilesRefused as exc:
+        raise ApiError(exc.status, "invalid", exc.message) from None
     name = who.account.name if who else (card.author_name or "Prikbord")
     head, tail = codec.event_parts(
         op_id=f"copy-{new_id}", actor="system", name=name, role=target.role, at=now_ms(), op=op

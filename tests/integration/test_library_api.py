@@ -474,3 +474,43 @@ async def test_copying_cards_meets_the_target_boards_op_limits(nodes: Nodes) -> 
     status, raw, headers = _call(node, "/api/library/copy-card", body=body)
     assert status == 429 and json.loads(raw)["error"] == "rate_limited"
     assert int(headers["retry-after"]) >= 1
+
+
+async def test_an_import_brings_no_image_metadata_and_our_exports_pass(nodes: Nodes) -> None:
+    """Uploads are re-encoded without EXIF/GPS; an import keeps its files'
+    bytes (cards name them by hash), so an image that carries metadata is
+    refused, naming the file, and nothing is made. Our own export of an
+    uploaded phone photo imports again."""
+    import base64
+    import hashlib
+
+    from tests.integration.test_files import upload
+    from tests.support import media
+
+    node = nodes.start()
+    made = node.create_board("Foto's")
+    bid, fac = made["board"], token_of(made["links"]["facilitator"])
+    up = upload(node, bid, fac, "phone.jpg", media.photo())
+    assert up.status_code == 201, up.text
+    att = up.json()
+    w = await Wire.join(node.ws, bid, fac, "Fien")
+    assert (await w.op("a", {"type": "card.add", **card("c1", "Foto", files=[att])}))["t"] == "ack"
+    await w.close()
+    _s, raw, _h = _call(node, f"/api/boards/{bid}/export.json", token=fac)
+    status, body, _ = _call(node, "/api/library/import", raw=raw, method="POST")
+    assert status == 201, body
+
+    # The same export with the phone's original bytes (EXIF, GPS, a comment).
+    gps = media.photo()
+    gps_id = hashlib.sha256(gps).hexdigest()
+    doc = json.loads(raw.decode().replace(att["id"], gps_id))
+    doc["attachments"][0]["data"] = base64.b64encode(gps).decode()
+    doc["attachments"][0]["entry"]["size"] = len(gps)
+    r = redis.Redis.from_url(nodes.valkey.url)
+    before = _board_keys(r)
+    got, text, _ = _call(node, "/api/library/import", body=doc, method="POST")
+    assert got == 422, text
+    refused = json.loads(text)
+    assert refused["error"] == "invalid"
+    assert "'phone.jpg'" in refused["message"] and "EXIF" in refused["message"], refused
+    assert _board_keys(r) == before
