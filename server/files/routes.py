@@ -2,8 +2,9 @@
 
 ``POST /api/boards/{board}/files`` — ``multipart/form-data`` with one part
 named ``file``; the board's link token in ``Authorization: Bearer``, and
-optionally the device's identity (``X-Prikbord-Identity``, the ``identity``
-of ``welcome``) so a removed participant is refused. 201 with the
+the device's identity (``X-Prikbord-Identity``, the ``identity`` of
+``welcome``; required with a participant link, optional with a
+facilitator's) so a removed participant is refused. 201 with the
 ``Attachment`` JSON.
 
 ``GET /api/boards/{board}/files/{id}`` and ``…/{id}/thumb`` — the bytes,
@@ -144,6 +145,15 @@ async def _upload(request: Request) -> Response:
     grant, state, actor = got
     if grant.role == "viewer":
         return _error(403, "forbidden", "this link is read-only")
+    # A participant link's upload names its device, as its socket does: an
+    # upload without one was how a removed participant went on adding files.
+    if grant.role != "facilitator" and not actor:
+        return _error(
+            403,
+            "forbidden",
+            "an upload with a participant link takes your identity on this board"
+            " (the X-Prikbord-Identity header, from welcome): open the board first",
+        )
     if actor and actor in state.removed:
         return _error(403, "forbidden", "you were removed from this board")
     if grant.role != "facilitator" and state.settings.locked:

@@ -29,6 +29,7 @@ from server.accounts.http import ApiError, read_json, too_many
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound, OpRate, RateLimited, now_ms
 from server.files.registry import Entry
+from server.files.routes import IDENTITY_HEADER
 from server.library import boards, document, render, templates
 from server.library.access import (
     create,
@@ -256,7 +257,14 @@ async def copy_card(request: Request) -> Response:
     log like any card (held for approval where the target asks for it and
     the caller is no facilitator there). The caller must be able to write
     on both boards: link tokens of both (not a viewer's), or an account
-    that owns or coordinates both."""
+    that owns or coordinates both.
+
+    The copy is the copier's card on the target board, as if sent over its
+    socket: ``X-Prikbord-Identity`` (the device's signed identity, from
+    ``welcome``) names the actor, who becomes its author and is refused
+    when a facilitator removed them from the target board. With a
+    participant link on the target the identity is required: without it a
+    removed participant could go on adding cards through this route."""
     who = await caller(request)
     check_write(request, who)
     await _count_read(request)
@@ -270,6 +278,7 @@ async def copy_card(request: Request) -> Response:
         raise ApiError(404, "not_found", "no such card on the source board")
     if target.state.settings.locked and target.role != "facilitator":
         raise ApiError(403, "forbidden", "the target board is locked")
+    actor = _copier(request, target.role)
     skip = ("type", "id", "held", "section")
     fields = {f: getattr(card, f, None) for f in CardAdd.model_fields if f not in skip}
     fields = {f: v for f, v in fields.items() if v is not None and v != ""}
@@ -282,27 +291,28 @@ async def copy_card(request: Request) -> Response:
     except ValidationError:
         raise ApiError(422, "invalid", "this card cannot be copied") from None
     node = node_of(request)
-    op = await _target_rules(node, body.target.board, op, target.role)
+    op, full = await _target_rules(node, body.target.board, op, target.role, actor)
     ids = document.referenced_files({"cards": {card.id: to_wire(source.state)["cards"][card.id]}})
     try:  # the files first: the card never shows a file its board lacks
         await boards.copy_files(node, body.source.board, ids)(body.target.board)
     except boards.FilesRefused as exc:
         raise ApiError(exc.status, "invalid", exc.message) from None
-    name = who.account.name if who else (card.author_name or "Prikbord")
+    name = who.account.name if who else (_name_on(full, actor) or card.author_name or "Prikbord")
     head, tail = codec.event_parts(
-        op_id=f"copy-{new_id}", actor="system", name=name, role=target.role, at=now_ms(), op=op
+        op_id=f"copy-{new_id}", actor=actor, name=name, role=target.role, at=now_ms(), op=op
     )
     settings = node_of(request).settings
-    # The target board's op limits, as for an op over its WebSocket: per
-    # client IP (the copier has no actor of its own on the target board).
+    # The target board's op limits, as for an op over its WebSocket: the
+    # copier's actor and client IP (per IP only for an account's copy).
     rate = OpRate(
-        actor=f"copy:{client_ip(request.scope)}", ip=client_ip(request.scope),
+        actor=actor if actor != SYSTEM_ACTOR else f"copy:{client_ip(request.scope)}",
+        ip=client_ip(request.scope),
         actor_per_second=settings.actor_ops_per_second, actor_burst=settings.actor_ops_burst,
         ip_per_second=settings.ip_ops_per_second, ip_burst=settings.ip_ops_burst,
     )  # fmt: skip
     try:
         result = await node_of(request).store.append(
-            body.target.board, f"system:copy-{new_id}", head, tail, rate
+            body.target.board, f"{actor}:copy-{new_id}", head, tail, rate
         )
     except BoardNotFound:
         raise ApiError(404, "not_found", "no such target board") from None
@@ -313,11 +323,42 @@ async def copy_card(request: Request) -> Response:
     return JSONResponse({"card": new_id, "seq": result.seq, "held": held}, status_code=201)
 
 
-async def _target_rules(node: Node, board: str, op: CardAdd, role: Role) -> CardAdd:
+def _copier(request: Request, role: Role) -> str:
+    """The actor a copy is appended as: the one ``X-Prikbord-Identity``
+    names; ``system`` for a facilitator link or an account without one;
+    refused (403) for a participant link without one, or a forged one."""
+    identity = request.headers.get(IDENTITY_HEADER, "")
+    if not identity:
+        if role == "facilitator":
+            return SYSTEM_ACTOR
+        raise ApiError(
+            403,
+            "forbidden",
+            "copying with a participant link takes your identity on the target board"
+            " (the X-Prikbord-Identity header): open the board once, then copy",
+        )
+    actor = node_of(request).signer.read_identity(identity)
+    if actor is None or actor == SYSTEM_ACTOR:
+        raise ApiError(403, "forbidden", "the X-Prikbord-Identity header is not a valid identity")
+    return actor
+
+
+def _name_on(state: BoardState, actor: str) -> str:
+    """The name ``actor`` last wrote a card under on ``state`` ("" none)."""
+    if actor == SYSTEM_ACTOR:
+        return ""
+    names = [(c.created_at, c.author_name) for c in state.cards.values() if c.author == actor]
+    return max(names)[1] if names else ""
+
+
+async def _target_rules(
+    node: Node, board: str, op: CardAdd, role: Role, actor: str
+) -> tuple[CardAdd, BoardState]:
     """The target board's own rules, as for a card sent over its socket
     (server/ws.py): its word filter holds a matching copy, and its policy
-    (the card caps, a lock) may refuse it. A copy once skipped both, so a
-    participant link put filtered words, and cards past the cap, on a board."""
+    (the card caps, a lock, the copier removed) may refuse it. A copy once
+    skipped both, so a participant link put filtered words, and cards past
+    the cap, on a board. Also the board's full state."""
     try:
         full = await read_state(node.store, board)
     except BoardNotFound:
@@ -325,9 +366,11 @@ async def _target_rules(node: Node, board: str, op: CardAdd, role: Role) -> Card
     filtered = hold_if_filtered(full, op)
     if isinstance(filtered, CardAdd):  # always: the filter only sets ``held``
         op = filtered
-    refusal = check(full, op, SYSTEM_ACTOR, role)
+    # A copied link preview is the server's (set on the source card), which
+    # the policy allows only the system actor to send: checked without it.
+    refusal = check(full, op.model_copy(update={"preview": None}), actor, role)
     if refusal is None:
-        return op
+        return op, full
     if refusal.code == ErrorCode.FORBIDDEN:
         raise ApiError(403, "forbidden", refusal.message)
     if refusal.code == ErrorCode.BOARD_FULL:

@@ -16,7 +16,7 @@ from PIL import Image
 from protocol.errors import ErrorCode
 from tests.support import media
 from tests.support.cluster import Nodes
-from tests.support.servers import ServerProcess, token_of
+from tests.support.servers import ServerProcess, device_identity, token_of
 from tests.support.wire import Wire, card
 
 
@@ -31,6 +31,8 @@ def upload(
     ctype: str = "application/octet-stream",
 ) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"}
+    if identity is None:  # a participant link's upload names its device
+        identity = device_identity()
     if identity:
         headers["X-Prikbord-Identity"] = identity
     return httpx.post(

@@ -16,7 +16,7 @@ import pytest
 
 from tests.support import media
 from tests.support.cluster import Nodes
-from tests.support.servers import ServerProcess, token_of
+from tests.support.servers import ServerProcess, device_identity, token_of
 from tests.support.wire import Wire
 
 #: Small caps so the tests send little: 300 KB per file, 500 KB per board.
@@ -26,7 +26,7 @@ CAPS = {"PRIKBORD_FILES_MAX_BYTES": "300000", "PRIKBORD_FILES_BOARD_QUOTA_BYTES"
 def post(node: ServerProcess, board: str, token: str, name: str, data: bytes) -> httpx.Response:
     return httpx.post(
         f"{node.http}/api/boards/{board}/files",
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {token}", "X-Prikbord-Identity": device_identity()},
         files={"file": (name, data, "image/png")},  # the claimed type never matters
         timeout=30,
     )
@@ -151,6 +151,7 @@ def _raw_upload(
         head = (
             f"POST /api/boards/{board}/files HTTP/1.1\r\nHost: x\r\n"
             f"Authorization: Bearer {token}\r\n"
+            f"X-Prikbord-Identity: {device_identity()}\r\n"
             "Content-Type: multipart/form-data; boundary=XyZ\r\n"
             f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
         )
@@ -208,6 +209,7 @@ def test_oversize_is_cut_off_without_reading_it_all(node: ServerProcess, tmp_pat
         f"{node.http}/api/boards/{board}/files",
         headers={
             "Authorization": f"Bearer {token_of(links['participant'])}",
+            "X-Prikbord-Identity": device_identity(),
             "Content-Type": "multipart/form-data; boundary=XyZ",
         },
         content=gen(),

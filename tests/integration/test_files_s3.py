@@ -18,7 +18,7 @@ from server.files.s3 import S3Store
 from tests.support import media
 from tests.support.cluster import Nodes
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, S3Server, s3_fixture
-from tests.support.servers import ROOT, ServerProcess, token_of
+from tests.support.servers import ROOT, ServerProcess, device_identity, token_of
 from tests.support.valkey import start_valkey
 from tests.support.wire import Wire, card
 
@@ -45,7 +45,10 @@ async def test_upload_on_one_node_serve_from_another(nodes: Nodes, s3: S3Server)
     a, b = nodes.start(**env), nodes.start(**env)
     made = a.create_board("On S3")
     bid, links = made["board"], made["links"]
-    auth = {"Authorization": f"Bearer {token_of(links['participant'])}"}
+    auth = {
+        "Authorization": f"Bearer {token_of(links['participant'])}",
+        "X-Prikbord-Identity": device_identity(),
+    }
     async with httpx.AsyncClient(timeout=60) as http:
         photo = await http.post(
             f"{a.http}/api/boards/{bid}/files", headers=auth,
@@ -86,7 +89,10 @@ async def test_upload_on_one_node_serve_from_another(nodes: Nodes, s3: S3Server)
 async def test_unreachable_bucket_is_a_clear_503(nodes: Nodes, s3: S3Server) -> None:
     node = nodes.start(**s3.env("no-such-bucket"))
     made = node.create_board("Nowhere")
-    auth = {"Authorization": f"Bearer {token_of(made['links']['participant'])}"}
+    auth = {
+        "Authorization": f"Bearer {token_of(made['links']['participant'])}",
+        "X-Prikbord-Identity": device_identity(),
+    }
     async with httpx.AsyncClient(timeout=60) as http:
         r = await http.post(
             f"{node.http}/api/boards/{made['board']}/files", headers=auth,

@@ -28,8 +28,11 @@ def _call(
     body: Any = None,
     raw: bytes | None = None,
     method: str | None = None,
+    identity: str | None = None,
 ) -> tuple[int, bytes, dict[str, str]]:
     headers = {"Content-Type": "application/json", "Origin": node.http}
+    if identity:
+        headers["X-Prikbord-Identity"] = identity
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
@@ -65,6 +68,13 @@ async def _busy_board(node: ServerProcess) -> tuple[str, dict[str, str]]:
     await fac.close()
     await par.close()
     return bid, links
+
+
+async def _identity(node: ServerProcess, board: str, token: str, name: str = "Piet") -> str:
+    """A device's identity on ``board`` (its ``welcome``), and its actor."""
+    w = await Wire.join(node.ws, board, token, name)
+    await w.close()
+    return cast(str, w.welcome["identity"])
 
 
 def _board_keys(r: redis.Redis) -> set[bytes]:
@@ -206,7 +216,13 @@ async def test_copy_a_card_to_another_board_with_links_of_both(nodes: Nodes) -> 
         "card": "c1",
         "target": {"board": other["board"], "token": token_of(other["links"]["participant"])},
     }
+    # A participant link on the target takes the copier's identity there.
     status, raw, _ = _call(node, "/api/library/copy-card", body=body)
+    assert status == 403 and "X-Prikbord-Identity" in json.loads(raw)["message"], raw
+    me = await _identity(node, other["board"], body["target"]["token"])
+    bad_id = me[:-2] + ("AA" if not me.endswith("AA") else "BB")
+    assert _call(node, "/api/library/copy-card", body=body, identity=bad_id)[0] == 403
+    status, raw, _ = _call(node, "/api/library/copy-card", body=body, identity=me)
     assert status == 201, raw
     new = json.loads(raw)["card"]
     snap = node.snapshot(other["board"], token_of(other["links"]["facilitator"]))
@@ -222,11 +238,44 @@ async def test_copy_a_card_to_another_board_with_links_of_both(nodes: Nodes) -> 
     w = await Wire.join(node.ws, other["board"], token_of(other["links"]["facilitator"]), "F")
     assert (await w.op("ap", {"type": "board.set", "approval": True}))["t"] == "ack"
     await w.close()
-    status, raw, _ = _call(node, "/api/library/copy-card", body=body)
+    status, raw, _ = _call(node, "/api/library/copy-card", body=body, identity=me)
     held = json.loads(raw)
     assert status == 201 and held["held"] is True
     snap = node.snapshot(other["board"], token_of(other["links"]["facilitator"]))
     assert snap["cards"][held["card"]]["status"] == "pending"
+
+
+async def test_a_copy_is_the_copiers_card_and_a_removed_copier_is_refused(nodes: Nodes) -> None:
+    """With link tokens a copy was appended as ``system``: a participant a
+    facilitator removed from the target went on adding cards through it.
+    Now the copier's identity on the target names the author, and a
+    removed one gets 403 with nothing added."""
+    node = nodes.start()
+    bid, links = await _busy_board(node)
+    other = node.create_board("Andere")
+    target = token_of(other["links"]["participant"])
+    body = {
+        "source": {"board": bid, "token": token_of(links["participant"])},
+        "card": "c1",
+        "target": {"board": other["board"], "token": target},
+    }
+    fac = await Wire.join(node.ws, other["board"], token_of(other["links"]["facilitator"]), "F")
+    alice = await Wire.join(node.ws, other["board"], target, "Alice")
+    identity, actor = alice.welcome["identity"], alice.welcome["actor"]
+    assert (await alice.op("a", {"type": "card.add", **card("own", "Van Alice")}))["t"] == "ack"
+    await alice.close()
+    status, raw, _ = _call(node, "/api/library/copy-card", body=body, identity=identity)
+    assert status == 201, raw
+    copied = json.loads(raw)["card"]
+    snap = node.snapshot(other["board"], token_of(other["links"]["facilitator"]))
+    assert snap["cards"][copied]["author"] == actor
+    assert snap["cards"][copied]["author_name"] == "Alice"
+    assert (await fac.op("r", {"type": "participant.remove", "actor": actor}))["t"] == "ack"
+    await fac.close()
+    status, raw, _ = _call(node, "/api/library/copy-card", body=body, identity=identity)
+    assert status == 403 and "removed" in json.loads(raw)["message"], raw
+    after = node.snapshot(other["board"], token_of(other["links"]["facilitator"]))
+    assert set(after["cards"]) == set(snap["cards"])
 
 
 async def test_search_finds_a_card_by_a_word_in_a_comment(nodes: Nodes) -> None:
@@ -465,13 +514,14 @@ async def test_copying_cards_meets_the_target_boards_op_limits(nodes: Nodes) -> 
     w = await Wire.join(node.ws, source["board"], token_of(source["links"]["facilitator"]), "F")
     assert (await w.op("a", {"type": "card.add", **card("c1", "Idee")}))["t"] == "ack"
     await w.close()
-    body = {
+    body: dict[str, Any] = {
         "source": {"board": source["board"], "token": token_of(source["links"]["participant"])},
         "card": "c1",
         "target": {"board": target["board"], "token": token_of(target["links"]["participant"])},
     }
-    assert _call(node, "/api/library/copy-card", body=body)[0] == 201
-    status, raw, headers = _call(node, "/api/library/copy-card", body=body)
+    me = await _identity(node, target["board"], body["target"]["token"])
+    assert _call(node, "/api/library/copy-card", body=body, identity=me)[0] == 201
+    status, raw, headers = _call(node, "/api/library/copy-card", body=body, identity=me)
     assert status == 429 and json.loads(raw)["error"] == "rate_limited"
     assert int(headers["retry-after"]) >= 1
 

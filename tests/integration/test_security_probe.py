@@ -34,7 +34,7 @@ from tests.integration.conftest import Nodes, nodes, valkey
 from tests.integration.test_accounts import Tab, add_account
 from tests.integration.test_hubs_api import HUB, coordinator, iso
 from tests.support import media
-from tests.support.servers import ServerProcess, token_of
+from tests.support.servers import ServerProcess, device_identity, token_of
 from tests.support.wire import Wire, card
 
 __all__ = ["nodes", "valkey"]
@@ -358,8 +358,11 @@ async def test_copying_a_card_meets_the_target_boards_word_filter_and_lock(nodes
         "target": {"board": target["board"], "token": token_of(target["links"]["participant"])},
     }
     anon = Tab(node)
+    w = await Wire.join(node.ws, target["board"], body["target"]["token"], "Piet")
+    await w.close()
+    me = {"X-Prikbord-Identity": w.welcome["identity"]}
     try:
-        res = await anon.send("POST", "/api/library/copy-card", body)
+        res = await anon.send("POST", "/api/library/copy-card", body, headers=me)
         assert res.status_code == 201, res.text
         copied = res.json()["card"]
         snap = node.snapshot(target["board"], token_of(target["links"]["facilitator"]))
@@ -372,7 +375,7 @@ async def test_copying_a_card_meets_the_target_boards_word_filter_and_lock(nodes
         )
         assert (await fac.op("l", {"type": "board.set", "locked": True}))["t"] == "ack"
         await fac.close()
-        res = await anon.send("POST", "/api/library/copy-card", body)
+        res = await anon.send("POST", "/api/library/copy-card", body, headers=me)
         assert res.status_code == 403, res.text
         after = node.snapshot(target["board"], token_of(target["links"]["facilitator"]))
         assert set(after["cards"]) == {copied}
@@ -437,8 +440,12 @@ async def test_exports_and_card_copies_are_limited_per_client_ip(nodes: Nodes) -
         participant = token_of(made["links"]["participant"])
         ref = {"board": made["board"], "token": participant}
         copy = {"source": ref, "card": "c1", "target": ref}
-        assert (await anon.send("POST", "/api/library/copy-card", copy)).status_code == 201
-        res = await anon.send("POST", "/api/library/copy-card", copy)
+        w = await Wire.join(node.ws, made["board"], participant, "Piet")
+        await w.close()
+        me = {"X-Prikbord-Identity": w.welcome["identity"]}
+        res = await anon.send("POST", "/api/library/copy-card", copy, headers=me)
+        assert res.status_code == 201, res.text
+        res = await anon.send("POST", "/api/library/copy-card", copy, headers=me)
         assert res.status_code == 429 and int(res.headers["retry-after"]) > 0, res.text
         res2 = _get(node, f"/api/boards/{made['board']}/export.json", viewer)
         assert res2.status_code == 429 and res2.json()["error"] == "rate_limited", res2.text
@@ -525,9 +532,51 @@ def _raw_upload(node: ServerProcess, board: str, token: str, filename: bytes, da
     )  # fmt: skip
     headers = {
         "Authorization": f"Bearer {token}",
+        "X-Prikbord-Identity": device_identity(),
         "Content-Type": f"multipart/form-data; boundary={boundary.decode()}",
     }
     return httpx.post(f"{node.http}/api/boards/{board}/files", headers=headers, content=body)
+
+
+async def test_a_removed_participant_cannot_upload_by_leaving_out_the_identity(
+    nodes: Nodes,
+) -> None:
+    """Uploads refused a removed participant only when the request named
+    its device: leaving out ``X-Prikbord-Identity`` got a removed
+    participant's file stored. A participant link's upload now needs it."""
+    node = nodes.start()
+    made = node.create_board("Foto's")
+    bid, links = made["board"], made["links"]
+    part = token_of(links["participant"])
+
+    def post(token: str, identity: str | None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if identity is not None:
+            headers["X-Prikbord-Identity"] = identity
+        return httpx.post(
+            f"{node.http}/api/boards/{bid}/files", headers=headers,
+            files={"file": ("p.png", media.png(), "image/png")}, timeout=30,
+        )  # fmt: skip
+
+    fac = await Wire.join(node.ws, bid, token_of(links["facilitator"]), "Fien")
+    alice = await Wire.join(node.ws, bid, part, "Alice")
+    identity, actor = alice.welcome["identity"], alice.welcome["actor"]
+    await alice.close()
+    assert (await fac.op("r", {"type": "participant.remove", "actor": actor}))["t"] == "ack"
+    await fac.close()
+    for sent in (None, "", "forged-identity", identity):
+        res = post(part, sent)
+        assert res.status_code == 403, (sent, res.text)
+    assert "X-Prikbord-Identity" in post(part, None).json()["message"]
+    assert "removed" in post(part, identity).json()["message"]
+    r = aioredis.Redis.from_url(nodes.valkey.url)
+    try:
+        assert not await r.exists(f"{{b:{bid}}}:files")
+    finally:
+        await r.aclose()
+    # Another device, and a facilitator's link without one, still upload.
+    assert post(part, device_identity()).status_code == 201
+    assert post(token_of(links["facilitator"]), None).status_code == 201
 
 
 async def test_a_files_name_cannot_carry_a_path_nul_or_direction_and_files_stay_on_their_board(

@@ -26,6 +26,19 @@ ROOT = Path(__file__).resolve().parents[2]
 #: external Redis takes its secret from the environment (server/secret.py),
 #: and all nodes of one test must sign alike. Tests mint tokens with it.
 TEST_SECRET = "prikbord-test-secret-of-every-node"
+
+
+def device_identity(actor: str | None = None) -> str:
+    """A device's signed identity (``welcome.identity``) as test nodes with
+    :data:`TEST_SECRET` sign it: what a participant link's upload carries
+    (server/files/routes.py) without joining over a WebSocket first."""
+    import secrets
+
+    from server.tokens import Signer
+
+    return Signer(TEST_SECRET).identity(actor or "t" + secrets.token_hex(5))
+
+
 #: Tests all over the suite create boards anonymously and fast: their
 #: servers open creation and lift its per-IP limit. The default (closed,
 #: limited) is tested on its own (tests/integration/test_accounts.py), by

@@ -3,7 +3,9 @@
  * reads carry the link token in the Authorization header (never the URL:
  * it would land in access logs); creating calls carry the session's CSRF
  * token when logged in, like every state-changing request. */
+import { identityKey } from "../../sync/session";
 import { loadMe, type Links } from "../account/api";
+import { safeStorage } from "../hooks";
 
 export type ExportFormat = "json" | "csv" | "md" | "html";
 export interface Created { board: string; title: string; links: Links }
@@ -16,9 +18,10 @@ export class LibraryError extends Error {
   }
 }
 
-async function request(method: string, path: string, opts: { token?: string; body?: BodyInit; json?: unknown } = {}): Promise<Response> {
+async function request(method: string, path: string, opts: { token?: string; body?: BodyInit; json?: unknown; identity?: string | null } = {}): Promise<Response> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.identity) headers["x-prikbord-identity"] = opts.identity;
   let body = opts.body;
   if (opts.json !== undefined) body = JSON.stringify(opts.json);
   if (body !== undefined) headers["content-type"] = "application/json";
@@ -105,5 +108,12 @@ export const boardCards = async (board: string, token: string): Promise<{ id: st
   return Object.entries(form.cards).filter(([, c]) => !c.deleted).map(([id, c]) => ({ id, title: c.title || c.body.slice(0, 60) || id }));
 };
 
+/** The device's identity to copy onto `target` with: its own there when it
+ * joined that board, else the one of the board it copies from (the server
+ * makes the copier the card's author, refuses one a facilitator removed
+ * from the target, and wants an identity with a participant link). */
+export const copierIdentity = (source: string, target: string): string | null =>
+  safeStorage.getItem(identityKey(target)) ?? safeStorage.getItem(identityKey(source));
+
 export const copyCard = async (source: { board: string; token: string }, card: string, target: { board: string; token: string }): Promise<{ card: string; held: boolean }> =>
-  (await (await request("POST", "/api/library/copy-card", { json: { source, card, target } })).json()) as { card: string; held: boolean };
+  (await (await request("POST", "/api/library/copy-card", { json: { source, card, target }, identity: copierIdentity(source.board, target.board) })).json()) as { card: string; held: boolean };
