@@ -85,7 +85,7 @@ def test_swiping_over_cards_scrolls_a_phone_and_card_text_is_selectable(
     assert hit, "the swipe must start on a card"
     before = phone.evaluate("scrollY")
     touch_swipe(phone, x, y, y - 400)
-    phone.wait_for_function(f"scrollY > {before} + 150", timeout=5000)
+    phone.wait_for_function(f"() => scrollY > {before} + 150", timeout=5000)
     # Text on a card can be selected (no user-select: none on the card).
     assert body.evaluate("(el) => getComputedStyle(el).userSelect") != "none"
     assert phone.get_by_test_id("card").first.evaluate(
@@ -124,7 +124,7 @@ def test_a_keyboard_move_keeps_the_focus_on_the_card(fast: Server, people: Brows
     laptop.locator(f"[data-card='{cid}']").focus()
     laptop.keyboard.press("Shift+ArrowRight")  # to the next column: a new element
     laptop.wait_for_function(
-        f"document.activeElement && document.activeElement.dataset.card === {cid!r}"
+        f"() => document.activeElement && document.activeElement.dataset.card === {cid!r}"
     )
     column = laptop.locator(f"[data-card='{cid}']").evaluate(
         "(el) => el.closest('[data-column]').dataset.column"
@@ -330,6 +330,6 @@ def test_a_long_press_lifts_a_card_on_a_phone(fast: Server, people: Browsers) ->
     cdp.send(touch, {"type": "touchEnd", "touchPoints": []})
     # The card moved down the grid instead of the page scrolling.
     phone.wait_for_function(
-        f"[...document.querySelectorAll('[data-testid=card]')].findIndex("
+        f"() => [...document.querySelectorAll('[data-testid=card]')].findIndex("
         f"(el) => el.dataset.card === {moved!r}) >= 2"
     )
