@@ -85,6 +85,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/boards/{board}/activity", activity.activity),
         Route("/api/boards/{board}/notes.md", notes.notes_markdown),
         Route("/api/boards/{board}/files", files.upload, methods=["POST"]),
+        Route("/api/boards/{board}/files/unattached", files.purge_unattached, methods=["DELETE"]),
         Route("/api/boards/{board}/files/{file}", files.serve),
         Route("/api/boards/{board}/files/{file}/thumb", files.serve_thumb),
         *account_routes(),

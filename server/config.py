@@ -287,6 +287,16 @@ class Settings:
     #: 300; a script filling boards up to their quota is held to it.
     files_uploads_per_ip: int = 300
     files_uploads_window_s: int = 600
+    #: Bytes of uploads on one board that no card shows yet, per device
+    #: (actor) with a participant link: a person drops a batch of photos and
+    #: attaches them within seconds; 100 MiB is ~30 re-encoded phone photos
+    #: in flight at once, and a fifth of the board's quota, so one device
+    #: cannot fill the board with files nobody sees for the grace period.
+    files_unattached_per_actor_bytes: int = 100 * 1024 * 1024
+    #: The same per client IP: a new device is a new actor, so this bounds a
+    #: script minting actors; half the board's quota, shared by a room
+    #: behind one NAT address uploading at once, leaves the rest free.
+    files_unattached_per_ip_bytes: int = 250 * 1024 * 1024
     #: Bytes of one board import (a JSON export, its files in base64): the
     #: text of the biggest board the caps allow (~5,000 cards, 200 card
     #: descriptions of 16 KiB, notes of 256 KiB) is under 8 MiB, which leaves
@@ -485,6 +495,12 @@ class Settings:
             files_uploads_per_ip=int(get("FILES_UPLOADS_PER_IP", str(base.files_uploads_per_ip))),
             files_uploads_window_s=int(
                 get("FILES_UPLOADS_WINDOW_S", str(base.files_uploads_window_s))
+            ),
+            files_unattached_per_actor_bytes=int(
+                get("FILES_UNATTACHED_PER_ACTOR_BYTES", str(base.files_unattached_per_actor_bytes))
+            ),
+            files_unattached_per_ip_bytes=int(
+                get("FILES_UNATTACHED_PER_IP_BYTES", str(base.files_unattached_per_ip_bytes))
             ),
             library_import_max_bytes=int(
                 get("LIBRARY_IMPORT_MAX_BYTES", str(base.library_import_max_bytes))

@@ -6,7 +6,9 @@ Per board (hash tag ``{b:<id>}``, so it lives with the board on a cluster):
   w, h, thumb; ``at``: last uploaded, ms; ``by``: the uploader's actor or
   ""; ``gone``: ms since the collector first saw no card reference it, 0
   while referenced);
-- ``{b:<id>}:fbytes`` — the bytes of those files, for the board's quota.
+- ``{b:<id>}:fbytes`` — the bytes of those files, for the board's quota;
+- ``{b:<id>}:fip`` — hash: file id → a keyed hash of the uploader's client
+  IP (never the address itself), for the per-IP cap on unattached uploads.
 
 Per blob (hash tag ``{f:<sha>}``): ``{f:<sha>}:refs``, a zset of the boards
 that reference it, and ``{f:<sha>}:del``, a short lock held while the last
@@ -44,6 +46,10 @@ def files_key(board: str) -> str:
 
 def bytes_key(board: str) -> str:
     return f"{{b:{board}}}:fbytes"
+
+
+def ips_key(board: str) -> str:
+    return f"{{b:{board}}}:fip"
 
 
 def refs_key(file_id: str) -> str:
@@ -144,6 +150,18 @@ class Registry:
             args += [file_id, gone]
         got = await self._unregister(keys=[files_key(board), bytes_key(board)], args=args)
         return [_s(x) for x in cast(list[Any], got)]
+
+    async def note_ip(self, board: str, file_id: str, ip_tag: str) -> None:
+        """Remember who (a keyed hash of the client IP) uploaded ``file_id``."""
+        await self.redis.hset(ips_key(board), file_id, ip_tag)
+
+    async def ips(self, board: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(ips_key(board))
+        return {_s(k): _s(v) for k, v in raw.items()}
+
+    async def forget_ips(self, board: str, ids: list[str]) -> None:
+        if ids:
+            await self.redis.hdel(ips_key(board), *ids)
 
     async def ref(self, file_id: str, board: str, now: int) -> bool:
         """Take ``board``'s reference on the blob; False while a collector

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import re
 from collections import OrderedDict
@@ -175,11 +177,17 @@ async def _upload(request: Request) -> Response:
     if ctype != b"multipart/form-data" or not boundary:
         return _error(415, "unsupported_type", "send multipart/form-data with a part named 'file'")
     board = grant.board
+    ip_tag = _ip_tag(node, client_ip(request.scope))
     try:
         if declared.isdigit():
             used = await files.registry.used(board)
             if used + int(declared) - MULTIPART_OVERHEAD > settings.files_board_quota_bytes:
                 return _refused(_quota(settings.files_board_quota_bytes))
+        if grant.role != "facilitator":
+            size = max(0, int(declared) - MULTIPART_OVERHEAD) if declared.isdigit() else 0
+            capped = await _unattached_cap(node, board, state, actor, ip_tag, size)
+            if capped is not None:
+                return capped
     except (RedisError, OSError):
         return _error(503, "unavailable", "storage unavailable: retry")
     path = files.temp_path()
@@ -187,6 +195,7 @@ async def _upload(request: Request) -> Response:
         try:
             name = await _receive(request, boundary, path, settings.files_max_bytes)
             attachment = await files.ingest(board, path, name, actor)
+            await files.registry.note_ip(board, str(attachment["id"]), ip_tag)
         except Refused as exc:
             return _refused(exc)
         except ClientDisconnect:
@@ -198,6 +207,64 @@ async def _upload(request: Request) -> Response:
             path.unlink()
     METRICS.inc("prikbord_upload_bytes_total", int(attachment["size"]))
     return JSONResponse(attachment, status_code=201)
+
+
+def _ip_tag(node: Node, ip: str) -> str:
+    """A keyed hash of a client IP: what the registry keeps to count a
+    network's unattached uploads, never the address itself."""
+    return hmac.new(node.secret.encode(), ip.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+async def _unattached_cap(
+    node: Node, board: str, state: BoardState, actor: str, ip_tag: str, size: int
+) -> Response | None:
+    """429 when this upload (``size`` bytes, as declared) would take the
+    bytes of uploads no card on ``board`` shows yet past the per-actor or
+    per-IP cap; None to go on. Uploads are attached within seconds, so
+    only a device (or a network) that uploads and never attaches meets it:
+    once its files are on cards, or dropped after the grace, it may upload
+    again. Checked before the upload, not atomically with it: parallel
+    uploads may pass it together by a few files, which the per-IP upload
+    rate and the board's quota still bound."""
+    settings = node.settings
+    by_actor = by_ip = 0
+    for _id, entry, tag in await node.files.unattached(board, state):
+        by_actor += entry.size if actor and entry.by == actor else 0
+        by_ip += entry.size if tag == ip_tag else 0
+    for used, cap, who in (
+        (by_actor, settings.files_unattached_per_actor_bytes, "your device"),
+        (by_ip, settings.files_unattached_per_ip_bytes, "your network"),
+    ):
+        if used + size > cap:
+            return _error(
+                429,
+                "rate_limited",
+                f"{who} has {used / 2**20:.1f} MiB of uploads on this board that no card"
+                f" shows yet (at most {cap / 2**20:g} MiB): put them on a card first,"
+                " or ask a facilitator",
+            )
+    return None
+
+
+async def purge_unattached(request: Request) -> Response:
+    """``DELETE /api/boards/{board}/files/unattached`` with the board's
+    facilitator link: drop at once every file no live card shows (a
+    participant link that filled the board with unattached uploads; else
+    they would stay for the grace period). ``{"files", "bytes"}``."""
+    node: Node = request.app.state.node
+    got = await _access(request)
+    if isinstance(got, Response):
+        return got
+    grant, state, _actor = got
+    if grant.role != "facilitator":
+        return _error(403, "forbidden", "only a facilitator link frees a board's unattached files")
+    try:
+        # ``state`` is the board's current one (its log head checked): a
+        # file attached a moment ago stays.
+        dropped, freed = await node.files.purge_unattached(grant.board, state)
+    except (RedisError, OSError):
+        return _error(503, "unavailable", "storage unavailable: retry")
+    return JSONResponse({"files": dropped, "bytes": freed}, headers={"cache-control": "no-store"})
 
 
 def _refused(exc: Refused) -> JSONResponse:

@@ -255,12 +255,39 @@ class Files:
                 drop[file_id] = str(e.gone)
         await self.registry.mark_gone(board, marks)
         dropped = await self.registry.unregister(board, drop)
+        await self.registry.forget_ips(board, dropped)
         deleted = 0
         for file_id in dropped:
             deleted += await self._drop_ref(file_id, board)
         if dropped:
             log.info("files gc: board %s dropped %d, deleted %d", board, len(dropped), deleted)
         return GcReport(sum(1 for g in marks.values() if g), len(dropped), deleted)
+
+    async def unattached(self, board: str, state: BoardState) -> list[tuple[str, Entry, str]]:
+        """The board's files no live card shows (uploads waiting to be
+        attached, or left): (id, entry, uploader's IP tag or "")."""
+        live = live_file_ids(state)
+        entries = await self.registry.all(board)
+        waiting = [(i, e) for i, e in entries.items() if i not in live]
+        ips = await self.registry.ips(board) if waiting else {}
+        return [(i, e, ips.get(i, "")) for i, e in waiting]
+
+    async def purge_unattached(self, board: str, state: BoardState) -> tuple[int, int]:
+        """Drop at once every file of ``board`` that no live card shows (a
+        facilitator's answer to a board filled with unattached uploads,
+        rather than waiting out the grace); their bytes are deleted when no
+        other board holds them. Returns (files dropped, bytes freed on the
+        board). An attach racing this is refused by the op check (the file
+        is no longer the board's), as after a collector pass."""
+        waiting = await self.unattached(board, state)
+        dropped = await self.registry.unregister(board, {i: "*" for i, _e, _ip in waiting})
+        await self.registry.forget_ips(board, dropped)
+        sizes = {i: e.size for i, e, _ip in waiting}
+        for file_id in dropped:
+            await self._drop_ref(file_id, board)
+        if dropped:
+            log.info("files: board %s purged %d unattached files", board, len(dropped))
+        return len(dropped), sum(sizes[i] for i in dropped)
 
     async def sweep_uploads(self) -> int:
         """Delete upload temp files left by a process that died mid-upload:
