@@ -139,6 +139,7 @@ export const en = {
   you: "you",
   editing: "{name} is editing",
   settings: "Board settings",
+  moreControls: "More",
   boardSettings: "Settings",
   voteBudget: "Dot votes per person",
   theme: "Theme",

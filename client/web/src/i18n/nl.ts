@@ -141,6 +141,7 @@ export const nl: Catalog = {
   you: "jij",
   editing: "{name} is aan het bewerken",
   settings: "Instellingen van het bord",
+  moreControls: "Meer",
   boardSettings: "Instellingen",
   voteBudget: "Stippen per persoon",
   theme: "Thema",

@@ -5,10 +5,10 @@ import * as L from "../protocol/limits";
 import { votesUsed, type BoardState, type Card } from "../protocol/model";
 import { cpLen } from "../protocol/ops";
 import { Session } from "../sync/session";
-import { ConnectionStatus, LangSwitch, LimitedField } from "./common";
+import { ConnectionStatus, LangSwitch, LimitedField, MoreMenu } from "./common";
 import { CardEditor, type EditorTarget } from "./editor";
 import { GearIcon, PeopleIcon, PinIcon, PlusIcon } from "./icons";
-import { safeStorage, useRecentChanges, useSession, wsUrl } from "./hooks";
+import { safeStorage, useNarrow, useRecentChanges, useSession, wsUrl } from "./hooks";
 import { ColumnsLayout, GridLayout, WallLayout, columnInView } from "./layouts";
 import { AccessCodePrompt, needsAccessCode } from "./links/access";
 import { storedCode, takeLink } from "./links/token";
@@ -115,6 +115,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const [results, setResults] = useState(false);
   /** The notes document open in the drawer: "board" or "card:<id>". */
   const [notesDoc, setNotesDoc] = useState<string | null>(null);
+  const narrow = useNarrow();
 
   useEffect(() => {
     session.start();
@@ -198,6 +199,24 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
   const onAdd = canWrite ? (section: string) => setEditor({ card: null, section, ...newSpot(state, members, session.replica.actor) }) : undefined;
   const props = { ctx, sort, frozen, onAdd, reveal };
 
+  // On a phone the less used controls fold into one menu (issue 10: no
+  // sideways scroll at 360 px); sort goes with them.
+  const sortControl = layout !== "wall" ? (
+    <label class="sort">
+      <span class="sr-only">{t("sort")}</span>
+      <select value={sort} onChange={(e) => setSort(e.currentTarget.value as SortMode)} aria-label={t("sort")} data-testid="sort">
+        {(["manual", "votes", "newest", "oldest"] as const).map((m) => <option key={m} value={m}>{t(`sort_${m}`)}</option>)}
+      </select>
+    </label>
+  ) : null;
+  const folded = (
+    <>
+      {narrow ? sortControl : null}
+      <LibraryMenu board={board} token={session.linkToken} facilitator={facilitator} />
+      <LangSwitch />
+    </>
+  );
+
   return (
     <FileAccessContext.Provider value={fileAccess}>
     <div class={`app layout-${layout}${(facilitator && panel) || notesOpen ? " with-drawer" : ""}`}>
@@ -207,14 +226,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
         <div class="spacer" />
         <TimerBadge session={state.session} clock={session.clock} />
         {facilitator ? <LayoutSwitch session={session} state={state} /> : null}
-        {layout !== "wall" ? (
-          <label class="sort">
-            <span class="sr-only">{t("sort")}</span>
-            <select value={sort} onChange={(e) => setSort(e.currentTarget.value as SortMode)} aria-label={t("sort")} data-testid="sort">
-              {(["manual", "votes", "newest", "oldest"] as const).map((m) => <option key={m} value={m}>{t(`sort_${m}`)}</option>)}
-            </select>
-          </label>
-        ) : null}
+        {narrow ? null : sortControl}
         {canWrite && budget > 0 ? <span class="budget" data-testid="votes-left" title={t("votesLeft", { n: left, max: budget })}><span aria-hidden="true">● {left}/{budget}</span><span class="sr-only">{t("votesLeft", { n: left, max: budget })}</span></span> : null}
         <details class="presence">
           <summary data-testid="presence"><PeopleIcon /> <span aria-hidden="true">{members.length}</span><span class="sr-only">{t("presentN", { n: members.length })}</span></summary>
@@ -228,8 +240,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
         <NotesButton open={notesOpen && notesCard === null} onToggle={() => { setNotesDoc(notesOpen && notesCard === null ? null : BOARD_DOC); setPanel(null); }} />
         {facilitator ? <FacilitateButton state={full} onOpen={() => setPanel(panel ?? "queue")} /> : null}
         {facilitator ? <button type="button" class="btn ghost" onClick={() => setSettings(true)} data-testid="settings"><GearIcon /><span class="label-wide"> {t("boardSettings")}</span></button> : null}
-        <LibraryMenu board={board} token={session.linkToken} facilitator={facilitator} />
-        <LangSwitch />
+        {narrow ? <MoreMenu>{folded}</MoreMenu> : folded}
       </header>
       {role === "viewer" && session.replica.epoch !== null ? <p class="banner" role="note">{t("readOnly")}</p> : null}
       <SessionNotices state={state} role={role} session={session} onResults={() => setResults(true)} />

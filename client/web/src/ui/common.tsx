@@ -1,5 +1,5 @@
 /** Small shared pieces: language switch, connection indicator, field with limit. */
-import type { TargetedEvent, TargetedKeyboardEvent } from "preact";
+import type { ComponentChildren, TargetedEvent, TargetedKeyboardEvent } from "preact";
 import { getLang, setLang, t, useLang } from "../i18n";
 import { cpLen } from "../protocol/ops";
 import type { Session } from "../sync/session";
@@ -9,9 +9,22 @@ export function LangSwitch() {
   const lang = useLang();
   const other = lang === "nl" ? "en" : "nl";
   return (
-    <button type="button" class="btn ghost lang" onClick={() => setLang(other)} aria-label={`${other.toUpperCase()}: ${t("language")} ${other === "nl" ? "Nederlands" : "English"}`}>
+    <button type="button" class="btn ghost lang" data-testid="lang-switch" onClick={() => setLang(other)} aria-label={`${other.toUpperCase()}: ${t("language")} ${other === "nl" ? "Nederlands" : "English"}`}>
       {other.toUpperCase()}
     </button>
+  );
+}
+
+/** One "⋯" menu for a narrow top bar's less used controls (sort, library,
+ * language): a phone's bar must fit without sideways scroll (issue 10), and
+ * these are used now and then, unlike presence, connection and the
+ * facilitator's buttons, which stay in the bar. */
+export function MoreMenu({ children }: { children: ComponentChildren }) {
+  return (
+    <details class="presence more-menu" data-testid="more-menu">
+      <summary aria-label={t("moreControls")} title={t("moreControls")}><span aria-hidden="true">⋯</span></summary>
+      <div class="more-body">{children}</div>
+    </details>
   );
 }
 

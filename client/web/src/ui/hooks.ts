@@ -64,3 +64,20 @@ export const newId = (): string => {
   crypto.getRandomValues(bytes);
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
 };
+
+/** Whether the screen is narrow (a phone): the board's top bar then folds
+ * its less used controls into one menu so it fits without sideways scroll
+ * (issue 10). The width matches the phone rules in styles.css. */
+export const NARROW_QUERY = "(max-width: 640px)";
+export const useNarrow = (): boolean => {
+  const [narrow, setNarrow] = useState(() => window.matchMedia?.(NARROW_QUERY).matches ?? false);
+  useEffect(() => {
+    const query = window.matchMedia?.(NARROW_QUERY);
+    if (!query) return;
+    const on = () => setNarrow(query.matches);
+    on();
+    query.addEventListener("change", on);
+    return () => query.removeEventListener("change", on);
+  }, []);
+  return narrow;
+};
