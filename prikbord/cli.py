@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.files.gc import main as gc_main
 
         return gc_main(args[2:])
+    if args[:3] == ["admin", "files", "purge-unattached"]:  # a board's unattached uploads
+        from server.files.purge import main as purge_main
+
+        return purge_main(args[3:])
     if args[:2] == ["admin", "files"]:  # move stored files between stores
         from server.files.migrate import main as files_main
 

@@ -7,10 +7,15 @@ facilitator link frees a board's unattached uploads at once
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
+import redis
 
 from tests.support.cluster import Nodes
-from tests.support.servers import ServerProcess, device_identity, token_of
+from tests.support.servers import ROOT, ServerProcess, device_identity, token_of
 from tests.support.wire import Wire, card
 
 
@@ -84,3 +89,30 @@ async def test_unattached_uploads_are_capped_per_device_and_network_and_purged(
     served = _call("GET", f"{node.http}/api/boards/{bid}/files/{first.json()['id']}", fac)
     assert served.status_code == 200
     assert up(part, c).status_code == 201
+
+
+def test_an_operator_purges_a_boards_unattached_uploads_on_the_command_line(
+    nodes: Nodes,
+) -> None:
+    """``prikbord admin files purge-unattached BOARD``: the same, with no link."""
+    node = nodes.start()
+    made = node.create_board("Vol")
+    bid, part = made["board"], token_of(made["links"]["participant"])
+    up = _post(node, bid, part, device_identity(), b"never attached\n" * 70)
+    assert up.status_code == 201, up.text
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "prikbord.cli", "admin", "files", "purge-unattached", *args,
+             "--redis-url", nodes.valkey.url, "--data", str(node.data_dir)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120, env=dict(os.environ),
+        )  # fmt: skip
+
+    done = cli(bid)
+    assert done.returncode == 0, done.stderr
+    assert f"board {bid}: dropped 1 unattached files (1050 bytes)" in done.stdout
+    r = redis.Redis.from_url(nodes.valkey.url)
+    assert not r.exists(f"{{b:{bid}}}:files") and not r.exists(f"{{b:{bid}}}:fip")
+    r.close()
+    missing = cli("nosuchboard")
+    assert missing.returncode == 4 and "no board nosuchboard" in missing.stderr
