@@ -157,8 +157,20 @@ async def me(request: Request) -> Response:
         "csrf": who.session.csrf if who else None,
         "open_board_creation": node.settings.open_board_creation,
         "setup_needed": who is None and await node.accounts.store.count() == 0,
+        "manages_hubs": who is not None and await _manages_a_hub(request, who),
     }
     return JSONResponse(body, headers={"cache-control": "no-store"})
+
+
+async def _manages_a_hub(request: Request, who: Caller) -> bool:
+    """Whether the account manages any hub (so the web app shows it the
+    hubs): coordinators and admins all, others where a hub names them."""
+    from server.hubs.routes import manages  # the hubs decide who manages them
+    from server.hubs.store import HubStore
+
+    if who.account.sees_all_boards:
+        return True
+    return any(manages(who, hub) for hub in await HubStore(node_of(request).redis).all())
 
 
 # --- first-run setup -----------------------------------------------------------
@@ -222,11 +234,15 @@ class BoardChange(BaseModel):
 
 
 async def _board_for(request: Request, who: Caller) -> BoardInfo:
-    """The board in the path if the caller may manage it; 404 otherwise (the
+    """The board in the path if the caller may manage it (its owner,
+    coordinators and admins, and the coordinators named in the hub the board
+    is in: the same rule as the library's and the hubs'); 404 otherwise (the
     same answer for another account's board and for no board at all)."""
+    from server.library.access import may_manage_board  # it imports accounts.auth
+
     board = request.path_params["board"]
     info = await node_of(request).accounts.boards.info(board) if len(board) <= 40 else None
-    if info is None or (info.owner != who.account.username and not who.account.sees_all_boards):
+    if info is None or not await may_manage_board(request, who, info.board, info.owner):
         raise ApiError(404, "not_found", "no such board among yours")
     return info
 

@@ -8,9 +8,12 @@ Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Browsers, Server, join, shot
+
+pytestmark = pytest.mark.e2e
 
 _OVERFLOW = """() => {
   const bar = document.querySelector('header.topbar');

@@ -6,7 +6,9 @@ import { useEffect, useState } from "preact/hooks";
 
 export type AccountRole = "admin" | "coordinator" | "facilitator";
 export interface Account { username: string; name: string; role: AccountRole; disabled: boolean }
-export interface Me { account: Account | null; csrf: string | null; open_board_creation: boolean; setup_needed: boolean }
+/** ``manages_hubs``: coordinators and admins, and accounts a hub names among
+ * its coordinators (they get the Hubs link). */
+export interface Me { account: Account | null; csrf: string | null; open_board_creation: boolean; setup_needed: boolean; manages_hubs?: boolean }
 export interface BoardItem { board: string; title: string; owner: string | null; created: number; archived: boolean }
 export interface Links { facilitator: string; participant: string; viewer: string; join?: string }
 export interface BoardDetail extends BoardItem { links: Links }

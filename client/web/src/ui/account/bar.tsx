@@ -25,7 +25,7 @@ export function AccountBar({ here }: { here?: "my" | "login" }) {
     <nav class="account-bar" aria-label={t("loggedInAs", { name: me.account.name })}>
       <span class="who" data-testid="account-name" title={t("loggedInAs", { name: me.account.name })}>{me.account.name}</span>
       {here === "my" ? null : <a class="btn small" href="/my" data-testid="my-boards-link">{t("myBoards")}</a>}
-      {seesAllBoards(me.account) ? <a class="btn small" href="/my/hubs" data-testid="hubs-link">{ht("hubs")}</a> : null}
+      {seesAllBoards(me.account) || me.manages_hubs ? <a class="btn small" href="/my/hubs" data-testid="hubs-link">{ht("hubs")}</a> : null}
       <button type="button" class="btn small ghost" onClick={() => void out()} disabled={busy} data-testid="logout">{t("logOut")}</button>
     </nav>
   );

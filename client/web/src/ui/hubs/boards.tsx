@@ -8,6 +8,7 @@ import { myBoards, type BoardItem } from "../account/api";
 import { HubApiError, hubBoards, putHubBoard, removeHubBoard, saveHubTemplate, type HubBoard } from "./api";
 import { Field, val } from "./fields";
 import { ht } from "./i18n";
+import { OpenBoard } from "../library/boards";
 
 export function HubBoardsPanel({ slug }: { slug: string }) {
   const [boards, setBoards] = useState<HubBoard[] | null>(null);
@@ -51,7 +52,7 @@ export function HubBoardsPanel({ slug }: { slug: string }) {
         <ul class="hub-boards">
           {boards.map((b) => (
             <li key={b.board} data-testid="hub-board" data-board={b.board}>
-              <span><strong>{b.title || t("untitled")}</strong>{b.archived ? <span class="muted small"> · {ht("archived")}</span> : null}</span>
+              <span><strong data-testid="hub-board-title"><OpenBoard board={b.board} title={b.title || t("untitled")} onError={(err) => setError(text(err))} /></strong>{b.archived ? <span class="muted small"> · {ht("archived")}</span> : null}</span>
               <span class="row-buttons">
                 <label class="choice">
                   <input type="checkbox" checked={b.public} disabled={busy} aria-describedby="public-hint"
