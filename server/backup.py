@@ -70,6 +70,8 @@ FORMAT = "prikbord-backup"
 FORMAT_VERSION = 3
 
 EXIT_USAGE, EXIT_STORAGE, EXIT_FILE = 2, 3, 4
+#: A backup refused because the file store lacks files the boards reference.
+EXIT_MISSING_FILES = 5
 #: A backup file is readable by its owner only (like the data directory's
 #: secret): password hashes and private boards are in it.
 _FILE_MODE = 0o600
@@ -77,6 +79,18 @@ _FILE_MODE = 0o600
 
 class BackupError(Exception):
     """The file is not a backup this version can restore."""
+
+
+class MissingFiles(Exception):
+    """The boards reference stored files the file store does not have: a
+    backup without them would look whole and lack the photos on the cards
+    (typically the store was not pointed at: no ``--data``). Nothing is
+    written."""
+
+    def __init__(self, missing: int, total: int) -> None:
+        super().__init__(f"{missing} of {total} stored files the boards reference are missing")
+        self.missing = missing
+        self.total = total
 
 
 @dataclass(slots=True)
@@ -104,7 +118,8 @@ Record = (
 def backup(client: SyncClient, path: Path, blobs: files.SyncBlobs | None = None) -> dict[str, int]:
     """Write the accounts, hubs, saved templates and every board to
     ``path``, then (with ``blobs``) every stored file the boards reference;
-    returns how many of each."""
+    returns how many of each. Raises :class:`MissingFiles` (and leaves no
+    file) when ``blobs`` lacks a file a board references."""
     dump = script(client, "dump.lua")
     boards = sorted(b.decode() for b in cast(set[bytes], client.smembers(BOARDS_KEY)))
     tmp = path.with_name(path.name + ".partial")
@@ -140,10 +155,15 @@ def backup(client: SyncClient, path: Path, blobs: files.SyncBlobs | None = None)
                 out.write(packer.pack(record.to_file()))
                 counts["boards"] += 1
                 file_ids.update(k.decode() for k in record.files)
+        missing: list[str] = []
         if blobs is not None:
-            for blob in files.blob_records(blobs, file_ids):
+            for blob in files.blob_records(blobs, file_ids, missing):
                 out.write(packer.pack(blob))
                 counts["files"] += 1
+        if missing:
+            out.close()
+            tmp.unlink()
+            raise MissingFiles(len(missing), len(file_ids))
         out.write(packer.pack({"end": counts}))
         out.flush()
         os.fsync(out.fileno())
@@ -292,6 +312,13 @@ def _parser(command: str) -> argparse.ArgumentParser:
     return p
 
 
+def _store_name(settings: Settings) -> str:
+    """Where the stored files were looked for, for a person."""
+    if settings.files_store == "s3":
+        return f"s3 bucket {settings.files_s3_bucket or '(none set)'}"
+    return f"local {settings.data_dir / 'files'}"
+
+
 def main(command: str, argv: list[str]) -> int:
     args = _parser(command).parse_args(argv)
     if not args.redis_url:
@@ -299,16 +326,18 @@ def main(command: str, argv: list[str]) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
     blobs = None
+    settings = dataclasses.replace(Settings.from_env(), data_dir=args.data)
     if not args.no_files:
-        settings = dataclasses.replace(Settings.from_env(), data_dir=args.data)
         blobs = files.SyncBlobs.from_settings(settings)
     try:
         client = connect_sync(args.redis_url)
         if command == "backup":
             n = backup(client, args.file, blobs)
+            stored = "without the stored files (--no-files)" if blobs is None else (
+                f"and {n['files']} stored files")  # fmt: skip
             print(f"wrote {n['boards']} boards to {args.file}, with {n['accounts']} accounts "
                   f"(their password hashes: keep the file safe), {n['hubs']} hubs, "
-                  f"{n['templates']} saved templates and {n['files']} stored files")  # fmt: skip
+                  f"{n['templates']} saved templates {stored}")  # fmt: skip
             return 0
         with args.file.open("rb") as f:
             report = restore(client, f, replace=args.replace, blobs=blobs)
@@ -316,6 +345,13 @@ def main(command: str, argv: list[str]) -> int:
         print(f"prikbord admin {command}: Redis/Valkey at {args.redis_url}: {exc}",
               file=sys.stderr)  # fmt: skip
         return EXIT_STORAGE
+    except MissingFiles as exc:
+        print(f"prikbord admin {command}: {exc.missing} of {exc.total} stored files the boards "
+              f"reference are not in the file store ({_store_name(settings)}), so nothing was "
+              "written: give the servers' --data DIR (or PRIKBORD_FILES_STORE=s3 and its "
+              "PRIKBORD_FILES_S3_* settings), or --no-files for a backup without the files",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_MISSING_FILES
     except (OSError, BackupError) as exc:
         print(f"prikbord admin {command}: {args.file}: {exc}", file=sys.stderr)
         return EXIT_FILE

@@ -61,11 +61,17 @@ def registry_of(client: SyncClient, board: str) -> dict[bytes, bytes]:
     return cast(dict[bytes, bytes], client.hgetall(files_key(board)))
 
 
-def blob_records(blobs: SyncBlobs, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """One record per stored file (missing bytes are left out)."""
+def blob_records(
+    blobs: SyncBlobs, ids: Iterable[str], missing: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One record per stored file; the ids whose bytes the store lacks are
+    left out and appended to ``missing`` (the backup refuses to pass such a
+    file off as whole: a store not pointed at finds none)."""
     for file_id in sorted(set(ids)):
         data = blobs.get(file_id)
         if data is None:
+            if missing is not None:
+                missing.append(file_id)
             continue
         yield {"blob": file_id, "data": data, "thumb": blobs.get(thumb_key(file_id))}
 
