@@ -19,24 +19,11 @@ def main(argv: list[str] | None = None) -> int:
         return serve_main(args[1:])
     # ``prikbord restore LINK NAME`` is the client's (a removed participant):
     # restoring a backup is an admin command; ``prikbord backup`` is short.
-    if args[:1] == ["backup"] or (args[:1] == ["admin"] and args[1:2] in (["backup"], ["restore"])):
+    if args[:1] == ["backup"]:
         from server.backup import main as backup_main
 
-        command = args[0] if args[0] == "backup" else args[1]
-        return backup_main(command, args[1:] if args[0] == "backup" else args[2:])
-    if args[:2] == ["admin", "gc"]:  # collect files no card references
-        from server.files.gc import main as gc_main
-
-        return gc_main(args[2:])
-    if args[:3] == ["admin", "files", "purge-unattached"]:  # a board's unattached uploads
-        from server.files.purge import main as purge_main
-
-        return purge_main(args[3:])
-    if args[:2] == ["admin", "files"]:  # move stored files between stores
-        from server.files.migrate import main as files_main
-
-        return files_main(args[2:])
-    if args and args[0] == "admin":
+        return backup_main("backup", args[1:])
+    if args and args[0] == "admin":  # every operator command (server/admin.py lists them)
         from server.admin import main as admin_main
 
         return admin_main(args[1:])
