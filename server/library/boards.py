@@ -124,7 +124,19 @@ async def create_from_state(
         log.warning("creating board %s from a state failed: %s", board, exc)
         await _discard(node, board, owner)
         raise CreateFailed(str(exc)) from exc
+    _fetch_previews(node, board, born)
     return Created(board, title, short)
+
+
+def _fetch_previews(node: Node, board: str, state: BoardState) -> None:
+    """Fetch the preview of each link card that came without one, as for a
+    card posted with a link: a template keeps its link cards but not their
+    previews (a preview's image is a file of the source board), and a
+    preview is otherwise fetched only when an op sets a URL. Bounded by
+    the node's preview queue; the URL is the card's since ``BIRTH_SEQ``."""
+    for card_id, card in state.cards.items():
+        if card.url and card.preview is None and not card.deleted:
+            node.previews.request(board, card_id, card.url, BIRTH_SEQ)
 
 
 def put_files(node: Node, files: list[tuple[str, Entry, bytes]]) -> PutFiles:
