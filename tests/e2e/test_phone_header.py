@@ -44,11 +44,19 @@ def test_the_board_top_bar_fits_a_phone_for_participant_and_facilitator(
     server: Server, people: Browsers
 ) -> None:
     links = server.create_board("Werkgroep energie en buurt", "columns")["links"]
+    # The fullest bar: a running timer beside the votes left.
+    laptop = people.page()
+    join(laptop, links["facilitator"], "Kees")
+    laptop.get_by_test_id("facilitate").click()
+    laptop.get_by_test_id("tab-session").click()
+    laptop.get_by_test_id("timer-minutes").fill("5")
+    laptop.get_by_test_id("timer-start").click()
     for width in (360, 390):
         for role, name in (("participant", "Ann"), ("facilitator", "Fien")):
             what = f"{role} at {width}px"
             page = people.page(width, 844, mobile=True)
             join(page, links[role], name)
+            expect(page.locator(".topbar").get_by_test_id("timer")).to_be_visible()
             _assert_fits(page, what)
             shot(page, f"board-topbar-{role}-{width}x844")
             # The folded controls are reachable: the library menu and the

@@ -227,7 +227,7 @@ function LiveBoard({ board, token, name }: { board: string; token: string; name:
         <TimerBadge session={state.session} clock={session.clock} />
         {facilitator ? <LayoutSwitch session={session} state={state} /> : null}
         {narrow ? null : sortControl}
-        {canWrite && budget > 0 ? <span class="budget" data-testid="votes-left" title={t("votesLeft", { n: left, max: budget })}><span aria-hidden="true">● {left}/{budget}</span><span class="sr-only">{t("votesLeft", { n: left, max: budget })}</span></span> : null}
+        {canWrite && budget > 0 ? <span class="budget" data-testid="votes-left" title={t("votesLeft", { n: left, max: budget })}><span aria-hidden="true"><span class="budget-dot">● </span>{left}/{budget}</span><span class="sr-only">{t("votesLeft", { n: left, max: budget })}</span></span> : null}
         <details class="presence">
           <summary data-testid="presence"><PeopleIcon /> <span aria-hidden="true">{members.length}</span><span class="sr-only">{t("presentN", { n: members.length })}</span></summary>
           <ul aria-label={t("present")}>
