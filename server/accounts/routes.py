@@ -327,6 +327,11 @@ async def change_board(request: Request) -> Response:
 async def delete_board(request: Request) -> Response:
     who = await require_login(request, write=True)
     info = await _board_for(request, who)
+    # Deleting is for the board's owner and the server-wide roles: a hub's
+    # named coordinator runs the hub's boards (open, rename, archive) but
+    # does not destroy another account's work.
+    if info.owner != who.account.username and not who.account.sees_all_boards:
+        raise ApiError(403, "forbidden", "only the board's owner or an administrator deletes it")
     await node_of(request).accounts.boards.delete(info.board)
     return Response(status_code=204)
 

@@ -41,6 +41,11 @@ async def test_a_hubs_coordinator_opens_the_hubs_boards_and_sees_it_manages_a_hu
         assert res.status_code == 404, res.text
         assert res.json()["message"] == "no such board among yours"
 
+        # She runs the hub's boards but does not delete another account's.
+        res = await fien.send("DELETE", f"/api/my/boards/{in_hub['board']}")
+        assert res.status_code == 403, res.text
+        assert (await karel.http.get(f"/api/my/boards/{in_hub['board']}")).status_code == 200
+
         assert (await fien.me())["manages_hubs"] is True
         assert (await karel.me())["manages_hubs"] is False
     finally:
