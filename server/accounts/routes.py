@@ -13,7 +13,6 @@ Every refusal is JSON ``{error, message}`` with a stable ``error`` code.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -29,10 +28,10 @@ from server.accounts.auth import (
     Caller,
     caller,
     check_write,
-    count_refusal,
     ip_of,
     limit,
     node_of,
+    refusals,
     require_login,
     session_id_of,
 )
@@ -49,24 +48,6 @@ from server.accounts.store import (
 from server.engine.links import BoardGone
 from server.engine.store import BoardNotFound, now_ms
 from server.routes import pages
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _refusals(handler: Handler) -> Handler:
-    """Turn an ``ApiError`` raised anywhere in the handler into its response."""
-
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            count_refusal(request, exc)
-            return exc.response()
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
-
 
 # --- sessions ------------------------------------------------------------------
 
@@ -104,7 +85,7 @@ async def _end_current(request: Request) -> None:
             await accounts.sessions.end(session)
 
 
-@_refusals
+@refusals
 async def login(request: Request) -> Response:
     node = node_of(request)
     settings = node.settings
@@ -138,7 +119,7 @@ async def login(request: Request) -> Response:
     return _signed_in(request, account, session_id, session)
 
 
-@_refusals
+@refusals
 async def logout(request: Request) -> Response:
     who = await caller(request)
     check_write(request, who)
@@ -147,7 +128,7 @@ async def logout(request: Request) -> Response:
     return _cleared(Response(status_code=204), request)
 
 
-@_refusals
+@refusals
 async def me(request: Request) -> Response:
     """Who is logged in (and their CSRF token), and what the server allows."""
     node = node_of(request)
@@ -176,13 +157,13 @@ async def _manages_a_hub(request: Request, who: Caller) -> bool:
 # --- first-run setup -----------------------------------------------------------
 
 
-@_refusals
+@refusals
 async def setup_status(request: Request) -> Response:
     needed = await node_of(request).accounts.store.count() == 0
     return JSONResponse({"needed": needed}, headers={"cache-control": "no-store"})
 
 
-@_refusals
+@refusals
 async def setup_first_admin(request: Request) -> Response:
     node = node_of(request)
     settings = node.settings
@@ -247,7 +228,7 @@ async def _board_for(request: Request, who: Caller) -> BoardInfo:
     return info
 
 
-@_refusals
+@refusals
 async def my_boards(request: Request) -> Response:
     who = await require_login(request, write=False)
     archived = request.query_params.get("archived", "0") == "1"
@@ -267,7 +248,7 @@ async def my_boards(request: Request) -> Response:
     )
 
 
-@_refusals
+@refusals
 async def my_board(request: Request) -> Response:
     """One board with its links (the facilitator link again, after a reload)."""
     from server.routes.api import board_links  # api imports accounts.auth
@@ -301,7 +282,7 @@ async def _rename(request: Request, who: Caller, board: str, title: str) -> None
     await node.store.note_title(board, result.seq, title)
 
 
-@_refusals
+@refusals
 async def change_board(request: Request) -> Response:
     who = await require_login(request, write=True)
     info = await _board_for(request, who)
@@ -323,7 +304,7 @@ async def change_board(request: Request) -> Response:
     return JSONResponse(updated.public())
 
 
-@_refusals
+@refusals
 async def delete_board(request: Request) -> Response:
     who = await require_login(request, write=True)
     info = await _board_for(request, who)

@@ -16,7 +16,6 @@ CSRF with a session, per account or per IP limits.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -28,34 +27,19 @@ from protocol.messages import Role
 from protocol.model import BoardState, from_wire
 from protocol.visibility import Viewer, project
 from server.access import Refused
-from server.accounts.auth import Caller, caller, count_refusal
+from server.accounts.auth import Caller, caller
+
+# One refusal wrapper and node lookup for every JSON route; the library's
+# route modules take them from here.
+from server.accounts.auth import node_of as node_of
+from server.accounts.auth import refusals as refusals
 from server.accounts.http import ApiError
 from server.engine.state import read_state
 from server.engine.store import BoardNotFound
 from server.library import boards
 from server.library.boards import CreateFailed
-from server.node import Node
 
-Handler = Callable[[Request], Awaitable[Response]]
 M = TypeVar("M", bound=BaseModel)
-
-
-def refusals(handler: Handler) -> Handler:
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            count_refusal(request, exc)
-            return exc.response()
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
-
-
-def node_of(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
 
 
 @dataclass(frozen=True, slots=True)

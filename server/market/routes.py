@@ -25,7 +25,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -42,7 +41,7 @@ from protocol.policy import check
 from protocol.visibility import Viewer, sees_card
 from server.abuse import Limit
 from server.access import Refused
-from server.accounts.auth import Caller, caller, check_write, count_refusal, ip_of, limit
+from server.accounts.auth import Caller, caller, check_write, ip_of, limit, node_of, refusals
 from server.accounts.http import ApiError, read_json
 from server.engine.links import BoardGone
 from server.engine.state import read_state
@@ -54,35 +53,16 @@ from server.market.matching import KINDS, Item, suggest
 from server.node import Node
 from server.routes.api import board_links
 
-Handler = Callable[[Request], Awaitable[Response]]
 _STATES = ("all", "open", "matched", "resolved", "expired")
 #: A card's states (SPEC §4 *Card fields*).
 CARD_STATES: tuple[str, ...] = get_args(CardStatus)
-
-
-def _refusals(handler: Handler) -> Handler:
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            count_refusal(request, exc)
-            return exc.response()
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
-
-
-def _node(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
 
 
 def _cache(request: Request) -> wall.WallCache:
     """The node's wall cache, made on first use (one per worker process)."""
     cache: wall.WallCache | None = getattr(request.app.state, "market_wall", None)
     if cache is None:
-        cache = wall.WallCache(_node(request).settings.market_cache)
+        cache = wall.WallCache(node_of(request).settings.market_cache)
         request.app.state.market_wall = cache
     return cache
 
@@ -120,7 +100,7 @@ _Gathered = list[tuple[wall.Entry, str, str]]
 async def _gather(request: Request, boards: list[tuple[str, str]]) -> _Gathered:
     """Each listed board's entries with its hub and viewer link; reused for
     ``market_wall_ttl_s`` (``WallCache.recent``)."""
-    node = _node(request)
+    node = node_of(request)
     cache = _cache(request)
     base = str(request.base_url).rstrip("/")
     key = base + "|" + ",".join(f"{b}@{s}" for b, s in boards)
@@ -149,7 +129,7 @@ async def _answer(
     request: Request, boards: list[tuple[str, str]], hub: Hub | None, *, may_manage: bool
 ) -> Response:
     """The wall of ``boards`` ((board, hub slug), in order), filtered."""
-    node = _node(request)
+    node = node_of(request)
     settings = node.settings
     filters = _filters(request)
     now = now_ms()
@@ -187,7 +167,7 @@ def _match(m: Any) -> dict[str, Any]:
     return {"question": _ref(m.question), "offer": _ref(m.offer), "shared": list(m.shared)}
 
 
-@_refusals
+@refusals
 async def hub_market(request: Request) -> Response:
     """``GET /api/hubs/{slug}/market``: the hub's wall (module docstring)."""
     slug = request.path_params["slug"]
@@ -203,7 +183,7 @@ async def hub_market(request: Request) -> Response:
     return await _answer(request, boards, hub, may_manage=managed)
 
 
-@_refusals
+@refusals
 async def all_markets(request: Request) -> Response:
     """``GET /api/market``: every hub's public boards on one wall."""
     store = hubs_of(request).store
@@ -241,7 +221,7 @@ async def _rights(request: Request, ref: CardRef, who: Caller | None) -> list[_R
     """The caller's roles and actors on ``ref.board`` (module docstring):
     the link's first, then the login's, so a coordinator whose tab also
     holds a participant link of the board still acts as facilitator."""
-    node = _node(request)
+    node = node_of(request)
     found: list[_Rights] = []
     if ref.token:
         try:
@@ -267,14 +247,14 @@ async def _rights(request: Request, ref: CardRef, who: Caller | None) -> list[_R
     return found
 
 
-@_refusals
+@refusals
 async def set_state(request: Request) -> Response:
     """``POST /api/market/state``: set the state of one or two cards (a
     suggested pair: both ``matched``). All or nothing: every card is
     checked with the caller's rights before any op is appended."""
     who = await caller(request)
     check_write(request, who)
-    node = _node(request)
+    node = node_of(request)
     settings = node.settings
     await limit(
         request, "market_state", ip_of(request),
