@@ -26,3 +26,21 @@ def test_the_line_under_a_title_has_no_dangling_separator() -> None:
     assert _muted(place="Grote zaal") == "RvO Delft · Grote zaal"
     assert _muted(online=True) == "RvO Delft · online"
     assert _muted(place="Grote zaal", online=True) == "RvO Delft · Grote zaal · online"
+
+
+def _who(**hub: Any) -> str:
+    from types import SimpleNamespace
+
+    contact = SimpleNamespace(**{"email": "", "phone": "", "url": "", **hub.pop("contact", {})})
+    fields = {"supervisor": "", "partners": (), "students": (), **hub, "contact": contact}
+    page = _env.from_string('{% from "_who.html" import who %}{{ who(hub) }}')
+    return " ".join(page.render(hub=SimpleNamespace(**fields)).split())
+
+
+def test_who_runs_the_hub_is_left_out_when_it_names_nobody_and_joins_contacts_cleanly() -> None:
+    assert _who() == ""  # no empty "Wie" panel on a new hub's page
+    html = _who(contact={"phone": "015 123", "url": "https://hub.example"})
+    assert '<strong>Contact:</strong> <a href="tel:015123">015 123</a> · <a' in html
+    assert "</strong> ·" not in html  # no separator before the first way
+    html = _who(partners=("Gemeente Delft",), contact={"email": "a@b.nl"})
+    assert "Partners:</strong> Gemeente Delft" in html and 'href="mailto:a@b.nl"' in html
