@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="prikbord",
         description="Prikbord: a real-time collaborative pinboard.",
         epilog="Server side: 'prikbord serve --help' runs a server node; "
-        "'prikbord admin --help' has operator commands.",
+        "'prikbord user --help' manages accounts; 'prikbord hub --help' manages hubs "
+        "and their agenda; 'prikbord admin --help' has operator commands.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
