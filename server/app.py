@@ -12,8 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
 
+from redis.exceptions import RedisClusterException, RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from server import logs
@@ -29,6 +32,7 @@ from server.library.routes import routes as library_routes
 from server.lifeline import die_with_parent
 from server.logfilter import InvalidUtf8Filter
 from server.market.routes import routes as market_routes
+from server.metrics import METRICS
 from server.node import Node
 from server.routes import activity, api, health, links, notes, pages
 from server.routes.assets import AssetFiles
@@ -43,6 +47,22 @@ def _version() -> str:
         return metadata.version("prikbord")
     except metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+async def storage_unavailable(request: Request, exc: Exception) -> Response:
+    """A Redis error no route answered itself: ``503`` "retry", never a 500.
+
+    Routes answer the storage errors they expect (``RedisError``,
+    ``OSError``) themselves; this is the net under all of them. It matters
+    on a cluster: redis-py's cluster client raises ``RedisClusterException``
+    (e.g. ``SlotNotCoveredError`` while a slot's new master is still being
+    gossiped), which is not a ``RedisError``, so ``except RedisError`` misses
+    it — CI once saw a board creation answer 500 right after slots were
+    added. The client retries a 503 like any unavailable storage."""
+    METRICS.inc("prikbord_redis_errors_total", where="http")
+    log.warning("storage error on %s %s: %r", request.method, request.url.path, exc)
+    body = {"error": "unavailable", "message": "storage unavailable: retry"}
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -110,7 +130,15 @@ def create_app(settings: Settings) -> Starlette:
     # stays for whatever reads the routing table.
     direct = Middleware(DirectFrames, websockets={"/ws": websocket_endpoint})
     middleware = [direct, Middleware(SecurityHeaders)]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers={
+            RedisClusterException: storage_unavailable,
+            RedisError: storage_unavailable,
+        },
+    )
     app.state.invalid_utf8 = InvalidUtf8Filter()
     app.state.version = _version()
     app.state.web_version = pages.web_version()
