@@ -215,15 +215,11 @@ async def _render_hub(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    now = now_ms()
-    found = await hubs_of(request).store.activities(
-        hub.slug, now, now + PAGE_DAYS * _DAY_MS, public=True
-    )
-    base = base_url(request)
+    upcoming = await _upcoming(request, hub)
     return _html(
         "hub.html",
         status=status,
-        upcoming=[_view(a, base) for a in agenda.upcoming(found, now)],
+        upcoming=upcoming,
         boards=await _public_boards(request, hub),
         sent=sent,
         error=error,
@@ -283,19 +279,26 @@ def _event(a: Activity, hub: Hub, view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def embed_page(request: Request) -> Response:
-    hub = await _hub(request)
-    if hub is None:
-        return _not_found()
+async def _upcoming(request: Request, hub: Hub) -> list[dict[str, Any]]:
+    """The hub's public activities of the next ``PAGE_DAYS``, as the hub page
+    and its embed show them."""
     now = now_ms()
     found = await hubs_of(request).store.activities(
         hub.slug, now, now + PAGE_DAYS * _DAY_MS, public=True
     )
     base = base_url(request)
+    return [_view(a, base) for a in agenda.upcoming(found, now)]
+
+
+async def embed_page(request: Request) -> Response:
+    hub = await _hub(request)
+    if hub is None:
+        return _not_found()
+    upcoming = await _upcoming(request, hub)
     return _html(
         "embed.html",
         csp=EMBED_CSP,
-        upcoming=[_view(a, base) for a in agenda.upcoming(found, now)],
+        upcoming=upcoming,
         **_hub_context(request, hub),
     )
 
